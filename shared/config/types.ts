@@ -1,0 +1,73 @@
+// The validated configuration every role starts from (shared/config/load.ts builds it from
+// defaults < config file < PAMPERO_* environment < command-line flags).
+
+export type Role = 'all' | 'gateway' | 'router' | 'roster' | 'muc' | 'pubsub';
+
+export interface C2sConfig {
+  host: string;
+  /** STARTTLS port (RFC 6120 §5). 0 disables the listener. */
+  port: number;
+  /** Direct TLS port (XEP-0368). 0 disables the listener. */
+  tlsPort: number;
+  /** Let clients from 127.0.0.0/8 and ::1 skip TLS (tests and load tests). Off by default. */
+  allowPlainFromLoopback: boolean;
+  /** Largest stanza accepted, in bytes; bigger gets a policy-violation stream error. */
+  maxStanzaBytes: number;
+  /** Deepest element nesting accepted inside a stanza. */
+  maxDepth: number;
+  /** Most attributes accepted on one element. */
+  maxAttributes: number;
+  /** Bytes queued for a client that does not read before it is cut off. */
+  maxWriteBufferBytes: number;
+  /** Seconds a connection may take from connect to bound resource. */
+  authTimeoutSeconds: number;
+}
+
+export interface TlsConfig {
+  /** PEM certificate chain; generated self-signed into DATA_DIR/tls when both are empty. */
+  certFile: string;
+  keyFile: string;
+}
+
+export interface ComponentPortConfig {
+  host: string;
+  /** XEP-0114 port. 0 disables it. */
+  port: number;
+  /** Stanzas queued for one component link before more are refused with resource-constraint. */
+  maxQueuedStanzas: number;
+  /** Seconds the router waits for a delegated IQ answer before remote-server-timeout. */
+  iqTimeoutSeconds: number;
+}
+
+export interface HttpConfig {
+  host: string;
+  /** Port of /metrics, /healthz, /readyz (later also WebSocket and BOSH). 0 disables it. */
+  port: number;
+}
+
+export interface RosterConfig {
+  /** Subdomain of the roster component. */
+  domain: string;
+  /** Shared secret the all-in-one uses to attach its own roster component. */
+  secret: string;
+  /** Most items in one user's roster (issue 3). */
+  maxItems: number;
+}
+
+export interface OfflineConfig {
+  /** Most offline messages stored per user (XEP-0160); beyond it the sender gets an error. */
+  quota: number;
+}
+
+export interface PamperoConfig {
+  role: Role;
+  domain: string;
+  dataDir: string;
+  c2s: C2sConfig;
+  tls: TlsConfig;
+  components: ComponentPortConfig;
+  http: HttpConfig;
+  roster: RosterConfig;
+  offline: OfflineConfig;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+}
