@@ -1,0 +1,114 @@
+// SASL for one stream (RFC 6120 §6): SCRAM-SHA-256, SCRAM-SHA-1, and PLAIN where the stream is
+// encrypted (or on loopback when the config allows plain). Only SCRAM keys are stored, so PLAIN
+// is checked by deriving the StoredKey from the given password (off the event loop).
+import { pbkdf2, createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Element } from 'ltx';
+import { NS } from '../shared/xml/namespaces.js';
+import { parseJid } from '../shared/jid.js';
+import type { AccountStore, ScramKeys } from '../shared/storage/types.js';
+import { ScramServerExchange, parsePlain } from '../shared/auth/scram.js';
+
+const pbkdf2Async = promisify(pbkdf2);
+
+export type Mechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-1' | 'PLAIN';
+export type SaslFailure = 'aborted' | 'incorrect-encoding' | 'invalid-authzid' | 'invalid-mechanism' | 'malformed-request' | 'not-authorized' | 'temporary-auth-failure' | 'encryption-required';
+
+export type SaslStep =
+  | { kind: 'challenge'; xml: string }
+  | { kind: 'success'; xml: string; username: string }
+  | { kind: 'failure'; xml: string; condition: SaslFailure };
+
+export function mechanismsElement(mechanisms: Mechanism[]): Element {
+  const el = new Element('mechanisms', { xmlns: NS.sasl });
+  for (const m of mechanisms) el.c('mechanism').t(m);
+  return el;
+}
+
+function failure(condition: SaslFailure, text?: string): SaslStep {
+  const el = new Element('failure', { xmlns: NS.sasl });
+  el.c(condition);
+  if (text) el.c('text').t(text);
+  return { kind: 'failure', xml: el.toString(), condition };
+}
+
+function decode(text: string): Buffer | undefined {
+  const t = text.trim();
+  if (t === '' || t === '=') return Buffer.alloc(0);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(t)) return undefined;
+  return Buffer.from(t, 'base64');
+}
+
+const H = { 'SCRAM-SHA-1': 'sha1', 'SCRAM-SHA-256': 'sha256' } as const;
+
+/** RFC 5802 §3 StoredKey from a clear password, for PLAIN against SCRAM-only storage. */
+async function plainMatches(keys: ScramKeys, hash: 'SCRAM-SHA-1' | 'SCRAM-SHA-256', password: string): Promise<boolean> {
+  const algo = H[hash];
+  const salted = await pbkdf2Async(password.normalize('NFKC'), Buffer.from(keys.salt, 'base64'), keys.iterations, algo === 'sha1' ? 20 : 32, algo);
+  const clientKey = createHmac(algo, salted).update('Client Key').digest();
+  const storedKey = createHash(algo).update(clientKey).digest();
+  const expected = Buffer.from(keys.storedKey, 'base64');
+  return expected.length === storedKey.length && timingSafeEqual(expected, storedKey);
+}
+
+/** One SASL negotiation; `start` for <auth/>, `respond` for <response/>. */
+export class SaslNegotiation {
+  private exchange: ScramServerExchange | undefined;
+
+  constructor(private readonly domain: string, private readonly accounts: AccountStore, private readonly offered: Mechanism[]) {}
+
+  async start(auth: Element): Promise<SaslStep> {
+    const mechanism = auth.attrs.mechanism as Mechanism;
+    if (!this.offered.includes(mechanism)) return failure('invalid-mechanism');
+    const data = decode(auth.getText());
+    if (!data) return failure('incorrect-encoding');
+    if (mechanism === 'PLAIN') return this.plain(data);
+    this.exchange = new ScramServerExchange(mechanism, async (username: string) => {
+      const account = await this.lookup(username);
+      return account?.credentials[mechanism];
+    });
+    return this.scramStep(data);
+  }
+
+  async respond(response: Element): Promise<SaslStep> {
+    if (!this.exchange) return failure('malformed-request', 'No authentication in progress');
+    const data = decode(response.getText());
+    if (!data) return failure('incorrect-encoding');
+    return this.scramStep(data);
+  }
+
+  abort(): SaslStep {
+    this.exchange = undefined;
+    return failure('aborted');
+  }
+
+  private async scramStep(data: Buffer): Promise<SaslStep> {
+    const exchange = this.exchange!;
+    const step = await exchange.step(data);
+    switch (step.kind) {
+      case 'challenge':
+        return { kind: 'challenge', xml: `<challenge xmlns='${NS.sasl}'>${step.data.toString('base64')}</challenge>` };
+      case 'success':
+        this.exchange = undefined;
+        return { kind: 'success', xml: `<success xmlns='${NS.sasl}'>${step.data.toString('base64')}</success>`, username: exchange.username! };
+      case 'failure':
+        this.exchange = undefined;
+        return failure(step.condition, step.text);
+    }
+  }
+
+  // RFC 4616; the authorization identity, if any, must be the user's own JID.
+  private async plain(data: Buffer): Promise<SaslStep> {
+    const parsed = parsePlain(data);
+    if (!parsed) return failure('malformed-request');
+    const account = await this.lookup(parsed.authcid);
+    if (parsed.authzid && parseJid(parsed.authzid)?.bare !== `${parsed.authcid.toLowerCase()}@${this.domain}`) return failure('invalid-authzid');
+    if (!account || !(await plainMatches(account.credentials['SCRAM-SHA-256'], 'SCRAM-SHA-256', parsed.password))) return failure('not-authorized');
+    return { kind: 'success', xml: `<success xmlns='${NS.sasl}'/>`, username: parsed.authcid.toLowerCase() };
+  }
+
+  private async lookup(username: string) {
+    const jid = parseJid(`${username}@${this.domain}`);
+    return jid && jid.local ? this.accounts.get(jid.bare) : undefined;
+  }
+}

@@ -1,0 +1,33 @@
+// <stream:features/> for each stage of the c2s stream (RFC 6120 §4.3.2).
+import { Element } from 'ltx';
+import type { Router } from '../shared/router/router.js';
+import { capsElement } from '../shared/router/features/caps.js';
+import { NS } from '../shared/xml/namespaces.js';
+import { mechanismsElement, type Mechanism } from './sasl-negotiation.js';
+
+export interface FeatureStage {
+  phase: 'auth' | 'bind';
+  offerStartTls: boolean;
+  tlsRequired: boolean;
+  mechanisms: Mechanism[];
+  router: Router;
+}
+
+export function streamFeatures(stage: FeatureStage): string {
+  const features = new Element('stream:features');
+  if (stage.phase === 'auth') {
+    if (stage.offerStartTls) {
+      const starttls = features.c('starttls', { xmlns: NS.tls });
+      if (stage.tlsRequired) starttls.c('required');
+    }
+    // While TLS is mandatory and not done yet, SASL is not offered (RFC 6120 §5.3.1).
+    if (!stage.tlsRequired) features.cnode(mechanismsElement(stage.mechanisms));
+  } else {
+    features.c('bind', { xmlns: NS.bind });
+    features.c('session', { xmlns: NS.session }).c('optional');
+    features.c('ver', { xmlns: NS.rosterVersioning });
+    features.c('sub', { xmlns: NS.preApproval });
+    features.cnode(capsElement(stage.router));
+  }
+  return features.toString();
+}

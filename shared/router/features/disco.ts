@@ -1,0 +1,36 @@
+// Service discovery for the server and its accounts (XEP-0030).
+import { Element } from 'ltx';
+import { NS } from '../../xml/namespaces.js';
+import { StanzaError } from '../server-iq.js';
+import type { Router } from '../router.js';
+import { CAPS_NODE, capsVersion } from './caps.js';
+
+export function installDisco(router: Router): void {
+  const { serverIq } = router;
+  serverIq.features.add(NS.discoInfo).add(NS.discoItems);
+  serverIq.identities.push({ category: 'server', type: 'im', name: 'Pampero' });
+
+  serverIq.handle(`iq/get/${NS.discoInfo}`, ({ stanza, payload }) => {
+    const node: string | undefined = payload.attrs.node;
+    const query = new Element('query', node ? { xmlns: NS.discoInfo, node } : { xmlns: NS.discoInfo });
+    const to: string = stanza.attrs.to ?? '';
+    if (to.includes('@')) {
+      // An account (XEP-0030 §3.1): what the server does on its behalf.
+      query.c('identity', { category: 'account', type: 'registered' });
+      query.c('feature', { var: NS.discoInfo });
+      return query;
+    }
+    if (node && node !== `${CAPS_NODE}#${capsVersion(router)}`) throw new StanzaError('item-not-found');
+    for (const id of serverIq.identities) query.c('identity', id.name ? { ...id } : { category: id.category, type: id.type });
+    for (const feature of [...serverIq.features].sort()) query.c('feature', { var: feature });
+    return query;
+  });
+
+  // The server's items are the attached components (so clients find MUC, PubSub, …).
+  serverIq.handle(`iq/get/${NS.discoItems}`, ({ stanza, payload }) => {
+    const query = new Element('query', { xmlns: NS.discoItems });
+    if (payload.attrs.node || String(stanza.attrs.to ?? '').includes('@')) return query;
+    for (const domain of router.components.domains()) query.c('item', { jid: domain });
+    return query;
+  });
+}

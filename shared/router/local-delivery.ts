@@ -1,0 +1,114 @@
+// Delivery to users of the local domain: the rules of RFC 6121 §8.5.
+import { Element } from 'ltx';
+import type { Jid } from '../jid.js';
+import type { AccountStore } from '../storage/types.js';
+import { NS } from '../xml/namespaces.js';
+import type { Router } from './router.js';
+import type { RoutedSession } from './session.js';
+
+export class LocalDelivery {
+  constructor(private readonly router: Router, private readonly accounts: AccountStore) {}
+
+  deliver(stanza: Element, to: Jid): void {
+    if (to.resource) this.toFullJid(stanza, to);
+    else this.toBareJid(stanza, to);
+  }
+
+  /** Available resources with the highest non-negative priority (RFC 6121 §8.5.2.1.1). */
+  topResources(bare: string): RoutedSession[] {
+    let best = -1;
+    let top: RoutedSession[] = [];
+    for (const s of this.router.sessions.resourcesOf(bare)) {
+      const p = s.presence;
+      if (!p.available || p.priority < 0 || p.priority < best) continue;
+      if (p.priority > best) {
+        best = p.priority;
+        top = [];
+      }
+      top.push(s);
+    }
+    return top;
+  }
+
+  availableResources(bare: string): RoutedSession[] {
+    return this.router.sessions.resourcesOf(bare).filter((s) => s.presence.available);
+  }
+
+  // RFC 6121 §8.5.3: a full JID.
+  private toFullJid(stanza: Element, to: Jid): void {
+    const session = this.router.sessions.get(to.full);
+    if (session) {
+      session.deliver(stanza);
+      return;
+    }
+    const type = stanza.attrs.type;
+    switch (stanza.name) {
+      case 'message':
+        // §8.5.3.2.1: normal, chat and headline go to the bare JID; groupchat is refused.
+        if (type === 'groupchat') this.router.bounce(stanza, 'service-unavailable');
+        else if (type !== 'error') this.toBareJid(stanza, to);
+        return;
+      case 'presence':
+        return; // §8.5.3.2.3: silently ignored (subscriptions are the roster component's)
+      case 'iq':
+        if (type === 'get' || type === 'set') this.router.bounce(stanza, 'service-unavailable');
+        return;
+    }
+  }
+
+  // RFC 6121 §8.5.2: a bare JID.
+  private toBareJid(stanza: Element, to: Jid): void {
+    const bare = to.bare;
+    const type = stanza.attrs.type;
+    if (stanza.name === 'presence') {
+      for (const s of this.availableResources(bare)) s.deliver(stanza);
+      return;
+    }
+    if (stanza.name === 'iq') {
+      if (type === 'get' || type === 'set') this.router.bounce(stanza, 'service-unavailable');
+      return;
+    }
+    // <message/>
+    if (type === 'groupchat' || type === 'error') {
+      if (type === 'groupchat') this.router.bounce(stanza, 'service-unavailable');
+      return;
+    }
+    if (type === 'headline') {
+      for (const s of this.topResources(bare)) s.deliver(stanza);
+      return;
+    }
+    const top = this.topResources(bare);
+    if (top.length > 0) {
+      for (const s of top) s.deliver(stanza);
+      return;
+    }
+    void this.storeOffline(stanza, bare);
+  }
+
+  /** §8.5.2.2.1 and XEP-0160: no available resource, so keep it for the next login if the account exists. */
+  private async storeOffline(stanza: Element, bare: string): Promise<void> {
+    try {
+      if (!(await this.accounts.get(bare))) {
+        this.router.bounce(stanza, 'service-unavailable');
+        return;
+      }
+      // A resource may have come online while we looked the account up.
+      const top = this.topResources(bare);
+      if (top.length > 0) {
+        for (const s of top) s.deliver(stanza);
+        return;
+      }
+      if (!hasBody(stanza)) return; // chat states and receipts alone are not worth storing
+      if (!(await this.router.offline.store(bare, stanza))) {
+        this.router.bounce(stanza, 'service-unavailable', 'The recipient is offline and their offline storage is full');
+      }
+    } catch (err) {
+      this.router.log.error({ err, to: bare }, 'offline storage failed');
+      this.router.bounce(stanza, 'internal-server-error');
+    }
+  }
+}
+
+function hasBody(stanza: Element): boolean {
+  return stanza.getChildElements().some((c) => c.name === 'body' || c.name === 'subject' || c.attrs.xmlns === NS.delay);
+}

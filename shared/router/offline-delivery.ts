@@ -1,0 +1,57 @@
+// Offline messages (XEP-0160): stored with a XEP-0203 delay stamp while the user has no
+// available resource, delivered on their next initial presence, and removed only once handed
+// to the session.
+import { Element } from 'ltx';
+import type { OfflineStore } from '../storage/types.js';
+import { NS } from '../xml/namespaces.js';
+import { XmppStreamParser } from '../xml/stream-parser.js';
+import type { Router } from './router.js';
+import type { RoutedSession } from './session.js';
+
+/** Offline messages delivered per batch, so a huge backlog does not monopolise the loop. */
+const BATCH = 100;
+
+export class OfflineDelivery {
+  constructor(private readonly router: Router, private readonly messages: OfflineStore, private readonly quota: number) {}
+
+  /** Resolves false when the quota is reached (XEP-0160 §3: the sender gets an error). */
+  async store(owner: string, stanza: Element): Promise<boolean> {
+    const copy = new Element(stanza.name, { ...stanza.attrs });
+    for (const child of stanza.children) copy.cnode(child as Element);
+    copy.c('delay', { xmlns: NS.delay, from: this.router.domain, stamp: new Date().toISOString() }).t('Offline storage');
+    return this.messages.push(owner, copy.toString(), this.quota);
+  }
+
+  /** Sends the stored messages to a resource that just became available with priority ≥ 0. */
+  async flushTo(session: RoutedSession): Promise<void> {
+    const owner = session.jid.bare;
+    try {
+      for (;;) {
+        const batch = await this.messages.list(owner, BATCH);
+        if (batch.length === 0) return;
+        if (this.router.sessions.get(session.jid.full) !== session || !session.presence.available) return;
+        for (const message of batch) {
+          const stanza = parseStored(message.xml);
+          if (stanza) session.deliver(stanza);
+        }
+        await this.messages.remove(owner, batch.map((m) => m.id));
+        if (batch.length < BATCH) return;
+      }
+    } catch (err) {
+      this.router.log.error({ err, owner }, 'offline delivery failed');
+    }
+  }
+}
+
+/** Re-parses a stored stanza with the same strict parser the gateway uses. */
+function parseStored(xml: string): Element | undefined {
+  let result: Element | undefined;
+  const parser = new XmppStreamParser({ maxStanzaBytes: Infinity, maxDepth: 64, maxAttributes: 256 }, {
+    onStreamStart: () => {},
+    onElement: (el) => { result = el; },
+    onStreamEnd: () => {},
+    onError: () => {},
+  });
+  parser.write(`<stream>${xml}`);
+  return result;
+}

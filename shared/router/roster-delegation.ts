@@ -1,0 +1,145 @@
+// The router's side of docs/roster-delegation.md: roster IQs delegated to the roster component
+// (XEP-0355), subscription presence handed to it, and the stanzas it sends on users' behalf
+// (XEP-0356, extended to presence and IQ) delivered with the router's special rules.
+import { Element } from 'ltx';
+import { parseJid } from '../jid.js';
+import { stanzaErrorReply } from '../xml/errors.js';
+import { unwrapForwarded, wrapForwarded } from '../xml/forwarding.js';
+import { NS } from '../xml/namespaces.js';
+import type { ComponentLink } from './component-registry.js';
+import type { Router } from './router.js';
+import type { RoutedSession } from './session.js';
+
+interface PendingIq {
+  session: RoutedSession;
+  request: Element;
+  timer: NodeJS.Timeout;
+}
+
+export class RosterDelegation {
+  private readonly pending = new Map<string, PendingIq>();
+  private nextId = 0;
+
+  constructor(
+    private readonly router: Router,
+    private readonly rosterDomain: string,
+    private readonly timeoutMs: number,
+    private readonly maxPending: number,
+  ) {}
+
+  /** A client's own-account IQ: takes it when it is a roster query. */
+  handlesFromClient(session: RoutedSession, stanza: Element, payload: Element): boolean {
+    if (payload.name !== 'query' || payload.attrs.xmlns !== NS.roster) return false;
+    const link = this.router.components.pick(this.rosterDomain, session.jid.bare);
+    if (!link) {
+      session.deliver(clientError(stanza, 'service-unavailable'));
+      return true;
+    }
+    if (this.pending.size >= this.maxPending) {
+      session.deliver(clientError(stanza, 'resource-constraint'));
+      return true;
+    }
+    const id = `deleg${++this.nextId}`;
+    const outer = new Element('iq', { type: 'set', id, from: this.router.domain, to: this.rosterDomain });
+    outer.cnode(wrapForwarded('delegation', stanza, { to: session.jid.bare }));
+    if (stanza.attrs.type === 'get') session.presence.rosterInterested = true;
+    const timer = setTimeout(() => this.expire(id), this.timeoutMs);
+    timer.unref();
+    this.pending.set(id, { session, request: stanza, timer });
+    if (link.send(outer) === 'full') this.fail(id, 'resource-constraint');
+    return true;
+  }
+
+  /** subscribe/subscribed/unsubscribe/unsubscribed from a client: the roster component does both sides. */
+  forwardSubscription(session: RoutedSession, stanza: Element): void {
+    const link = this.router.components.pick(this.rosterDomain, session.jid.bare);
+    if (!link) {
+      this.router.log.warn({ from: session.jid.full }, 'roster component not connected: subscription presence dropped');
+      return;
+    }
+    const outer = new Element('message', { from: this.router.domain, to: this.rosterDomain });
+    outer.cnode(wrapForwarded('privilege', stanza, { from: session.jid.full }));
+    link.send(outer);
+  }
+
+  /** Stanzas from components addressed to the server: delegation answers and privileged sends. */
+  fromComponent(link: ComponentLink, stanza: Element): boolean {
+    if (link.domain !== this.rosterDomain) return false;
+    if (stanza.name === 'iq' && this.pending.has(stanza.attrs.id)) {
+      this.answer(stanza);
+      return true;
+    }
+    if (stanza.name === 'message') {
+      const inner = unwrapForwarded(stanza, 'privilege');
+      if (inner) this.deliverPrivileged(inner);
+      return inner !== undefined;
+    }
+    return false;
+  }
+
+  private answer(outer: Element): void {
+    const entry = this.take(outer.attrs.id);
+    if (!entry) return;
+    const inner = outer.attrs.type === 'result' ? unwrapForwarded(outer, 'delegation') : undefined;
+    if (!inner || inner.name !== 'iq' || inner.attrs.id !== entry.request.attrs.id) {
+      entry.session.deliver(clientError(entry.request, outer.attrs.type === 'error' ? 'service-unavailable' : 'internal-server-error'));
+      return;
+    }
+    inner.attrs.to = entry.session.jid.full;
+    inner.attrs.from = entry.session.jid.bare;
+    entry.session.deliver(inner);
+  }
+
+  private deliverPrivileged(inner: Element): void {
+    const from = parseJid(inner.attrs.from ?? '');
+    const to = parseJid(inner.attrs.to ?? '');
+    if (!from || !to || from.domain !== this.router.domain) {
+      this.router.log.warn({ from: inner.attrs.from }, 'privileged stanza with a foreign from dropped');
+      return;
+    }
+    if (inner.name === 'iq' && inner.attrs.type === 'set' && from.bare === to.bare && !to.resource && inner.getChild('query', NS.roster)) {
+      this.push(to.bare, inner);
+      return;
+    }
+    if (inner.name === 'presence' && inner.attrs.type === 'probe' && to.domain === this.router.domain && to.local) {
+      this.router.presence.answerProbe(from, to);
+      return;
+    }
+    this.router.route(inner, to);
+  }
+
+  /** Roster push (RFC 6121 §2.1.6): to each interested resource, each with its own `to`. */
+  private push(bare: string, iq: Element): void {
+    for (const s of this.router.sessions.resourcesOf(bare)) {
+      if (!s.presence.rosterInterested) continue;
+      const copy = new Element('iq', { ...iq.attrs, to: s.jid.full });
+      for (const child of iq.children) copy.cnode(child as Element);
+      s.deliver(copy);
+    }
+  }
+
+  private expire(id: string): void {
+    this.fail(id, 'remote-server-timeout');
+  }
+
+  private fail(id: string, condition: 'remote-server-timeout' | 'resource-constraint'): void {
+    const entry = this.take(id);
+    if (entry) entry.session.deliver(clientError(entry.request, condition));
+  }
+
+  private take(id: string): PendingIq | undefined {
+    const entry = this.pending.get(id);
+    if (!entry) return undefined;
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    if (this.router.sessions.get(entry.session.jid.full) !== entry.session) return undefined;
+    return entry;
+  }
+}
+
+/** An error answer to a client's own-account IQ: no `from` (RFC 6120 §8.1.2.1). */
+function clientError(stanza: Element, condition: 'service-unavailable' | 'resource-constraint' | 'remote-server-timeout' | 'internal-server-error'): Element {
+  const reply = stanzaErrorReply(stanza, condition);
+  delete reply.attrs.from;
+  return reply;
+}

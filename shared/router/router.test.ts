@@ -1,0 +1,163 @@
+// The delivery rules of RFC 6121 §8 and presence handling, on fake sessions (no sockets).
+import { Element } from 'ltx';
+import { pino } from 'pino';
+import { makeJid } from '../jid.js';
+import type { Stores, OfflineMessage } from '../storage/types.js';
+import { Router } from './router.js';
+import { newResourcePresence, type RoutedSession } from './session.js';
+
+function fakeStores(accounts: string[]): Stores {
+  const offline = new Map<string, OfflineMessage[]>();
+  let seq = 0;
+  return {
+    accounts: {
+      get: async (jid) => (accounts.includes(jid) ? { jid, credentials: {} as never, createdAt: 0 } : undefined),
+      create: async () => true, setCredentials: async () => true, delete: async () => true, list: async () => accounts,
+    },
+    offline: {
+      push: async (owner, xml, quota) => {
+        const list = offline.get(owner) ?? [];
+        if (list.length >= quota) return false;
+        list.push({ id: String(++seq), xml, storedAt: Date.now() });
+        offline.set(owner, list);
+        return true;
+      },
+      list: async (owner) => [...(offline.get(owner) ?? [])],
+      count: async (owner) => offline.get(owner)?.length ?? 0,
+      remove: async (owner, ids) => { offline.set(owner, (offline.get(owner) ?? []).filter((m) => !ids.includes(m.id))); },
+      clear: async (owner) => { offline.delete(owner); },
+    },
+    rosters: {} as never,
+    components: {} as never,
+    close: async () => {},
+  };
+}
+
+class FakeSession implements RoutedSession {
+  readonly id = Math.random().toString(36);
+  readonly presence = newResourcePresence();
+  readonly got: Element[] = [];
+  terminated?: string;
+  constructor(readonly jid = makeJid('a', 'localhost', 'r')) {}
+  deliver(stanza: Element) { this.got.push(stanza); }
+  terminate(condition: string) { this.terminated = condition; }
+}
+
+function setup(quota = 2) {
+  const router = new Router({ domain: 'localhost', rosterDomain: 'roster.localhost', stores: fakeStores(['a@localhost', 'b@localhost']), offlineQuota: quota, iqTimeoutMs: 1000, logger: pino({ level: 'silent' }), serverVersion: 'test' });
+  const session = (local: string, resource: string, priority?: number) => {
+    const s = new FakeSession(makeJid(local, 'localhost', resource));
+    router.bindSession(s);
+    if (priority !== undefined) {
+      const p = new Element('presence', { from: s.jid.full });
+      p.c('priority').t(String(priority));
+      router.fromClient(s, p);
+    }
+    return s;
+  };
+  return { router, session };
+}
+
+function chat(from: RoutedSession, to: string, body = 'hi', type = 'chat') {
+  const m = new Element('message', { from: from.jid.full, to, type });
+  m.c('body').t(body);
+  return m;
+}
+const flush = () => new Promise((r) => setTimeout(r, 20));
+const bodies = (s: FakeSession) => s.got.filter((e) => e.name === 'message').map((e) => e.getChildText('body'));
+
+describe('Router delivery (RFC 6121 §8)', () => {
+  test('message to a bare JID goes to the highest non-negative priority resources', () => {
+    const { router, session } = setup();
+    const sender = session('b', 'x', 0);
+    const low = session('a', 'low', 1);
+    const high1 = session('a', 'h1', 5);
+    const high2 = session('a', 'h2', 5);
+    router.fromClient(sender, chat(sender, 'a@localhost'));
+    expect([bodies(low), bodies(high1), bodies(high2)]).toEqual([[], ['hi'], ['hi']]);
+  });
+
+  test('message to a full JID of an absent resource falls back to the bare JID; groupchat is refused', () => {
+    const { router, session } = setup();
+    const sender = session('b', 'x', 0);
+    const other = session('a', 'other', 0);
+    router.fromClient(sender, chat(sender, 'a@localhost/gone'));
+    expect(bodies(other)).toEqual(['hi']);
+    router.fromClient(sender, chat(sender, 'a@localhost/gone', 'g', 'groupchat'));
+    expect(sender.got.some((e) => e.attrs.type === 'error' && e.getChild('error')?.getChild('service-unavailable'))).toBe(true);
+  });
+
+  test('negative priority resources get no bare-JID messages: they go offline', async () => {
+    const { router, session } = setup();
+    const sender = session('b', 'x', 0);
+    const neg = session('a', 'neg', -1);
+    router.fromClient(sender, chat(sender, 'a@localhost'));
+    await flush();
+    expect(bodies(neg)).toEqual([]);
+    const later = session('a', 'later', 0);
+    await flush();
+    expect(bodies(later)).toEqual(['hi']);
+    expect(later.got.find((e) => e.name === 'message')!.getChild('delay', 'urn:xmpp:delay')).toBeDefined();
+  });
+
+  test('offline quota reached: the sender gets service-unavailable', async () => {
+    const { router, session } = setup(1);
+    const sender = session('b', 'x', 0);
+    router.fromClient(sender, chat(sender, 'a@localhost', 'one'));
+    await flush();
+    router.fromClient(sender, chat(sender, 'a@localhost', 'two'));
+    await flush();
+    expect(sender.got.filter((e) => e.attrs.type === 'error')).toHaveLength(1);
+  });
+
+  test('message to an unknown user gets service-unavailable', async () => {
+    const { router, session } = setup();
+    const sender = session('b', 'x', 0);
+    router.fromClient(sender, chat(sender, 'nobody@localhost'));
+    await flush();
+    expect(sender.got.some((e) => e.attrs.type === 'error')).toBe(true);
+  });
+
+  test('iq to an absent full JID gets service-unavailable; to another domain remote-server-not-found', () => {
+    const { router, session } = setup();
+    const sender = session('b', 'x', 0);
+    const iq = (to: string) => { const e = new Element('iq', { from: sender.jid.full, to, type: 'get', id: to }); e.c('query', { xmlns: 'urn:x' }); return e; };
+    router.fromClient(sender, iq('a@localhost/none'));
+    router.fromClient(sender, iq('a@elsewhere.example'));
+    router.fromClient(sender, iq('muc.localhost'));
+    const errors = sender.got.filter((e) => e.attrs.type === 'error').map((e) => [e.attrs.id, e.getChild('error')!.getChildElements()[0]!.name]);
+    expect(errors).toEqual([['a@localhost/none', 'service-unavailable'], ['a@elsewhere.example', 'remote-server-not-found'], ['muc.localhost', 'service-unavailable']]);
+  });
+
+  test('initial presence is reflected to all own available resources, the sender included', () => {
+    const { router, session } = setup();
+    const one = session('a', 'one', 0);
+    const two = session('a', 'two');
+    router.fromClient(two, new Element('presence', { from: two.jid.full }));
+    expect(one.got.filter((e) => e.name === 'presence').map((e) => e.attrs.from)).toContain('a@localhost/two');
+    expect(two.got.filter((e) => e.name === 'presence').map((e) => e.attrs.from)).toContain('a@localhost/two');
+  });
+
+  test('directed presence recipients get unavailable when the session ends', () => {
+    const { router, session } = setup();
+    const a = session('a', 'r', 0);
+    const b = session('b', 'r', 0);
+    router.fromClient(a, new Element('presence', { from: a.jid.full, to: 'b@localhost/r' }));
+    router.unbindSession(a);
+    expect(b.got.filter((e) => e.name === 'presence').map((e) => e.attrs.type ?? 'available')).toEqual(['available', 'available', 'unavailable']);
+  });
+
+  test('binding an existing full JID terminates the old session with conflict', () => {
+    const { session } = setup();
+    const first = session('a', 'same', 0);
+    session('a', 'same', 0);
+    expect(first.terminated).toBe('conflict');
+  });
+
+  test('malformed to gets jid-malformed', () => {
+    const { router, session } = setup();
+    const a = session('a', 'r', 0);
+    router.fromClient(a, chat(a, 'bad@@jid@'));
+    expect(a.got.some((e) => e.getChild('error')?.getChild('jid-malformed'))).toBe(true);
+  });
+});

@@ -1,0 +1,170 @@
+// The core router: decides where every stanza goes (RFC 6121 §8) — a local session, a
+// component, offline storage or a server-domain handler. Embedded in every gateway.
+import { Element } from 'ltx';
+import type { Logger } from '../log.js';
+import { parseJid, type Jid } from '../jid.js';
+import type { Stores } from '../storage/types.js';
+import { mayAnswerWithError, stanzaErrorReply, type StanzaErrorCondition } from '../xml/errors.js';
+import { ComponentRegistry, type ComponentLink } from './component-registry.js';
+import { LocalSessionDirectory, type SessionDirectory } from './session-directory.js';
+import type { RoutedSession } from './session.js';
+import { ServerIqHandlers } from './server-iq.js';
+import { LocalDelivery } from './local-delivery.js';
+import { PresenceBroadcast } from './presence-broadcast.js';
+import { RosterDelegation } from './roster-delegation.js';
+import { OfflineDelivery } from './offline-delivery.js';
+import { installServerFeatures } from './features/index.js';
+
+export interface RouterOptions {
+  domain: string;
+  rosterDomain: string;
+  stores: Stores;
+  offlineQuota: number;
+  iqTimeoutMs: number;
+  logger: Logger;
+  serverVersion: string;
+  /** Delegated IQs waiting for a component's answer, at most. */
+  maxPendingIqs?: number;
+}
+
+export class Router {
+  readonly domain: string;
+  readonly sessions: SessionDirectory = new LocalSessionDirectory();
+  readonly components = new ComponentRegistry();
+  readonly serverIq = new ServerIqHandlers();
+  readonly local: LocalDelivery;
+  readonly presence: PresenceBroadcast;
+  readonly delegation: RosterDelegation;
+  readonly offline: OfflineDelivery;
+  readonly log: Logger;
+
+  constructor(readonly options: RouterOptions) {
+    this.domain = options.domain;
+    this.log = options.logger.child({ module: 'router' });
+    this.offline = new OfflineDelivery(this, options.stores.offline, options.offlineQuota);
+    this.local = new LocalDelivery(this, options.stores.accounts);
+    this.delegation = new RosterDelegation(this, options.rosterDomain, options.iqTimeoutMs, options.maxPendingIqs ?? 10_000);
+    this.presence = new PresenceBroadcast(this, options.rosterDomain);
+    installServerFeatures(this);
+  }
+
+  /** Binds a resource; a session already bound to the same full JID is replaced (RFC 6120 §7.7.2.2). */
+  bindSession(session: RoutedSession): void {
+    const replaced = this.sessions.get(session.jid.full);
+    if (replaced) {
+      this.unbindSession(replaced);
+      replaced.terminate('conflict', 'Replaced by a new connection for the same resource');
+    }
+    this.sessions.bind(session);
+  }
+
+  /** The session is gone: contacts and directed-presence recipients learn it is unavailable. */
+  unbindSession(session: RoutedSession): void {
+    if (!this.sessions.unbind(session)) return;
+    this.presence.sessionEnded(session);
+  }
+
+  /** A stanza from a client; the gateway has stamped `from` with the session's full JID. */
+  fromClient(session: RoutedSession, stanza: Element): void {
+    const to = this.parseTo(stanza, session);
+    if (to === null) return;
+    switch (stanza.name) {
+      case 'message':
+        this.route(stanza, to ?? parseJid(session.jid.bare)!);
+        return;
+      case 'presence':
+        this.presence.fromClient(session, stanza, to);
+        return;
+      case 'iq':
+        this.iqFromClient(session, stanza, to);
+        return;
+    }
+  }
+
+  /** A stanza from a component link; its `from` must belong to the component's domain. */
+  fromComponent(link: ComponentLink, stanza: Element): void {
+    const from = parseJid(stanza.attrs.from ?? '');
+    if (!from || from.domain !== link.domain) {
+      this.log.warn({ component: link.domain, from: stanza.attrs.from }, 'dropping stanza with a foreign from');
+      return;
+    }
+    if (stanza.attrs.to === this.domain && this.delegation.fromComponent(link, stanza)) return;
+    const to = this.parseTo(stanza, undefined);
+    if (!to) return;
+    this.route(stanza, to);
+  }
+
+  /** Sends a stanza towards `to`: a local user, the server itself, or a component. */
+  route(stanza: Element, to: Jid): void {
+    if (to.domain === this.domain) {
+      if (to.local) this.local.deliver(stanza, to);
+      else this.toServer(stanza, to);
+      return;
+    }
+    const link = this.components.pick(to.domain, to.bare);
+    if (!link) {
+      this.bounce(stanza, to.domain.endsWith(`.${this.domain}`) ? 'service-unavailable' : 'remote-server-not-found');
+      return;
+    }
+    if (link.send(stanza) === 'full') this.bounce(stanza, 'resource-constraint', 'The component is not keeping up');
+  }
+
+  /** Answers a stanza with an error, unless it is an error itself (RFC 6120 §8.3.1). */
+  bounce(stanza: Element, condition: StanzaErrorCondition, text?: string): void {
+    if (!mayAnswerWithError(stanza) || !stanza.attrs.from) return;
+    if (stanza.name === 'presence' && stanza.attrs.type !== 'subscribe') return; // presence errors are noise
+    const reply = stanzaErrorReply(stanza, condition, text);
+    const to = parseJid(reply.attrs.to ?? '');
+    if (to) this.route(reply, to);
+  }
+
+  private iqFromClient(session: RoutedSession, stanza: Element, to: Jid | undefined): void {
+    const { type, id } = stanza.attrs;
+    const payload = stanza.getChildElements();
+    if (!id || !['get', 'set', 'result', 'error'].includes(type) || ((type === 'get' || type === 'set') && payload.length !== 1)) {
+      if (type !== 'result' && type !== 'error') session.deliver(stanzaErrorReply(stanza, 'bad-request'));
+      return;
+    }
+    // RFC 6120 §10.3.3: no `to` (or the user's own bare JID) means the server answers for the account.
+    if (!to || to.full === session.jid.bare) {
+      if (type === 'result' || type === 'error') return; // answers to roster pushes and the like
+      if (this.delegation.handlesFromClient(session, stanza, payload[0]!)) return;
+      this.answerServerIq(stanza, payload[0]!, session.jid, to ? to.bare : undefined);
+      return;
+    }
+    this.route(stanza, to);
+  }
+
+  private toServer(stanza: Element, to: Jid): void {
+    if (stanza.name !== 'iq') return; // messages and presence to the server itself are dropped
+    const { type } = stanza.attrs;
+    if (type !== 'get' && type !== 'set') return;
+    const payload = stanza.getChildElements();
+    const from = parseJid(stanza.attrs.from ?? '');
+    if (payload.length !== 1 || !from) return this.bounce(stanza, 'bad-request');
+    this.answerServerIq(stanza, payload[0]!, from, to.full);
+  }
+
+  private answerServerIq(stanza: Element, payload: Element, from: Jid, answerFrom: string | undefined): void {
+    const handler = this.serverIq.find(stanza.attrs.type, payload.attrs.xmlns);
+    if (!handler) return this.bounce(stanza, 'service-unavailable');
+    void this.serverIq.answer(handler, { stanza, payload, from }, answerFrom ?? this.domain).then((reply) => {
+      if (!answerFrom) delete reply.attrs.from;
+      this.route(reply, from);
+    });
+  }
+
+  /** Parses `to`; undefined when absent, null when malformed (then the sender got jid-malformed). */
+  private parseTo(stanza: Element, session: RoutedSession | undefined): Jid | undefined | null {
+    const raw = stanza.attrs.to;
+    if (raw === undefined) return undefined;
+    const to = parseJid(raw);
+    if (to) return to;
+    if (session && mayAnswerWithError(stanza)) {
+      const reply = stanzaErrorReply(stanza, 'jid-malformed');
+      delete reply.attrs.from;
+      session.deliver(reply);
+    }
+    return null;
+  }
+}

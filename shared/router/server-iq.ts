@@ -1,0 +1,64 @@
+// IQs the server answers itself, routed by name `iq/<type>/<namespace>` (Prosody style), and the
+// disco#info features and identities that modules announce.
+import { Element } from 'ltx';
+import type { Jid } from '../jid.js';
+import { errorElement, type StanzaErrorCondition } from '../xml/errors.js';
+
+export type IqType = 'get' | 'set';
+export type ServerIqName = `iq/${IqType}/${string}`;
+
+export interface ServerIqRequest {
+  /** The whole <iq/>, `from` stamped by the router. */
+  stanza: Element;
+  /** Its single payload child. */
+  payload: Element;
+  from: Jid;
+}
+
+/** Returns the result's payload (or nothing for an empty result). Throw StanzaError to refuse. */
+export type ServerIqHandler = (request: ServerIqRequest) => Element | undefined | Promise<Element | undefined>;
+
+export class StanzaError extends Error {
+  constructor(readonly condition: StanzaErrorCondition, text?: string) {
+    super(text ?? condition);
+  }
+}
+
+export interface Identity {
+  category: string;
+  type: string;
+  name?: string;
+}
+
+export class ServerIqHandlers {
+  private readonly handlers = new Map<ServerIqName, ServerIqHandler>();
+  readonly features = new Set<string>();
+  readonly identities: Identity[] = [];
+
+  handle(name: ServerIqName, handler: ServerIqHandler): void {
+    if (this.handlers.has(name)) throw new Error(`${name} already has a handler`);
+    this.handlers.set(name, handler);
+  }
+
+  find(type: string, namespace: string | undefined): ServerIqHandler | undefined {
+    return namespace ? this.handlers.get(`iq/${type as IqType}/${namespace}`) : undefined;
+  }
+
+  /** Runs the handler and builds the reply; any error becomes an error reply (one error boundary). */
+  async answer(handler: ServerIqHandler, request: ServerIqRequest, from: string): Promise<Element> {
+    const { stanza } = request;
+    const attrs: Record<string, string> = { type: 'result', id: stanza.attrs.id, from };
+    if (stanza.attrs.from) attrs.to = stanza.attrs.from;
+    try {
+      const payload = await handler(request);
+      const reply = new Element('iq', attrs);
+      if (payload) reply.cnode(payload);
+      return reply;
+    } catch (err) {
+      const condition = err instanceof StanzaError ? err.condition : 'internal-server-error';
+      const reply = new Element('iq', { ...attrs, type: 'error' });
+      reply.cnode(errorElement(condition, undefined, err instanceof StanzaError ? err.message : undefined));
+      return reply;
+    }
+  }
+}

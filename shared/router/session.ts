@@ -1,0 +1,31 @@
+// What the router knows of one bound resource, whatever transport carries it.
+import type { Element } from 'ltx';
+import type { Jid } from '../jid.js';
+import type { StreamErrorCondition } from '../xml/errors.js';
+
+/** Presence state of one resource (RFC 6121 §4). */
+export interface ResourcePresence {
+  /** Sent initial presence and not unavailable since. */
+  available: boolean;
+  priority: number;
+  /** The last broadcast presence, answered to probes. */
+  last?: Element;
+  /** Full JIDs this resource sent directed presence to (RFC 6121 §4.6), told when it goes offline. */
+  directedTo: Set<string>;
+  /** Requested the roster, so gets roster pushes (RFC 6121 §2.1.6 "interested resource"). */
+  rosterInterested: boolean;
+}
+
+export interface RoutedSession {
+  readonly id: string;
+  readonly jid: Jid;
+  readonly presence: ResourcePresence;
+  /** Queues a stanza for the client; never blocks (a client that does not read is cut off). */
+  deliver(stanza: Element): void;
+  /** Ends the session with a stream error, e.g. `conflict` when another login replaces it. */
+  terminate(condition: StreamErrorCondition, text?: string): void;
+}
+
+export function newResourcePresence(): ResourcePresence {
+  return { available: false, priority: 0, directedTo: new Set(), rosterInterested: false };
+}

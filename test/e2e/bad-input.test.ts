@@ -1,0 +1,71 @@
+// Bad input gets the right stream error (RFC 6120 §4.9.3) and nothing else suffers.
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { header, loginRaw, openRaw } from '../support/raw-client.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ c2s: { maxStanzaBytes: 10_000, maxWriteBufferBytes: 256 * 1024 } });
+  for (const u of ['eve', 'frank', 'grace']) await server.addUser(u, `${u}-pw`);
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+async function streamErrorFor(payload: string, authenticated = true): Promise<string> {
+  const c = authenticated ? await loginRaw(server.c2sPort, server.domain, 'eve', 'eve-pw', `r${Math.random()}`) : await openRaw(server.c2sPort);
+  if (!authenticated) c.send(header(server.domain));
+  c.send(payload);
+  const error = await c.waitFor(/<stream:error>[\s\S]*?<\/stream:error>/);
+  await c.closed;
+  return error;
+}
+
+describe('bad input', () => {
+  test('malformed XML gets not-well-formed and the stream is closed', async () => {
+    expect(await streamErrorFor('<message><body>oops</message>')).toContain('<not-well-formed');
+  });
+
+  test('an oversize stanza gets policy-violation', async () => {
+    expect(await streamErrorFor(`<message to='frank@${server.domain}'><body>${'x'.repeat(20_000)}</body></message>`)).toContain('<policy-violation');
+  });
+
+  test('an entity-expansion payload is refused with restricted-xml', async () => {
+    const bomb = `<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>`;
+    expect(await streamErrorFor(bomb, false)).toContain('<restricted-xml');
+    expect(await streamErrorFor('<message><body>&lol2;</body></message>')).toContain('<restricted-xml');
+  });
+
+  test('a wrong stream namespace gets invalid-namespace, an unknown host host-unknown', async () => {
+    const c = await openRaw(server.c2sPort);
+    c.send(`<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' to='${server.domain}' version='1.0'>`);
+    expect(await c.waitFor(/<stream:error>[\s\S]*?<\/stream:error>/)).toContain('<invalid-namespace');
+    const d = await openRaw(server.c2sPort);
+    d.send(header('elsewhere.example'));
+    expect(await d.waitFor(/<stream:error>[\s\S]*?<\/stream:error>/)).toContain('<host-unknown');
+  });
+
+  test('stanzas before authentication are refused with not-authorized', async () => {
+    expect(await streamErrorFor("<message to='frank@localhost'><body>x</body></message>", false)).toContain('<not-authorized');
+  });
+
+  test('a client that stops reading is cut off while others keep chatting', async () => {
+    const frank = await loginRaw(server.c2sPort, server.domain, 'frank', 'frank-pw', 'slow');
+    frank.socket.pause(); // stops reading: the kernel buffers fill, then ours
+    const eve = await loginRaw(server.c2sPort, server.domain, 'eve', 'eve-pw', 'fast');
+    const grace = await loginRaw(server.c2sPort, server.domain, 'grace', 'grace-pw', 'fast');
+    const body = 'y'.repeat(8000);
+    const flood = async () => {
+      for (let i = 0; i < 400 && !frank.socket.destroyed; i++) {
+        eve.send(`<message to='frank@${server.domain}/slow' type='chat'><body>${body}</body></message>`);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await flood();
+    frank.socket.resume(); // drain what the kernel holds: if the server gave up on frank, the close follows
+    await frank.closed;
+    grace.send(`<message to='eve@${server.domain}/fast' type='chat'><body>still here</body></message>`);
+    await eve.waitFor(/still here/);
+    eve.socket.destroy();
+    grace.socket.destroy();
+  });
+});
