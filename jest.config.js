@@ -10,5 +10,6 @@ export default {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'es6' } }],
   },
   testTimeout: 20000,
+  setupFiles: ['<rootDir>/test/support/trust-loopback-tls.cjs'],
   reporters: ['default', '<rootDir>/test/totals-reporter.cjs'],
 };

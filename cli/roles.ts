@@ -85,6 +85,7 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
       maxWriteBufferBytes: config.c2s.maxWriteBufferBytes,
       authTimeoutMs: config.c2s.authTimeoutSeconds * 1000,
       secureContext,
+      certificate: { cert: certificate.cert, key: certificate.key },
       logger,
     });
     stopping.push(() => c2s.close());

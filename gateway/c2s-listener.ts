@@ -1,6 +1,6 @@
 // The c2s listeners: STARTTLS on one port (RFC 6120 §5), direct TLS on another (XEP-0368).
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type SecureContext } from 'node:tls';
+import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { C2sConnection, type C2sOptions } from './c2s-connection.js';
 import { SocketWriter } from './socket-writer.js';
@@ -10,6 +10,8 @@ export interface C2sListenerOptions extends Omit<C2sOptions, 'plainAllowed'> {
   port: number;
   tlsPort: number;
   allowPlainFromLoopback: boolean;
+  /** PEM certificate chain and key for direct TLS (the server's own context, not `secureContext`). */
+  certificate: { cert: string | Buffer; key: string | Buffer };
 }
 
 export function isLoopback(address: string | undefined): boolean {
@@ -42,7 +44,7 @@ export async function startC2sListeners(opts: C2sListenerOptions): Promise<C2sLi
     servers.push(starttls);
   }
   if (opts.tlsPort > 0) {
-    direct = createTlsServer({ secureContext: opts.secureContext as SecureContext, ALPNProtocols: ['xmpp-client'] }, (socket) => open(socket, true));
+    direct = createTlsServer({ ...opts.certificate, ALPNProtocols: ['xmpp-client'] }, (socket) => open(socket, true));
     direct.on('tlsClientError', () => {}); // a failed handshake is the client's problem, not ours
     await listen(direct, opts.tlsPort, opts.host);
     servers.push(direct);

@@ -1,15 +1,11 @@
 // SASL for one stream (RFC 6120 §6): SCRAM-SHA-256, SCRAM-SHA-1, and PLAIN where the stream is
 // encrypted (or on loopback when the config allows plain). Only SCRAM keys are stored, so PLAIN
-// is checked by deriving the StoredKey from the given password (off the event loop).
-import { pbkdf2, createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+// is checked by deriving the StoredKey from the given password (PBKDF2, off the event loop).
 import { Element } from 'ltx';
 import { NS } from '../shared/xml/namespaces.js';
 import { parseJid } from '../shared/jid.js';
-import type { AccountStore, ScramKeys } from '../shared/storage/types.js';
-import { ScramServerExchange, parsePlain } from '../shared/auth/scram.js';
-
-const pbkdf2Async = promisify(pbkdf2);
+import type { AccountStore } from '../shared/storage/types.js';
+import { ScramServerExchange, parsePlain, verifyPasswordAsync } from '../shared/auth/scram.js';
 
 export type Mechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-1' | 'PLAIN';
 export type SaslFailure = 'aborted' | 'incorrect-encoding' | 'invalid-authzid' | 'invalid-mechanism' | 'malformed-request' | 'not-authorized' | 'temporary-auth-failure' | 'encryption-required';
@@ -39,18 +35,6 @@ function decode(text: string): Buffer | undefined {
   return Buffer.from(t, 'base64');
 }
 
-const H = { 'SCRAM-SHA-1': 'sha1', 'SCRAM-SHA-256': 'sha256' } as const;
-
-/** RFC 5802 §3 StoredKey from a clear password, for PLAIN against SCRAM-only storage. */
-async function plainMatches(keys: ScramKeys, hash: 'SCRAM-SHA-1' | 'SCRAM-SHA-256', password: string): Promise<boolean> {
-  const algo = H[hash];
-  const salted = await pbkdf2Async(password.normalize('NFKC'), Buffer.from(keys.salt, 'base64'), keys.iterations, algo === 'sha1' ? 20 : 32, algo);
-  const clientKey = createHmac(algo, salted).update('Client Key').digest();
-  const storedKey = createHash(algo).update(clientKey).digest();
-  const expected = Buffer.from(keys.storedKey, 'base64');
-  return expected.length === storedKey.length && timingSafeEqual(expected, storedKey);
-}
-
 /** One SASL negotiation; `start` for <auth/>, `respond` for <response/>. */
 export class SaslNegotiation {
   private exchange: ScramServerExchange | undefined;
@@ -66,7 +50,7 @@ export class SaslNegotiation {
     this.exchange = new ScramServerExchange(mechanism, async (username: string) => {
       const account = await this.lookup(username);
       return account?.credentials[mechanism];
-    });
+    }, { domain: this.domain });
     return this.scramStep(data);
   }
 
@@ -103,7 +87,7 @@ export class SaslNegotiation {
     if (!parsed) return failure('malformed-request');
     const account = await this.lookup(parsed.authcid);
     if (parsed.authzid && parseJid(parsed.authzid)?.bare !== `${parsed.authcid.toLowerCase()}@${this.domain}`) return failure('invalid-authzid');
-    if (!account || !(await plainMatches(account.credentials['SCRAM-SHA-256'], 'SCRAM-SHA-256', parsed.password))) return failure('not-authorized');
+    if (!account || !(await verifyPasswordAsync(account.credentials['SCRAM-SHA-256'], 'SCRAM-SHA-256', parsed.password))) return failure('not-authorized');
     return { kind: 'success', xml: `<success xmlns='${NS.sasl}'/>`, username: parsed.authcid.toLowerCase() };
   }
 

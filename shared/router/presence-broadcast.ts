@@ -8,7 +8,7 @@ import { NS } from '../xml/namespaces.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
 
-const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
+export const SUBSCRIPTION_TYPES = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
 /** RFC 6121 §4.7.2.3: priority is an integer from -128 to +127, 0 when absent or invalid. */
 function parsePriority(stanza: Element): number {
@@ -35,7 +35,7 @@ export class PresenceBroadcast {
       return; // other types without `to` mean nothing (RFC 6121 §4.7.1)
     }
     if (type !== undefined && SUBSCRIPTION_TYPES.has(type)) {
-      this.router.delegation.forwardSubscription(session, stanza);
+      this.router.delegation.forwardSubscription(stanza, session.jid.full, session.jid.bare);
       return;
     }
     if (type === 'probe') return; // probes are the server's business (RFC 6121 §4.3)

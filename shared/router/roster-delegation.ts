@@ -50,15 +50,18 @@ export class RosterDelegation {
     return true;
   }
 
-  /** subscribe/subscribed/unsubscribe/unsubscribed from a client: the roster component does both sides. */
-  forwardSubscription(session: RoutedSession, stanza: Element): void {
-    const link = this.router.components.pick(this.rosterDomain, session.jid.bare);
+  /**
+   * subscribe/subscribed/unsubscribe/unsubscribed: from a client (the component does both sides)
+   * or from another component to a local user (the component does the user's side).
+   */
+  forwardSubscription(stanza: Element, from: string, shardKey: string): void {
+    const link = this.router.components.pick(this.rosterDomain, shardKey);
     if (!link) {
-      this.router.log.warn({ from: session.jid.full }, 'roster component not connected: subscription presence dropped');
+      this.router.log.warn({ from }, 'roster component not connected: subscription presence dropped');
       return;
     }
     const outer = new Element('message', { from: this.router.domain, to: this.rosterDomain });
-    outer.cnode(wrapForwarded('privilege', stanza, { from: session.jid.full }));
+    outer.cnode(wrapForwarded('privilege', stanza, { from }));
     link.send(outer);
   }
 
@@ -91,10 +94,12 @@ export class RosterDelegation {
   }
 
   private deliverPrivileged(inner: Element): void {
+    // The roster component is trusted with any `from`: local users, components (their
+    // subscriptions) and remote contacts (presence errors it bounces on their behalf).
     const from = parseJid(inner.attrs.from ?? '');
     const to = parseJid(inner.attrs.to ?? '');
-    if (!from || !to || from.domain !== this.router.domain) {
-      this.router.log.warn({ from: inner.attrs.from }, 'privileged stanza with a foreign from dropped');
+    if (!from || !to) {
+      this.router.log.warn({ from: inner.attrs.from, to: inner.attrs.to }, 'privileged stanza without valid addresses dropped');
       return;
     }
     if (inner.name === 'iq' && inner.attrs.type === 'set' && from.bare === to.bare && !to.resource && inner.getChild('query', NS.roster)) {

@@ -10,7 +10,7 @@ import { LocalSessionDirectory, type SessionDirectory } from './session-director
 import type { RoutedSession } from './session.js';
 import { ServerIqHandlers } from './server-iq.js';
 import { LocalDelivery } from './local-delivery.js';
-import { PresenceBroadcast } from './presence-broadcast.js';
+import { PresenceBroadcast, SUBSCRIPTION_TYPES } from './presence-broadcast.js';
 import { RosterDelegation } from './roster-delegation.js';
 import { OfflineDelivery } from './offline-delivery.js';
 import { installServerFeatures } from './features/index.js';
@@ -91,6 +91,11 @@ export class Router {
     if (stanza.attrs.to === this.domain && this.delegation.fromComponent(link, stanza)) return;
     const to = this.parseTo(stanza, undefined);
     if (!to) return;
+    // A component subscribing to (or answering) a local user: the roster component keeps the state.
+    if (stanza.name === 'presence' && SUBSCRIPTION_TYPES.has(stanza.attrs.type) && to.domain === this.domain && to.local) {
+      this.delegation.forwardSubscription(stanza, from.full, to.bare);
+      return;
+    }
     this.route(stanza, to);
   }
 

@@ -70,7 +70,8 @@ export interface RosterStore {
   /**
    * Atomic read-modify-write of one user's roster. `change` gets a copy of the current roster and
    * returns the new one (the store bumps `version`), or undefined to leave it untouched.
-   * Resolves to the roster as stored afterwards.
+   * Resolves to the roster as stored afterwards. `change` may run inside the store's write
+   * transaction (LMDB): keep it quick and pure; if it throws, nothing is stored and update rejects.
    */
   update(owner: string, change: (roster: Roster) => Roster | undefined): Promise<Roster>;
   /** Writes many rosters at once (bulk import); replaces what was there, sets version 1 if 0. */
@@ -80,7 +81,10 @@ export interface RosterStore {
 
 /** A stored offline message (XEP-0160). */
 export interface OfflineMessage {
-  /** Store-assigned, increasing per user: delivery order and the key to acknowledge with. */
+  /**
+   * Store-assigned decimal integer, increasing per user (also across `clear`, so that a late
+   * acknowledgement never removes a newer message): delivery order and the key to acknowledge with.
+   */
   id: string;
   /** The stanza as serialised XML (with a XEP-0203 <delay/> already added). */
   xml: string;

@@ -49,15 +49,18 @@ describe('bad input', () => {
   });
 
   test('a client that stops reading is cut off while others keep chatting', async () => {
+    const rssBefore = process.memoryUsage().rss;
     const frank = await loginRaw(server.c2sPort, server.domain, 'frank', 'frank-pw', 'slow');
     frank.socket.pause(); // stops reading: the kernel buffers fill, then ours
     const eve = await loginRaw(server.c2sPort, server.domain, 'eve', 'eve-pw', 'fast');
     const grace = await loginRaw(server.c2sPort, server.domain, 'grace', 'grace-pw', 'fast');
     const body = 'y'.repeat(8000);
     const flood = async () => {
-      for (let i = 0; i < 400 && !frank.socket.destroyed; i++) {
-        eve.send(`<message to='frank@${server.domain}/slow' type='chat'><body>${body}</body></message>`);
-        await new Promise((r) => setImmediate(r));
+      // 24 MB: more than loopback's kernel buffers (a few MB each way) plus our 256 KiB limit.
+      for (let i = 0; i < 3000; i++) {
+        if (!eve.socket.write(`<message to='frank@${server.domain}/slow' type='chat'><body>${body}</body></message>`)) {
+          await new Promise((r) => eve.socket.once('drain', r));
+        }
       }
     };
     await flood();
@@ -65,7 +68,9 @@ describe('bad input', () => {
     await frank.closed;
     grace.send(`<message to='eve@${server.domain}/fast' type='chat'><body>still here</body></message>`);
     await eve.waitFor(/still here/);
+    // The server buffered at most its limit for frank, not the 24 MB sent to him.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
     eve.socket.destroy();
     grace.socket.destroy();
-  });
+  }, 60_000);
 });

@@ -65,8 +65,8 @@ export async function loginRaw(port: number, domain: string, user: string, passw
   c.send(header(domain));
   await c.waitFor(/<bind[^>]*>[\s\S]*<\/stream:features>/);
   c.send(`<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>${resource}</resource></bind></iq>`);
-  await c.waitFor(/<iq[^>]*id='b1'/);
+  await c.waitFor(/<iq[^>]*id=["']b1["']/);
   c.send('<presence/>');
-  await c.waitFor(/<presence[^>]*from='[^']*\/[^']*'/);
+  await c.waitFor(/<presence[^>]*from=["'][^"']*\/[^"']*["']/);
   return c;
 }

@@ -1,0 +1,26 @@
+// The `pampero` command tree. Built by a function so tests can run it in-process with their own io.
+import { Command } from 'commander';
+import { PAMPERO_VERSION } from '../shared/version.js';
+import { processIo, type CliIo } from './cli-error.js';
+import { componentCommands } from './component-commands.js';
+import { startCommand } from './start-command.js';
+import { userCommands } from './user-commands.js';
+
+export function buildProgram(io: CliIo = processIo): Command {
+  const program = new Command('pampero')
+    .description('Pampero, a scale-out XMPP server')
+    .version(PAMPERO_VERSION, '-V, --version', 'print the version')
+  program.addCommand(startCommand(io));
+  program.addCommand(userCommands(io));
+  program.addCommand(componentCommands(io));
+  writeThrough(program, io);
+  return program;
+}
+
+/** Every command writes help and usage errors through `io` (addCommand does not pass this on). */
+function writeThrough(command: Command, io: CliIo): void {
+  command
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (text) => io.out(text.replace(/\n$/, '')), writeErr: (text) => io.err(text.replace(/\n$/, '')) });
+  for (const sub of command.commands) writeThrough(sub, io);
+}

@@ -1,0 +1,59 @@
+// `pampero start`: load and check the configuration, make sure there is a certificate, start the
+// role, print where it listens, and stop cleanly on SIGINT/SIGTERM.
+import { Command, Option } from 'commander';
+import { loadConfig, LOG_LEVELS, ROLES, type PamperoConfig } from '../shared/config/index.js';
+import { createLogger } from '../shared/log.js';
+import { ensureCertificate } from '../shared/tls/self-signed.js';
+import { action, type CliIo } from './cli-error.js';
+import { addConfigOptions, flagsFrom, type ConfigOptionValues } from './config-options.js';
+import { startRole } from './roles.js';
+
+/** A stop that takes longer than this ends the process anyway, with a failure code. */
+const STOP_DEADLINE_MS = 15_000;
+
+export async function startFromOptions(options: ConfigOptionValues, io: CliIo): Promise<void> {
+  const config: PamperoConfig = await loadConfig({ configFile: options.config, flags: flagsFrom(options) });
+  await ensureCertificate(config); // a bad certificate is a config error, reported before any port opens
+  const logger = createLogger(config.log.level);
+  const running = await startRole(config, logger);
+  for (const line of running.listening) io.out(line);
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      io.err(`pampero: ${signal} again, exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const deadline = setTimeout(() => {
+      io.err(`pampero: did not stop within ${STOP_DEADLINE_MS / 1000} s, exiting`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
+    try {
+      await running.stop();
+      logger.flush?.();
+      process.exit(0);
+    } catch (err) {
+      io.err(`pampero: error while stopping: ${(err as Error).message}`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+export function startCommand(io: CliIo): Command {
+  const start = new Command('start').description('start a Pampero role (all: everything in one process)');
+  start.addOption(new Option('--role <role>', 'what to run (env PAMPERO_ROLE; default all)').choices(ROLES));
+  addConfigOptions(start)
+    .option('--c2s-port <port>', 'client port with STARTTLS, 0 disables (env PAMPERO_C2S_PORT; default 5222)')
+    .option('--c2s-tls-port <port>', 'client port with direct TLS, 0 disables (env PAMPERO_C2S_TLS_PORT; default 5223)')
+    .option('--component-port <port>', 'XEP-0114 component port, 0 disables (env PAMPERO_COMPONENT_PORT; default 5275)')
+    .option('--http-port <port>', 'HTTP /metrics /healthz /readyz port, 0 disables (env PAMPERO_HTTP_PORT; default 5280)')
+    .option('--allow-plain-from-loopback', 'let loopback clients log in without TLS (env PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK)')
+    .addOption(new Option('--log-level <level>', 'least severe level logged (env PAMPERO_LOG_LEVEL; default info)').choices(LOG_LEVELS))
+    .action(action(io, (options: ConfigOptionValues) => startFromOptions(options, io)));
+  return start;
+}

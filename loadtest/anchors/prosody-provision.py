@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Bulk-provision Prosody 'internal' storage (file per user) directly.
+
+Writes the same Lua .dat files that mod_storage_internal / datamanager
+would write: <data>/<host-enc>/accounts/<user>.dat (internal_plain: clear
+password) and optionally <data>/<host-enc>/roster/<user>.dat with
+ROSTER contacts per user (subscription=both, symmetric ring: user i has
+i-10..i-1 and i+1..i+10, modulo the population).  Run with Prosody
+stopped (or restart it afterwards), then chown to the prosody user.
+"""
+import argparse, os, re, time
+
+def enc(s):
+    return re.sub(r"[^0-9A-Za-z]", lambda m: "%%%02x" % ord(m.group(0)), s)
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--data", default="/tmp/pampero-bench/prosody/data")
+ap.add_argument("--domain", default="bench.local")
+ap.add_argument("--user-fmt", default="load%d")
+ap.add_argument("--password", default="pass%d")
+ap.add_argument("--first", type=int, default=1)
+ap.add_argument("--count", type=int, required=True)
+ap.add_argument("--roster", type=int, default=0, help="contacts per user (even)")
+a = ap.parse_args()
+t0 = time.time()
+hd = os.path.join(a.data, enc(a.domain))
+os.makedirs(os.path.join(hd, "accounts"), exist_ok=True)
+if a.roster:
+    os.makedirs(os.path.join(hd, "roster"), exist_ok=True)
+half = a.roster // 2
+for n in range(a.count):
+    u = a.user_fmt % (a.first + n)
+    pw = (a.password % (a.first + n)) if "%" in a.password else a.password
+    with open(os.path.join(hd, "accounts", enc(u) + ".dat"), "w") as f:
+        f.write('return {\n\t["password"] = "%s";\n};\n' % pw)
+    if a.roster:
+        lines = ['return {\n\t[false] = {\n\t\t["version"] = 1;\n\t\t["pending"] = {};\n\t};\n']
+        for d in list(range(-half, 0)) + list(range(1, half + 1)):
+            c = a.user_fmt % (a.first + (n + d) % a.count)
+            lines.append('\t["%s@%s"] = {\n\t\t["subscription"] = "both";\n\t\t["groups"] = {};\n'
+                         '\t\t["name"] = "%s";\n\t};\n' % (c, a.domain, c))
+        lines.append("};\n")
+        with open(os.path.join(hd, "roster", enc(u) + ".dat"), "w") as f:
+            f.write("".join(lines))
+print("provisioned %d users (%d roster items) in %.2f s" % (a.count, a.count * a.roster, time.time() - t0))

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need, only those missing (run by `npm test` via `pretest`).
+# Quiet and quick when everything is there; needs root (apt-get) otherwise.
+# To add a requirement, add one line to REQUIREMENTS: "<debian package>|<shell check that passes when present>".
+set -euo pipefail
+
+REQUIREMENTS=(
+  "python3-slixmpp|/usr/bin/python3 -c 'import slixmpp'"
+  "redis-server|command -v redis-server"
+)
+
+missing=()
+for requirement in "${REQUIREMENTS[@]}"; do
+  package="${requirement%%|*}"
+  check="${requirement#*|}"
+  if ! bash -c "$check" >/dev/null 2>&1; then
+    missing+=("$package")
+  fi
+done
+
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+echo "test-setup: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test-setup: need root to apt-get install ${missing[*]} (or install them first)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# One update per install run: a fresh image has no package lists.
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "test-setup: installed ${missing[*]}"

@@ -1,0 +1,32 @@
+// Built-in defaults: the lowest layer (defaults < config file < PAMPERO_* environment < flags).
+// roster.domain and roster.secret are left empty here: load.ts derives `roster.<domain>` and
+// roster-secret.ts generates and persists the secret under the data directory.
+import type { PamperoConfig } from './types.js';
+
+export const DEFAULT_CONFIG: Readonly<PamperoConfig> = Object.freeze({
+  role: 'all',
+  domain: 'localhost',
+  dataDir: './data',
+  c2s: {
+    host: '0.0.0.0',
+    port: 5222,
+    tlsPort: 5223,
+    allowPlainFromLoopback: false,
+    maxStanzaBytes: 262144,
+    maxDepth: 32,
+    maxAttributes: 64,
+    maxWriteBufferBytes: 1048576,
+    authTimeoutSeconds: 30,
+  },
+  tls: { certFile: '', keyFile: '' },
+  components: { host: '127.0.0.1', port: 5275, maxQueuedStanzas: 10000, iqTimeoutSeconds: 10 },
+  http: { host: '0.0.0.0', port: 5280 },
+  roster: { domain: '', secret: '', maxItems: 1000 },
+  offline: { quota: 100 },
+  log: { level: 'info' },
+} satisfies PamperoConfig);
+
+/** A fresh, mutable copy of the defaults. */
+export function defaultConfig(): PamperoConfig {
+  return structuredClone(DEFAULT_CONFIG) as PamperoConfig;
+}

@@ -1,0 +1,76 @@
+// Merges layers over the defaults (a later layer wins key by key), checks every value and the
+// rules between keys, and throws one ConfigError listing every mistake found.
+import { isAbsolute, resolve } from 'node:path';
+import { defaultConfig } from './defaults.js';
+import { ConfigError } from './errors.js';
+import type { Layer, RawSetting } from './layer.js';
+import { CONFIG_KEY_NAMES, CONFIG_KEYS, type ConfigKey } from './schema.js';
+import type { PamperoConfig } from './types.js';
+import { checkValue } from './values.js';
+
+const PORT_KEYS = ['c2s.port', 'c2s.tlsPort', 'components.port', 'http.port'] as const satisfies readonly ConfigKey[];
+
+function setKey(config: PamperoConfig, key: ConfigKey, value: unknown): void {
+  const [first, second] = key.split('.');
+  const root = config as unknown as Record<string, Record<string, unknown>>;
+  if (second === undefined) (root as Record<string, unknown>)[first] = value;
+  else root[first][second] = value;
+}
+
+function getKey(config: PamperoConfig, key: ConfigKey): unknown {
+  const [first, second] = key.split('.');
+  const root = config as unknown as Record<string, Record<string, unknown>>;
+  return second === undefined ? root[first] : root[first][second];
+}
+
+function crossKeyProblems(config: PamperoConfig, sourceOf: (key: ConfigKey) => string): string[] {
+  const problems: string[] = [];
+  if ((config.tls.certFile === '') !== (config.tls.keyFile === '')) {
+    const [set, missing] = config.tls.certFile ? ['tls.certFile', 'tls.keyFile'] : ['tls.keyFile', 'tls.certFile'];
+    problems.push(`${sourceOf(set as ConfigKey)}: ${set}: is set but ${missing} is not; set both (or neither for a generated certificate)`);
+  }
+  const portOwner = new Map<number, ConfigKey>();
+  for (const key of PORT_KEYS) {
+    const port = getKey(config, key) as number;
+    if (typeof port !== 'number' || port === 0) continue;
+    const owner = portOwner.get(port);
+    if (owner) {
+      // Blame the key that was set, not the one left at its default.
+      const [blamed, other] = sourceOf(key) === 'default' ? [owner, key] : [key, owner];
+      problems.push(`${sourceOf(blamed)}: ${blamed}: port ${port} is also ${other}; each listener needs its own port`);
+    }
+    else portOwner.set(port, key);
+  }
+  return problems;
+}
+
+/**
+ * The configuration the layers describe. `cwd` anchors relative paths (dataDir, tls files), so
+ * a role that changes directory later still finds its files. roster.secret may stay empty
+ * (ensureRosterSecret fills it from the data directory).
+ */
+export function resolveConfig(layers: Layer[], cwd = process.cwd()): PamperoConfig {
+  const problems = layers.flatMap((layer) => layer.problems);
+  const config = defaultConfig();
+  const winners = new Map<ConfigKey, RawSetting>();
+  for (const layer of layers) for (const [key, setting] of layer.settings) winners.set(key, setting);
+
+  for (const key of CONFIG_KEY_NAMES) {
+    const setting = winners.get(key);
+    if (!setting) continue;
+    const checked = checkValue(CONFIG_KEYS[key].kind, setting.raw, setting.fromText);
+    if (checked.ok) setKey(config, key, checked.value);
+    else problems.push(`${setting.source}: ${key}: ${checked.problem}`);
+  }
+
+  for (const key of ['dataDir', 'tls.certFile', 'tls.keyFile'] as const) {
+    const path = getKey(config, key) as string;
+    if (path !== '' && !isAbsolute(path)) setKey(config, key, resolve(cwd, path));
+  }
+  if (config.roster.domain === '') config.roster.domain = `roster.${config.domain}`;
+
+  const sourceOf = (key: ConfigKey): string => winners.get(key)?.source ?? 'default';
+  problems.push(...crossKeyProblems(config, sourceOf));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,36 @@
+// Opens the embedded LMDB backend: one environment (one directory) with a named sub-database per
+// store, so a single write transaction could span stores and one file holds all the data.
+//
+// Several processes may open the same directory at once (e.g. `pampero user add` while the server
+// runs): LMDB takes a cross-process lock for writes, and lmdb-js renews a process's read snapshot
+// on the next event-loop turn and after each of its own commits, so another process's committed
+// writes are visible to reads from the next turn on (tested in lmdb-stores.test.ts).
+import { open } from 'lmdb';
+import type { Account, ComponentRecord, Roster, Stores } from '../types.js';
+import { createLmdbAccountStore } from './account-store.js';
+import { createLmdbComponentStore } from './component-store.js';
+import { createLmdbOfflineStore, type OfflineKey, type StoredOfflineMessage } from './offline-store.js';
+import { createLmdbRosterStore } from './roster-store.js';
+
+/** Sub-database names; other tools (backups, the multi-process test) rely on them. */
+export const LMDB_DATABASE_NAMES = {
+  accounts: 'accounts',
+  rosters: 'rosters',
+  offline: 'offline',
+  components: 'components',
+} as const;
+
+export async function openLmdbStores(dir: string): Promise<Stores> {
+  // Default encoding: msgpack values, ordered-binary keys (strings and arrays sort correctly).
+  const env = open(dir, {});
+  const names = LMDB_DATABASE_NAMES;
+  let closing: Promise<void> | undefined;
+  return {
+    accounts: createLmdbAccountStore(env.openDB<Account, string>(names.accounts, {})),
+    rosters: createLmdbRosterStore(env.openDB<Roster, string>(names.rosters, {})),
+    offline: createLmdbOfflineStore(env.openDB<StoredOfflineMessage, OfflineKey>(names.offline, {})),
+    components: createLmdbComponentStore(env.openDB<ComponentRecord, string>(names.components, {})),
+    // Waits for pending writes to commit, then closes; calling it twice is harmless.
+    close: () => (closing ??= env.close()),
+  };
+}
