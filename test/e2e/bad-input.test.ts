@@ -5,7 +5,7 @@ import { header, loginRaw, openRaw } from '../support/raw-client.js';
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ c2s: { maxStanzaBytes: 10_000, maxWriteBufferBytes: 256 * 1024 } });
-  for (const u of ['eve', 'frank', 'grace']) await server.addUser(u, `${u}-pw`);
+  for (const u of ['eve', 'frank', 'grace', 'heidi']) await server.addUser(u, `${u}-pw`);
 });
 afterAll(async () => {
   await server.stop();
@@ -54,6 +54,7 @@ describe('bad input', () => {
     frank.socket.pause(); // stops reading: the kernel buffers fill, then ours
     const eve = await loginRaw(server.c2sPort, server.domain, 'eve', 'eve-pw', 'fast');
     const grace = await loginRaw(server.c2sPort, server.domain, 'grace', 'grace-pw', 'fast');
+    const heidi = await loginRaw(server.c2sPort, server.domain, 'heidi', 'heidi-pw', 'fast');
     const body = 'y'.repeat(8000);
     const flood = async () => {
       // 24 MB: more than loopback's kernel buffers (a few MB each way) plus our 256 KiB limit.
@@ -66,11 +67,12 @@ describe('bad input', () => {
     await flood();
     frank.socket.resume(); // drain what the kernel holds: if the server gave up on frank, the close follows
     await frank.closed;
-    grace.send(`<message to='eve@${server.domain}/fast' type='chat'><body>still here</body></message>`);
-    await eve.waitFor(/still here/);
+    grace.send(`<message to='heidi@${server.domain}/fast' type='chat'><body>still here</body></message>`);
+    await heidi.waitFor(/still here/);
     // The server buffered at most its limit for frank, not the 24 MB sent to him.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
     eve.socket.destroy();
     grace.socket.destroy();
+    heidi.socket.destroy();
   }, 60_000);
 });
