@@ -1,6 +1,6 @@
 // One client-to-server stream over TCP or TLS (RFC 6120): header, STARTTLS, SASL, resource
 // binding, then stanzas handed to the router with `from` stamped.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { StringDecoder } from 'node:string_decoder';
@@ -32,11 +32,13 @@ export interface C2sOptions {
 
 type Phase = 'unauthenticated' | 'authenticating' | 'authenticated' | 'bound' | 'closed';
 
+let connectionCount = 0;
+
 /** SASL attempts before the stream is closed (RFC 6120 §6.4.5 asks for a configurable retry count). */
 const MAX_AUTH_FAILURES = 3;
 
 export class C2sConnection implements RoutedSession {
-  readonly id = randomBytes(8).toString('hex');
+  readonly id = `c2s-${++connectionCount}`;
   readonly presence = newResourcePresence();
   jid!: Jid;
   private phase: Phase = 'unauthenticated';
@@ -46,7 +48,7 @@ export class C2sConnection implements RoutedSession {
   private readonly parser: XmppStreamParser;
   private decoder = new StringDecoder('utf8');
   private headerSent = false;
-  private readonly authTimer: NodeJS.Timeout;
+  private authTimer: NodeJS.Timeout | undefined;
   private readonly writer: import('./socket-writer.js').SocketWriter;
 
   constructor(private socket: Socket, private secure: boolean, private readonly opts: C2sOptions, writerFactory: (socket: Socket, onOverflow: () => void) => import('./socket-writer.js').SocketWriter) {
@@ -94,6 +96,7 @@ export class C2sConnection implements RoutedSession {
     const wasBound = this.phase === 'bound';
     this.phase = 'closed';
     clearTimeout(this.authTimer);
+    this.authTimer = undefined;
     this.parser.stop();
     this.writer.close();
     if (!this.socket.destroyed) this.socket.destroy();
@@ -110,7 +113,7 @@ export class C2sConnection implements RoutedSession {
   private sendHeader(clientAttrs: Record<string, string>): void {
     this.headerSent = true;
     const to = clientAttrs.from ? ` to='${escapeAttr(clientAttrs.from)}'` : '';
-    this.writer.write(`<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='${NS.stream}' id='${randomBytes(12).toString('hex')}' from='${this.opts.domain}'${to} version='1.0' xml:lang='en'>`);
+    this.writer.write(`<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='${NS.stream}' id='${randomUUID()}' from='${this.opts.domain}'${to} version='1.0' xml:lang='en'>`);
   }
 
   // RFC 6120 §4.7: validate the header, answer with ours and the features of this stage.
@@ -199,6 +202,7 @@ export class C2sConnection implements RoutedSession {
     }
     if (this.phase === 'closed') return;
     this.writer.write(step.xml);
+    if (step.kind !== 'challenge') this.sasl = undefined; // nothing of SASL is kept for the session's life
     if (step.kind === 'success') {
       this.username = step.username;
       this.phase = 'authenticated';
@@ -215,6 +219,7 @@ export class C2sConnection implements RoutedSession {
     this.jid = result.jid;
     this.phase = 'bound';
     clearTimeout(this.authTimer);
+    this.authTimer = undefined;
     this.opts.router.bindSession(this);
     this.writer.write(result.reply.toString());
   }

@@ -13,7 +13,21 @@ export interface FeatureStage {
   router: Router;
 }
 
+/** Features depend on few inputs, so their serialisation is cached (one string per stage). */
+const cache = new Map<string, string>();
+
 export function streamFeatures(stage: FeatureStage): string {
+  const key = `${stage.phase}|${stage.offerStartTls}|${stage.tlsRequired}|${stage.mechanisms.join(',')}|${stage.phase === 'bind' ? capsElement(stage.router).attrs.ver : ''}`;
+  let xml = cache.get(key);
+  if (xml === undefined) {
+    xml = buildFeatures(stage);
+    if (cache.size > 64) cache.clear();
+    cache.set(key, xml);
+  }
+  return xml;
+}
+
+function buildFeatures(stage: FeatureStage): string {
   const features = new Element('stream:features');
   if (stage.phase === 'auth') {
     if (stage.offerStartTls) {

@@ -40,8 +40,8 @@ export class PresenceBroadcast {
     }
     if (type === 'probe') return; // probes are the server's business (RFC 6121 §4.3)
     // Directed presence (RFC 6121 §4.6): remembered so the recipient learns when we go offline.
-    if (type === undefined) session.presence.directedTo.add(to.full);
-    else if (type === 'unavailable') session.presence.directedTo.delete(to.full);
+    if (type === undefined) (session.presence.directedTo ??= new Set()).add(to.full);
+    else if (type === 'unavailable') session.presence.directedTo?.delete(to.full);
     this.router.route(stanza, to);
   }
 
@@ -96,7 +96,7 @@ export class PresenceBroadcast {
 
   private tellDirected(session: RoutedSession, stanza: Element): void {
     const directed = session.presence.directedTo;
-    if (directed.size === 0) return;
+    if (!directed || directed.size === 0) return;
     for (const full of directed) {
       const to = parseJid(full);
       if (to) this.router.route(withAddress(stanza, session.jid.full, full), to);

@@ -10,8 +10,8 @@ export interface ResourcePresence {
   priority: number;
   /** The last broadcast presence, answered to probes. */
   last?: Element;
-  /** Full JIDs this resource sent directed presence to (RFC 6121 §4.6), told when it goes offline. */
-  directedTo: Set<string>;
+  /** Full JIDs this resource sent directed presence to (RFC 6121 §4.6), told when it goes offline; created on first use (most sessions never send any). */
+  directedTo?: Set<string>;
   /** Requested the roster, so gets roster pushes (RFC 6121 §2.1.6 "interested resource"). */
   rosterInterested: boolean;
 }
@@ -27,5 +27,5 @@ export interface RoutedSession {
 }
 
 export function newResourcePresence(): ResourcePresence {
-  return { available: false, priority: 0, directedTo: new Set(), rosterInterested: false };
+  return { available: false, priority: 0, rosterInterested: false };
 }

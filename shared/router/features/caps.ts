@@ -7,16 +7,18 @@ import type { Router } from '../router.js';
 
 export const CAPS_NODE = 'urn:pampero:caps';
 
-const cache = new WeakMap<Router, { key: string; ver: string }>();
+const cache = new WeakMap<Router, { quick: string; ver: string }>();
 
 export function capsVersion(router: Router): string {
   const { identities, features } = router.serverIq;
+  const hit = cache.get(router);
+  // Features and identities are only ever added, so their counts tell whether the hash is stale.
+  const quick = `${identities.length}/${features.size}`;
+  if (hit && hit.quick === quick) return hit.ver;
   const ids = identities.map((i) => `${i.category}/${i.type}//${i.name ?? ''}`).sort();
   const key = [...ids, ...[...features].sort()].join('<') + '<';
-  const hit = cache.get(router);
-  if (hit && hit.key === key) return hit.ver;
   const ver = createHash('sha1').update(key).digest('base64');
-  cache.set(router, { key, ver });
+  cache.set(router, { quick, ver });
   return ver;
 }
 
