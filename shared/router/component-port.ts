@@ -42,7 +42,7 @@ class ComponentConnection implements ComponentLink {
     this.parser = new XmppStreamParser(opts.limits, {
       onStreamStart: (name, attrs) => void this.onStreamStart(name, attrs),
       onElement: (el) => this.onElement(el),
-      onStreamEnd: () => this.close('system-shutdown'),
+      onStreamEnd: () => this.endGracefully(),
       onError: (condition, text) => this.fail(condition, text),
     });
     socket.setNoDelay(true);
@@ -114,6 +114,15 @@ class ComponentConnection implements ComponentLink {
     this.authenticated = true;
     this.write('<handshake/>');
     this.onUp(this);
+  }
+
+  /** The component closed its stream (RFC 6120 §4.4): close ours, no error. */
+  private endGracefully(): void {
+    if (this.closed) return;
+    this.flush();
+    this.write('</stream:stream>');
+    this.socket.end();
+    this.gone();
   }
 
   private fail(condition: StreamErrorCondition, text?: string): void {
