@@ -7,6 +7,7 @@ import { NS } from '../xml/namespaces.js';
 import { XmppStreamParser } from '../xml/stream-parser.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
+import { offlineStored } from './router-metrics.js';
 
 /** Offline messages delivered per batch, so a huge backlog does not monopolise the loop. */
 const BATCH = 100;
@@ -19,7 +20,9 @@ export class OfflineDelivery {
     const copy = new Element(stanza.name, { ...stanza.attrs });
     for (const child of stanza.children) copy.cnode(child as Element);
     copy.c('delay', { xmlns: NS.delay, from: this.router.domain, stamp: new Date().toISOString() }).t('Offline storage');
-    return this.messages.push(owner, copy.toString(), this.quota);
+    const stored = await this.messages.push(owner, copy.toString(), this.quota);
+    if (stored) offlineStored.inc();
+    return stored;
   }
 
   /** Sends the stored messages to a resource that just became available with priority ≥ 0. */

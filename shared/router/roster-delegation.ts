@@ -9,6 +9,7 @@ import { NS } from '../xml/namespaces.js';
 import type { ComponentLink } from './component-registry.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
+import { delegatedIqTimeouts } from './router-metrics.js';
 
 interface PendingIq {
   session: RoutedSession;
@@ -124,6 +125,7 @@ export class RosterDelegation {
   }
 
   private expire(id: string): void {
+    delegatedIqTimeouts.inc();
     this.fail(id, 'remote-server-timeout');
   }
 

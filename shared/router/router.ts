@@ -14,6 +14,7 @@ import { PresenceBroadcast, SUBSCRIPTION_TYPES } from './presence-broadcast.js';
 import { RosterDelegation } from './roster-delegation.js';
 import { OfflineDelivery } from './offline-delivery.js';
 import { installServerFeatures } from './features/index.js';
+import { boundSessions, componentLinksUp, componentQueueRefusals, stanzaErrorsSent, stanzasRouted } from './router-metrics.js';
 
 export interface RouterOptions {
   domain: string;
@@ -46,6 +47,7 @@ export class Router {
     this.delegation = new RosterDelegation(this, options.rosterDomain, options.iqTimeoutMs, options.maxPendingIqs ?? 10_000);
     this.presence = new PresenceBroadcast(this, options.rosterDomain);
     installServerFeatures(this);
+    this.components.onChange((domain, up) => componentLinksUp.set({ domain }, up ? 1 : 0));
   }
 
   /** Binds a resource; a session already bound to the same full JID is replaced (RFC 6120 §7.7.2.2). */
@@ -56,11 +58,13 @@ export class Router {
       replaced.terminate('conflict', 'Replaced by a new connection for the same resource');
     }
     this.sessions.bind(session);
+    boundSessions.set(this.sessions.size);
   }
 
   /** The session is gone: contacts and directed-presence recipients learn it is unavailable. */
   unbindSession(session: RoutedSession): void {
     if (!this.sessions.unbind(session)) return;
+    boundSessions.set(this.sessions.size);
     this.presence.sessionEnded(session);
   }
 
@@ -102,22 +106,29 @@ export class Router {
   /** Sends a stanza towards `to`: a local user, the server itself, or a component. */
   route(stanza: Element, to: Jid): void {
     if (to.domain === this.domain) {
+      stanzasRouted.inc({ kind: stanza.name, outcome: to.local ? 'local' : 'server' });
       if (to.local) this.local.deliver(stanza, to);
       else this.toServer(stanza, to);
       return;
     }
     const link = this.components.pick(to.domain, to.bare);
     if (!link) {
+      stanzasRouted.inc({ kind: stanza.name, outcome: 'bounced' });
       this.bounce(stanza, to.domain.endsWith(`.${this.domain}`) ? 'service-unavailable' : 'remote-server-not-found');
       return;
     }
-    if (link.send(stanza) === 'full') this.bounce(stanza, 'resource-constraint', 'The component is not keeping up');
+    stanzasRouted.inc({ kind: stanza.name, outcome: 'component' });
+    if (link.send(stanza) === 'full') {
+      componentQueueRefusals.inc({ domain: link.domain });
+      this.bounce(stanza, 'resource-constraint', 'The component is not keeping up');
+    }
   }
 
   /** Answers a stanza with an error, unless it is an error itself (RFC 6120 §8.3.1). */
   bounce(stanza: Element, condition: StanzaErrorCondition, text?: string): void {
     if (!mayAnswerWithError(stanza) || !stanza.attrs.from) return;
     if (stanza.name === 'presence' && stanza.attrs.type !== 'subscribe') return; // presence errors are noise
+    stanzaErrorsSent.inc({ condition });
     const reply = stanzaErrorReply(stanza, condition, text);
     const to = parseJid(reply.attrs.to ?? '');
     if (to) this.route(reply, to);
