@@ -4,7 +4,7 @@ import { openStores } from '../shared/storage/open.js';
 import type { Stores } from '../shared/storage/types.js';
 
 export async function withStores<T>(config: PamperoConfig, use: (stores: Stores) => Promise<T>): Promise<T> {
-  const stores = await openStores({ dataDir: config.dataDir });
+  const stores = await openStores({ dataDir: config.dataDir, storage: config.storage });
   try {
     return await use(stores);
   } finally {

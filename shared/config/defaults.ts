@@ -23,6 +23,18 @@ export const DEFAULT_CONFIG: Readonly<PamperoConfig> = Object.freeze({
   http: { host: '0.0.0.0', port: 5280 },
   roster: { domain: '', secret: '', maxItems: 1000 },
   offline: { quota: 100 },
+  storage: {
+    backend: 'lmdb',
+    scylla: {
+      contactPoints: ['127.0.0.1'],
+      localDataCenter: 'datacenter1',
+      keyspace: 'pampero',
+      username: '',
+      password: '',
+      consistency: 'LOCAL_QUORUM',
+      createSchema: true,
+    },
+  },
   log: { level: 'info' },
 } satisfies PamperoConfig);
 

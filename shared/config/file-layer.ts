@@ -5,14 +5,14 @@ import { isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml';
 import { emptyLayer, type Layer } from './layer.js';
 import { objectLayer } from './object-layer.js';
 
-/** Line of every key in the file ("c2s" and "c2s.port"), for messages. */
+/** Line of every key in the file ("c2s", "c2s.port", "storage.scylla.keyspace"), for messages. */
 function keyLines(contents: unknown, lineCounter: LineCounter, prefix = '', lines = new Map<string, number>()): Map<string, number> {
   if (!isMap(contents)) return lines;
   for (const item of contents.items) {
     if (!isPair(item) || !isScalar(item.key)) continue;
     const dotted = `${prefix}${String(item.key.value)}`;
     if (item.key.range) lines.set(dotted, lineCounter.linePos(item.key.range[0]).line);
-    if (prefix === '') keyLines(item.value, lineCounter, `${dotted}.`, lines);
+    keyLines(item.value, lineCounter, `${dotted}.`, lines); // sections nest (storage.scylla.keyspace)
   }
   return lines;
 }

@@ -24,7 +24,10 @@ export function isConfigKey(key: string): key is ConfigKey {
   return Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key);
 }
 
-const SECTIONS = new Set(Object.keys(CONFIG_KEYS).filter((k) => k.includes('.')).map((k) => k.split('.')[0]));
+/** Every dotted prefix of a key: 'c2s', 'storage', 'storage.scylla'. */
+export const SECTIONS: ReadonlySet<string> = new Set(
+  Object.keys(CONFIG_KEYS).flatMap((k) => k.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))),
+);
 
 export function isSection(name: string): boolean {
   return SECTIONS.has(name);

@@ -53,6 +53,18 @@ describe('defaults', () => {
       http: { host: '0.0.0.0', port: 5280 },
       roster: { domain: 'roster.localhost', secret: '', maxItems: 1000 },
       offline: { quota: 100 },
+      storage: {
+        backend: 'lmdb',
+        scylla: {
+          contactPoints: ['127.0.0.1'],
+          localDataCenter: 'datacenter1',
+          keyspace: 'pampero',
+          username: '',
+          password: '',
+          consistency: 'LOCAL_QUORUM',
+          createSchema: true,
+        },
+      },
       log: { level: 'info' },
     });
   });
@@ -238,5 +250,57 @@ describe('roster secret', () => {
     const config = await loadConfig({ env: { PAMPERO_DATA_DIR: join(dir, 'data'), PAMPERO_ROSTER__SECRET: 's3' } });
     expect(config.roster.secret).toBe('s3');
     await expect(readFile(join(dir, 'data', 'roster.secret'))).rejects.toThrow();
+  });
+});
+
+describe('storage section (nested: storage.scylla.*)', () => {
+  test('is read from a file, nested two levels, and from generic environment names', async () => {
+    const configFile = await file(
+      'p.yaml',
+      'storage:\n  backend: scylla\n  scylla:\n    contactPoints: [a.db, "b.db:9043"]\n    keyspace: chat\n    createSchema: false\n',
+    );
+    const config = readConfig({
+      configFile,
+      env: { PAMPERO_STORAGE__SCYLLA__CONSISTENCY: 'QUORUM', PAMPERO_STORAGE__SCYLLA__LOCAL_DATA_CENTER: 'eu-west' },
+    });
+    expect(config.storage).toEqual({
+      backend: 'scylla',
+      scylla: {
+        contactPoints: ['a.db', 'b.db:9043'],
+        localDataCenter: 'eu-west',
+        keyspace: 'chat',
+        username: '',
+        password: '',
+        consistency: 'QUORUM',
+        createSchema: false,
+      },
+    });
+    expect(genericEnvName('storage.scylla.contactPoints')).toBe('PAMPERO_STORAGE__SCYLLA__CONTACT_POINTS');
+    const fromEnv = readConfig({ env: { PAMPERO_STORAGE__SCYLLA__CONTACT_POINTS: ' x.db , y.db:9042 ', PAMPERO_STORAGE__BACKEND: 'scylla' } });
+    expect(fromEnv.storage.scylla.contactPoints).toEqual(['x.db', 'y.db:9042']);
+    expect(fromEnv.storage.backend).toBe('scylla');
+  });
+
+  test('one line per mistake, with the line of nested keys', async () => {
+    const configFile = await file(
+      'p.yaml',
+      'storage:\n  backend: cassandra\n  scylla:\n    contactPoints: []\n    keyspace: My-Keyspace\n    consistancy: ONE\n    password: pw\n',
+    );
+    expect(problemsOf(() => readConfig({ configFile, env: {} }))).toEqual([
+      `${configFile}:6: storage.scylla.consistancy: unknown key (did you mean storage.scylla.consistency?)`,
+      `${configFile}:2: storage.backend: must be one of lmdb, scylla; got "cassandra"`,
+      `${configFile}:4: storage.scylla.contactPoints: must list at least one entry, none of them empty`,
+      `${configFile}:5: storage.scylla.keyspace: must be a lower-case letter then up to 47 lower-case letters, digits or _; got "My-Keyspace"`,
+      `${configFile}:7: storage.scylla.password: is set but storage.scylla.username is not; set both (or neither)`,
+    ]);
+  });
+
+  test('a nested section that is not a mapping, and a list that is not one', () => {
+    expect(problemsOf(() => configFromObject({ storage: { scylla: 'db' as never } }))).toEqual([
+      'overrides: storage.scylla: must be a mapping of keys (like storage.scylla.<key>: value)',
+    ]);
+    expect(problemsOf(() => configFromObject({ storage: { scylla: { contactPoints: 'a.db' as never } } }))).toEqual([
+      'overrides: storage.scylla.contactPoints: must be a list of strings, got "a.db"',
+    ]);
   });
 });

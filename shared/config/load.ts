@@ -21,7 +21,8 @@ export interface LoadConfigOptions {
   cwd?: string;
 }
 
-export type ConfigOverrides = { [K in keyof PamperoConfig]?: PamperoConfig[K] extends object ? Partial<PamperoConfig[K]> : PamperoConfig[K] };
+type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+export type ConfigOverrides = DeepPartial<PamperoConfig>;
 
 /** Every layer, without touching the data directory (the roster secret may still be empty). */
 export function readConfig(options: LoadConfigOptions = {}): PamperoConfig {

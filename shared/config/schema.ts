@@ -4,10 +4,14 @@
 // environment and flag layers, the validation and the docs cannot drift apart.
 import type { PamperoConfig } from './types.js';
 
-/** Dotted paths of the leaves of PamperoConfig: 'domain', 'c2s.port', 'log.level', … */
+/** Dotted paths of the leaves of PamperoConfig: 'domain', 'c2s.port', 'storage.scylla.keyspace', … (a list is one leaf) */
 export type ConfigKey = Leaves<PamperoConfig>;
 type Leaves<T, Prefix extends string = ''> = {
-  [K in keyof T & string]: T[K] extends object ? Leaves<T[K], `${Prefix}${K}.`> : `${Prefix}${K}`;
+  [K in keyof T & string]: T[K] extends readonly unknown[]
+    ? `${Prefix}${K}`
+    : T[K] extends object
+      ? Leaves<T[K], `${Prefix}${K}.`>
+      : `${Prefix}${K}`;
 }[keyof T & string];
 
 export type ValueKind =
@@ -18,7 +22,11 @@ export type ValueKind =
   | { type: 'integer'; min: number }
   | { type: 'seconds' }
   | { type: 'boolean' }
-  | { type: 'enum'; values: readonly string[] };
+  | { type: 'enum'; values: readonly string[] }
+  /** Non-empty strings; from text, separated by commas. */
+  | { type: 'list' }
+  /** An unquoted lower-case CQL name (keyspace), safe to put into statements. */
+  | { type: 'cqlName' };
 
 export interface KeySpec {
   kind: ValueKind;
@@ -30,6 +38,8 @@ export interface KeySpec {
 }
 
 export const ROLES = ['all', 'gateway', 'router', 'roster', 'muc', 'pubsub'] as const;
+export const STORAGE_BACKENDS = ['lmdb', 'scylla'] as const;
+export const SCYLLA_CONSISTENCIES = ['ONE', 'TWO', 'THREE', 'QUORUM', 'ALL', 'LOCAL_QUORUM', 'EACH_QUORUM', 'LOCAL_ONE'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const text = (allowEmpty = false): ValueKind => ({ type: 'string', allowEmpty });
@@ -127,6 +137,26 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   'offline.quota': {
     kind: atLeast(0),
     description: 'Most offline messages stored per user (XEP-0160); 0 stores none.',
+  },
+  'storage.backend': {
+    kind: { type: 'enum', values: STORAGE_BACKENDS },
+    description: 'Where accounts, rosters, offline messages and components live: embedded LMDB or ScyllaDB.',
+  },
+  'storage.scylla.contactPoints': {
+    kind: { type: 'list' },
+    description: 'ScyllaDB nodes to connect to first (host or host:port, comma-separated in the environment).',
+  },
+  'storage.scylla.localDataCenter': { kind: text(), description: 'ScyllaDB data center of this process (LOCAL_* consistency).' },
+  'storage.scylla.keyspace': { kind: { type: 'cqlName' }, description: 'ScyllaDB keyspace holding the tables.' },
+  'storage.scylla.username': { kind: text(true), description: 'ScyllaDB user; empty: no authentication.' },
+  'storage.scylla.password': { kind: text(true), description: 'Password of storage.scylla.username.' },
+  'storage.scylla.consistency': {
+    kind: { type: 'enum', values: SCYLLA_CONSISTENCIES },
+    description: 'Consistency level of reads and writes (conditional writes use the matching SERIAL level).',
+  },
+  'storage.scylla.createSchema': {
+    kind: { type: 'boolean' },
+    description: 'Create the keyspace and tables at start when missing (development).',
   },
   'log.level': {
     kind: { type: 'enum', values: LOG_LEVELS },

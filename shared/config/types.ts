@@ -59,6 +59,32 @@ export interface OfflineConfig {
   quota: number;
 }
 
+export type StorageBackend = 'lmdb' | 'scylla';
+
+/** CQL consistency levels usable for reads and writes (SERIAL ones are derived, see docs/storage.md). */
+export type ScyllaConsistency = 'ONE' | 'TWO' | 'THREE' | 'QUORUM' | 'ALL' | 'LOCAL_QUORUM' | 'EACH_QUORUM' | 'LOCAL_ONE';
+
+/** ScyllaDB (or Apache Cassandra) through cassandra-driver: the storage of a fleet. */
+export interface ScyllaConfig {
+  /** Nodes to connect to first ("host" or "host:port"); the driver discovers the others. */
+  contactPoints: string[];
+  /** Data center whose nodes serve this process (LOCAL_* consistency levels count it). */
+  localDataCenter: string;
+  keyspace: string;
+  /** Both empty: no authentication. */
+  username: string;
+  password: string;
+  consistency: ScyllaConsistency;
+  /** Create the keyspace and tables at start when missing (development; production runs deploy/scylla/schema.cql). */
+  createSchema: boolean;
+}
+
+export interface StorageConfig {
+  /** lmdb: embedded, under dataDir; scylla: a ScyllaDB cluster shared by every process of a fleet. */
+  backend: StorageBackend;
+  scylla: ScyllaConfig;
+}
+
 export interface PamperoConfig {
   role: Role;
   domain: string;
@@ -69,5 +95,6 @@ export interface PamperoConfig {
   http: HttpConfig;
   roster: RosterConfig;
   offline: OfflineConfig;
+  storage: StorageConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

@@ -10,17 +10,22 @@ import { checkValue } from './values.js';
 
 const PORT_KEYS = ['c2s.port', 'c2s.tlsPort', 'components.port', 'http.port'] as const satisfies readonly ConfigKey[];
 
+/** The object holding a key's value, and the value's name in it ('storage.scylla.keyspace' → scylla, 'keyspace'). */
+function slotOf(config: PamperoConfig, key: ConfigKey): [Record<string, unknown>, string] {
+  const parts = key.split('.');
+  let node = config as unknown as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
+  return [node, parts[parts.length - 1]];
+}
+
 function setKey(config: PamperoConfig, key: ConfigKey, value: unknown): void {
-  const [first, second] = key.split('.');
-  const root = config as unknown as Record<string, Record<string, unknown>>;
-  if (second === undefined) (root as Record<string, unknown>)[first] = value;
-  else root[first][second] = value;
+  const [node, name] = slotOf(config, key);
+  node[name] = value;
 }
 
 function getKey(config: PamperoConfig, key: ConfigKey): unknown {
-  const [first, second] = key.split('.');
-  const root = config as unknown as Record<string, Record<string, unknown>>;
-  return second === undefined ? root[first] : root[first][second];
+  const [node, name] = slotOf(config, key);
+  return node[name];
 }
 
 function crossKeyProblems(config: PamperoConfig, sourceOf: (key: ConfigKey) => string): string[] {
@@ -28,6 +33,10 @@ function crossKeyProblems(config: PamperoConfig, sourceOf: (key: ConfigKey) => s
   if ((config.tls.certFile === '') !== (config.tls.keyFile === '')) {
     const [set, missing] = config.tls.certFile ? ['tls.certFile', 'tls.keyFile'] : ['tls.keyFile', 'tls.certFile'];
     problems.push(`${sourceOf(set as ConfigKey)}: ${set}: is set but ${missing} is not; set both (or neither for a generated certificate)`);
+  }
+  const scylla = config.storage.scylla;
+  if (scylla.password !== '' && scylla.username === '') {
+    problems.push(`${sourceOf('storage.scylla.password')}: storage.scylla.password: is set but storage.scylla.username is not; set both (or neither)`);
   }
   const portOwner = new Map<number, ConfigKey>();
   for (const key of PORT_KEYS) {

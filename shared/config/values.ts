@@ -2,7 +2,7 @@
 // must already have the right type; values from the environment and flags are text and are parsed.
 import type { ValueKind } from './schema.js';
 
-export type Checked = { ok: true; value: string | number | boolean } | { ok: false; problem: string };
+export type Checked = { ok: true; value: string | number | boolean | string[] } | { ok: false; problem: string };
 
 const LABEL = '[a-z0-9\\u0080-\\uffff](?:[a-z0-9\\u0080-\\uffff-]{0,61}[a-z0-9\\u0080-\\uffff])?';
 const DOMAIN_RE = new RegExp(`^(?:${LABEL}\\.)*${LABEL}$`);
@@ -10,7 +10,8 @@ const TRUE_WORDS = ['true', '1', 'yes', 'on'];
 const FALSE_WORDS = ['false', '0', 'no', 'off'];
 
 const bad = (problem: string): Checked => ({ ok: false, problem });
-const good = (value: string | number | boolean): Checked => ({ ok: true, value });
+const good = (value: string | number | boolean | string[]): Checked => ({ ok: true, value });
+const CQL_NAME_RE = /^[a-z][a-z0-9_]{0,47}$/;
 
 function show(raw: unknown): string {
   return typeof raw === 'string' ? JSON.stringify(raw) : `${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw === 'object' ? 'a mapping' : String(raw)}`;
@@ -73,6 +74,16 @@ export function checkValue(kind: ValueKind, raw: unknown, fromText: boolean): Ch
     case 'enum': {
       if (typeof raw === 'string' && kind.values.includes(raw.trim())) return good(raw.trim());
       return bad(`must be one of ${kind.values.join(', ')}; got ${show(raw)}`);
+    }
+    case 'list': {
+      const items = fromText && typeof raw === 'string' ? raw.split(',').map((item) => item.trim()) : raw;
+      if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) return bad(`must be a list of strings, got ${show(raw)}`);
+      if (items.length === 0 || items.some((item) => item.trim() === '')) return bad('must list at least one entry, none of them empty');
+      return good(items.map((item: string) => item.trim()));
+    }
+    case 'cqlName': {
+      if (typeof raw === 'string' && CQL_NAME_RE.test(raw.trim())) return good(raw.trim());
+      return bad(`must be a lower-case letter then up to 47 lower-case letters, digits or _; got ${show(raw)}`);
     }
   }
 }
