@@ -5,6 +5,7 @@ import type { AccountStore } from '../storage/types.js';
 import { NS } from '../xml/namespaces.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
+import { sendReceivedCarbons } from './features/carbons.js';
 
 export class LocalDelivery {
   constructor(private readonly router: Router, private readonly accounts: AccountStore) {}
@@ -39,6 +40,7 @@ export class LocalDelivery {
     const session = this.router.sessions.get(to.full);
     if (session) {
       session.deliver(stanza);
+      if (stanza.name === 'message') sendReceivedCarbons(this.router, to.bare, stanza, [session]);
       return;
     }
     const type = stanza.attrs.type;
@@ -80,6 +82,7 @@ export class LocalDelivery {
     const top = this.topResources(bare);
     if (top.length > 0) {
       for (const s of top) s.deliver(stanza);
+      sendReceivedCarbons(this.router, bare, stanza, top);
       return;
     }
     void this.storeOffline(stanza, bare);

@@ -161,3 +161,52 @@ describe('Router delivery (RFC 6121 §8)', () => {
     expect(a.got.some((e) => e.getChild('error')?.getChild('jid-malformed'))).toBe(true);
   });
 });
+
+describe('Message Carbons (XEP-0280)', () => {
+  const enable = (router: Router, s: RoutedSession) => {
+    const iq = new Element('iq', { from: s.jid.full, type: 'set', id: 'c1' });
+    iq.c('enable', { xmlns: 'urn:xmpp:carbons:2' });
+    router.fromClient(s, iq);
+  };
+  const carbonsOf = (s: FakeSession, kind: string) => s.got.filter((e) => e.name === 'message' && e.getChild(kind, 'urn:xmpp:carbons:2'));
+
+  test('a carbons-enabled resource gets received copies of chats to the user\'s other resources', async () => {
+    const { router, session } = setup();
+    const b = session('b', 'x', 0);
+    const a1 = session('a', 'one', 0);
+    const a2 = session('a', 'two', 0);
+    enable(router, a2);
+    await flush();
+    router.fromClient(b, chat(b, 'a@localhost/one'));
+    const copies = carbonsOf(a2, 'received');
+    expect(copies).toHaveLength(1);
+    expect(copies[0]!.attrs).toMatchObject({ from: 'a@localhost', to: 'a@localhost/two' });
+    const inner = copies[0]!.getChild('received')!.getChild('forwarded', 'urn:xmpp:forward:0')!.getChild('message')!;
+    expect(inner.getChildText('body')).toBe('hi');
+    expect(carbonsOf(a1, 'received')).toHaveLength(0);
+  });
+
+  test('a carbons-enabled resource gets sent copies; private messages are not copied', async () => {
+    const { router, session } = setup();
+    session('b', 'x', 0);
+    const a1 = session('a', 'one', 0);
+    const a2 = session('a', 'two', 0);
+    enable(router, a2);
+    await flush();
+    router.fromClient(a1, chat(a1, 'b@localhost/x'));
+    expect(carbonsOf(a2, 'sent')).toHaveLength(1);
+    const secret = chat(a1, 'b@localhost/x', 'secret');
+    secret.c('private', { xmlns: 'urn:xmpp:carbons:2' });
+    router.fromClient(a1, secret);
+    expect(carbonsOf(a2, 'sent')).toHaveLength(1);
+  });
+
+  test('resources without carbons enabled get no copies', () => {
+    const { router, session } = setup();
+    const b = session('b', 'x', 0);
+    session('a', 'one', 0);
+    const a2 = session('a', 'two', 0);
+    router.fromClient(b, chat(b, 'a@localhost/one'));
+    expect(carbonsOf(a2, 'received')).toHaveLength(0);
+  });
+});

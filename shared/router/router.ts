@@ -14,6 +14,7 @@ import { PresenceBroadcast, SUBSCRIPTION_TYPES } from './presence-broadcast.js';
 import { RosterDelegation } from './roster-delegation.js';
 import { OfflineDelivery } from './offline-delivery.js';
 import { installServerFeatures } from './features/index.js';
+import { sendSentCarbons } from './features/carbons.js';
 import { boundSessions, componentLinksUp, componentQueueRefusals, stanzaErrorsSent, stanzasRouted } from './router-metrics.js';
 
 export interface RouterOptions {
@@ -75,6 +76,7 @@ export class Router {
     switch (stanza.name) {
       case 'message':
         this.route(stanza, to ?? parseJid(session.jid.bare)!);
+        sendSentCarbons(this, session, stanza);
         return;
       case 'presence':
         this.presence.fromClient(session, stanza, to);

@@ -14,6 +14,8 @@ export interface ResourcePresence {
   directedTo?: Set<string>;
   /** Requested the roster, so gets roster pushes (RFC 6121 §2.1.6 "interested resource"). */
   rosterInterested: boolean;
+  /** Enabled Message Carbons (XEP-0280). Kept here with the other per-resource routing state. */
+  carbons?: boolean;
 }
 
 export interface RoutedSession {

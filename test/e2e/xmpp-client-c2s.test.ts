@@ -162,4 +162,18 @@ describe('c2s with @xmpp/client', () => {
     const time = await alice.iqCaller.request(xml('iq', { type: 'get', to: server.domain }, xml('time', { xmlns: 'urn:xmpp:time' })));
     expect(time.getChild('time').getChildText('utc')).toMatch(/Z$/);
   });
+
+  test('message carbons reach the user\'s other resource (XEP-0280)', async () => {
+    const phone = connect('alice', { resource: 'phone' });
+    const laptop = connect('alice', { resource: 'laptop' });
+    const bob = connect('bob', { resource: 'desk' });
+    await Promise.all([phone.start(), laptop.start(), bob.start()]);
+    await Promise.all([phone.send(xml('presence')), laptop.send(xml('presence')), bob.send(xml('presence'))]);
+    await laptop.iqCaller.request(xml('iq', { type: 'set' }, xml('enable', { xmlns: 'urn:xmpp:carbons:2' })));
+    const copy = nextStanza(laptop, (el) => el.is('message') && el.getChild('received', 'urn:xmpp:carbons:2'));
+    await bob.send(xml('message', { to: `alice@${server.domain}/phone`, type: 'chat' }, xml('body', {}, 'to the phone')));
+    const carbon = await copy;
+    const inner = carbon.getChild('received').getChild('forwarded', 'urn:xmpp:forward:0').getChild('message');
+    expect(inner.getChildText('body')).toBe('to the phone');
+  });
 });
