@@ -126,3 +126,161 @@ export interface Stores {
   components: ComponentStore;
   close(): Promise<void>;
 }
+
+// ---- PubSub (XEP-0060) -------------------------------------------------------------------------
+// One store for one or many pubsub services: every key starts with the service address (the
+// component's domain, or a user's bare JID for PEP), then the node id. Node records are small;
+// affiliations, subscriptions and items are one key each, so no node is ever read whole.
+
+export type PubsubAccessModel = 'open' | 'presence' | 'roster' | 'whitelist' | 'authorize';
+export type PubsubPublishModel = 'publishers' | 'subscribers' | 'open';
+export type PubsubSendLastPublishedItem = 'never' | 'on_sub' | 'on_sub_and_presence';
+
+/** A leaf node's configuration (XEP-0060 §16.4.4 pubsub#node_config fields). */
+export interface PubsubNodeConfig {
+  title: string;
+  accessModel: PubsubAccessModel;
+  publishModel: PubsubPublishModel;
+  /** Items kept; the oldest are dropped on publish beyond it. */
+  maxItems: number;
+  persistItems: boolean;
+  deliverPayloads: boolean;
+  deliverNotifications: boolean;
+  notifyRetract: boolean;
+  notifyDelete: boolean;
+  notifyConfig: boolean;
+  /** Roster groups whose members may subscribe and retrieve under the 'roster' access model. */
+  rosterGroupsAllowed: string[];
+  sendLastPublishedItem: PubsubSendLastPublishedItem;
+  /** Bytes of one item's payload (serialised). */
+  maxPayloadSize: number;
+}
+
+export interface PubsubNode {
+  service: string;
+  node: string;
+  config: PubsubNodeConfig;
+  creator: string;
+  createdAt: number;
+}
+
+/** XEP-0060 §4.1 affiliations ('none' is never stored). */
+export type PubsubAffiliation = 'owner' | 'publisher' | 'publish-only' | 'member' | 'none' | 'outcast';
+
+export type PubsubSubscriptionState = 'subscribed' | 'pending' | 'unconfigured';
+
+export interface PubsubSubscription {
+  /** The subscribed JID as given: bare or full. */
+  jid: string;
+  subid: string;
+  state: PubsubSubscriptionState;
+  /** XEP-0060 §6.3 subscription options (pubsub#deliver). */
+  deliver: boolean;
+}
+
+export interface PubsubItem {
+  id: string;
+  /** The payload, serialised XML ('' for notification-only items). */
+  payload: string;
+  publisher: string;
+  publishedAt: number;
+}
+
+export interface PubsubItemPage {
+  /** Newest first. */
+  items: PubsubItem[];
+  /** Items at the node (for RSM count). */
+  count: number;
+  /** Position of items[0] in the whole newest-first list (RSM first@index). */
+  index: number;
+}
+
+export interface PubsubStore {
+  /** Creates the node with `creator` as owner; resolves false (nothing changed) when it exists. */
+  createNode(node: PubsubNode): Promise<boolean>;
+  getNode(service: string, node: string): Promise<PubsubNode | undefined>;
+  /** Node ids of a service in lexical order, at most `limit`, starting after `after`. */
+  listNodes(service: string, opts?: { after?: string; limit?: number }): Promise<string[]>;
+  /** Replaces the configuration; resolves false when there is no such node. */
+  setNodeConfig(service: string, node: string, config: PubsubNodeConfig): Promise<boolean>;
+  /** Removes the node with its items, affiliations and subscriptions; false when there was none. */
+  deleteNode(service: string, node: string): Promise<boolean>;
+
+  getAffiliation(service: string, node: string, jid: string): Promise<PubsubAffiliation>;
+  /** 'none' removes the affiliation. */
+  setAffiliation(service: string, node: string, jid: string, affiliation: PubsubAffiliation): Promise<void>;
+  listAffiliations(service: string, node: string): Promise<Array<{ jid: string; affiliation: PubsubAffiliation }>>;
+
+  /** Adds or replaces (same jid and subid). */
+  putSubscription(service: string, node: string, subscription: PubsubSubscription): Promise<void>;
+  removeSubscription(service: string, node: string, jid: string, subid: string): Promise<boolean>;
+  /** The node's subscriptions (only those of `jid`, bare or full as stored, when given). */
+  listSubscriptions(service: string, node: string, opts?: { jid?: string; after?: string; limit?: number }): Promise<PubsubSubscription[]>;
+
+  /**
+   * Stores the item (replacing one with the same id, which becomes the newest) and drops the
+   * oldest items beyond `maxItems`, atomically. Resolves to the ids dropped.
+   */
+  publishItem(service: string, node: string, item: PubsubItem, maxItems: number): Promise<{ replaced: boolean; dropped: string[] }>;
+  getItem(service: string, node: string, id: string): Promise<PubsubItem | undefined>;
+  /** Newest first; `after`/`before` are item ids (RSM, XEP-0059), `max` bounds the page. */
+  getItems(service: string, node: string, opts?: { max?: number; after?: string; before?: string }): Promise<PubsubItemPage>;
+  retractItem(service: string, node: string, id: string): Promise<boolean>;
+  purgeItems(service: string, node: string): Promise<void>;
+  /** Drops the oldest items beyond `maxItems` (after max_items was lowered); resolves to their ids. */
+  trimItems(service: string, node: string, maxItems: number): Promise<string[]>;
+  /**
+   * Nodes of the service (lexical order, at most `limit`) where `bareJid` holds an affiliation or
+   * a subscription of its bare or of a full JID (XEP-0060 §5.6/§5.7 without a node).
+   */
+  listNodesOf(service: string, bareJid: string, opts?: { limit?: number }): Promise<string[]>;
+}
+
+// ---- MUC (XEP-0045) ----------------------------------------------------------------------------
+// Persistent rooms only (temporary ones never reach storage): one record per room, read with one
+// point lookup when the room's first stanza arrives. Occupants are live state, never stored.
+
+/** A MUC affiliation stored for a room (XEP-0045 §5.2); 'none' is never stored. */
+export type MucStoredAffiliation = 'owner' | 'admin' | 'member' | 'outcast';
+
+/** The muc#roomconfig settings of a room (XEP-0045 §10.2), as stored. */
+export interface MucRoomConfigRecord {
+  name: string;
+  description: string;
+  persistent: boolean;
+  membersOnly: boolean;
+  /** Empty: no password (muc_unsecured). */
+  password: string;
+  moderated: boolean;
+  public: boolean;
+  /** 'anyone' = non-anonymous, 'moderators' = semi-anonymous. */
+  whois: 'anyone' | 'moderators';
+  maxUsers: number;
+  historyLength: number;
+  /** Participants may change the subject (muc#roomconfig_changesubject). */
+  changeSubject: boolean;
+  /** Participants may invite (muc#roomconfig_allowinvites). */
+  allowInvites: boolean;
+}
+
+/** A persistent MUC room: configuration, affiliations and subject; occupants are live state only. */
+export interface MucRoomRecord {
+  /** The room's bare JID, e.g. "coven@conference.example". */
+  jid: string;
+  config: MucRoomConfigRecord;
+  /** Bare JID → affiliation. */
+  affiliations: Record<string, MucStoredAffiliation>;
+  subject?: { text: string; nick: string; at: number };
+  createdAt: number;
+}
+
+export interface MucRoomStore {
+  /** One point lookup by room JID. */
+  get(room: string): Promise<MucRoomRecord | undefined>;
+  /** Creates or replaces the room. */
+  put(record: MucRoomRecord): Promise<void>;
+  /** Resolves false when there was no such room. */
+  delete(room: string): Promise<boolean>;
+  /** Room JIDs in lexical order, at most `limit`, starting after `after` (for paging). */
+  list(opts?: { after?: string; limit?: number }): Promise<string[]>;
+}
