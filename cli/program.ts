@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { PAMPERO_VERSION } from '../shared/version.js';
 import { processIo, type CliIo } from './cli-error.js';
 import { componentCommands } from './component-commands.js';
+import { rosterCommands } from './roster-commands.js';
 import { startCommand } from './start-command.js';
 import { userCommands } from './user-commands.js';
 
@@ -13,6 +14,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(startCommand(io));
   program.addCommand(userCommands(io));
   program.addCommand(componentCommands(io));
+  program.addCommand(rosterCommands(io));
   writeThrough(program, io);
   return program;
 }
