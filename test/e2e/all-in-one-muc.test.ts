@@ -1,0 +1,37 @@
+// The all-in-one attaches its MUC component on conference.DOMAIN: a real client creates a room
+// and chats in it with nothing but `npm start`'s defaults.
+import { client, xml } from '@xmpp/client';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+  await server.addUser('olga', 'olga-pw');
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+test('the bundled MUC service is discoverable and a room works', async () => {
+  const olga = client({ service: `xmpp://127.0.0.1:${server.c2sPort}`, domain: server.domain, username: 'olga', password: 'olga-pw', resource: 'm' });
+  olga.on('error', () => {});
+  const stanzas: any[] = [];
+  olga.on('stanza', (el: any) => stanzas.push(el));
+  await olga.start();
+  const items = await olga.iqCaller.request(xml('iq', { type: 'get', to: server.domain }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+  expect(items.getChild('query').getChildren('item').map((i: any) => i.attrs.jid)).toContain(`conference.${server.domain}`);
+  const room = `tea@conference.${server.domain}`;
+  await olga.send(xml('presence', { to: `${room}/olga` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+  const until = async (match: (el: any) => boolean) => {
+    for (let i = 0; i < 100 && !stanzas.some(match); i++) await new Promise((r) => setTimeout(r, 50));
+    return stanzas.find(match);
+  };
+  const self = await until((el) => el.is('presence') && el.attrs.from === `${room}/olga`);
+  const codes = self.getChild('x', 'http://jabber.org/protocol/muc#user').getChildren('status').map((s: any) => s.attrs.code);
+  expect(codes).toEqual(expect.arrayContaining(['110', '201']));
+  await olga.iqCaller.request(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }))));
+  await olga.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'first!')));
+  const echo = await until((el) => el.is('message') && el.attrs.type === 'groupchat' && el.getChildText('body') === 'first!');
+  expect(echo.attrs.from).toBe(`${room}/olga`);
+  await olga.stop();
+});
