@@ -10,6 +10,7 @@ import type { ComponentLink } from './component-registry.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
 import { delegatedIqTimeouts } from './router-metrics.js';
+import { RosterResultCache } from './roster-result-cache.js';
 
 interface PendingIq {
   session: RoutedSession;
@@ -20,6 +21,7 @@ interface PendingIq {
 export class RosterDelegation {
   private readonly pending = new Map<string, PendingIq>();
   private nextId = 0;
+  readonly cache = new RosterResultCache(100_000);
 
   constructor(
     private readonly router: Router,
@@ -31,6 +33,8 @@ export class RosterDelegation {
   /** A client's own-account IQ: takes it when it is a roster query. */
   handlesFromClient(session: RoutedSession, stanza: Element, payload: Element): boolean {
     if (payload.name !== 'query' || payload.attrs.xmlns !== NS.roster) return false;
+    if (stanza.attrs.type === 'get' && this.answerFromCache(session, stanza, payload)) return true;
+    if (stanza.attrs.type === 'set') this.cache.forget(session.jid.bare);
     const link = this.router.components.pick(this.rosterDomain, session.jid.bare);
     if (!link) {
       session.deliver(clientError(stanza, 'service-unavailable'));
@@ -91,7 +95,24 @@ export class RosterDelegation {
     }
     inner.attrs.to = entry.session.jid.full;
     inner.attrs.from = entry.session.jid.bare;
+    if (entry.request.attrs.type === 'get' && inner.attrs.type === 'result') this.cache.remember(entry.session.jid.bare, inner.getChild('query', NS.roster));
     entry.session.deliver(inner);
+  }
+
+  /** A roster get answered from the last full result (see roster-result-cache.ts). */
+  private answerFromCache(session: RoutedSession, stanza: Element, payload: Element): boolean {
+    const hit = this.cache.answer(session.jid.bare, payload.attrs.ver);
+    if (!hit) return false;
+    session.presence.rosterInterested = true;
+    const reply = new Element('iq', { type: 'result', id: stanza.attrs.id, from: session.jid.bare, to: session.jid.full });
+    if (hit.payload) reply.cnode(hit.payload);
+    session.deliver(reply);
+    return true;
+  }
+
+  /** The user's last session here ended: their cached roster may go stale without pushes. */
+  sessionEnded(session: RoutedSession): void {
+    if (this.router.sessions.resourcesOf(session.jid.bare).length === 0) this.cache.forget(session.jid.bare);
   }
 
   private deliverPrivileged(inner: Element): void {
@@ -116,6 +137,7 @@ export class RosterDelegation {
 
   /** Roster push (RFC 6121 §2.1.6): to each interested resource, each with its own `to`. */
   private push(bare: string, iq: Element): void {
+    this.cache.forget(bare);
     for (const s of this.router.sessions.resourcesOf(bare)) {
       if (!s.presence.rosterInterested) continue;
       const copy = new Element('iq', { ...iq.attrs, to: s.jid.full });

@@ -66,6 +66,7 @@ export class Router {
   unbindSession(session: RoutedSession): void {
     if (!this.sessions.unbind(session)) return;
     boundSessions.set(this.sessions.size);
+    this.delegation.sessionEnded(session);
     this.presence.sessionEnded(session);
   }
 
