@@ -12,14 +12,14 @@ afterAll(async () => {
   await server.stop();
 });
 
-test('the bundled MUC service is discoverable and a room works', async () => {
+test('the bundled MUC and PubSub services are discoverable and a room works', async () => {
   const olga = client({ service: `xmpp://127.0.0.1:${server.c2sPort}`, domain: server.domain, username: 'olga', password: 'olga-pw', resource: 'm' });
   olga.on('error', () => {});
   const stanzas: any[] = [];
   olga.on('stanza', (el: any) => stanzas.push(el));
   await olga.start();
   const items = await olga.iqCaller.request(xml('iq', { type: 'get', to: server.domain }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
-  expect(items.getChild('query').getChildren('item').map((i: any) => i.attrs.jid)).toContain(`conference.${server.domain}`);
+  expect(items.getChild('query').getChildren('item').map((i: any) => i.attrs.jid)).toEqual(expect.arrayContaining([`conference.${server.domain}`, `pubsub.${server.domain}`]));
   const room = `tea@conference.${server.domain}`;
   await olga.send(xml('presence', { to: `${room}/olga` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
   const until = async (match: (el: any) => boolean) => {

@@ -1,0 +1,34 @@
+// The pubsub component's metrics, declared where the work is done (STYLE.md lesson 8).
+import { Counter, Gauge } from 'prom-client';
+import { metricsRegistry } from '../../shared/metrics/http-endpoints.js';
+
+export const pubsubRequests = new Counter({
+  name: 'pampero_pubsub_requests_total',
+  help: 'Requests handled by the pubsub component, by operation (e.g. iq/set/publish)',
+  labelNames: ['op'] as const,
+  registers: [metricsRegistry],
+});
+
+export const pubsubShed = new Counter({
+  name: 'pampero_pubsub_shed_total',
+  help: 'Requests refused because a node queue was full (answered resource-constraint)',
+  registers: [metricsRegistry],
+});
+
+export const pubsubHandlerErrors = new Counter({
+  name: 'pampero_pubsub_handler_errors_total',
+  help: 'Requests whose handler failed unexpectedly (answered internal-server-error)',
+  registers: [metricsRegistry],
+});
+
+export const pubsubQueued = new Gauge({
+  name: 'pampero_pubsub_queued_tasks',
+  help: 'Pubsub tasks queued or running',
+  registers: [metricsRegistry],
+});
+
+export const pubsubSendFailures = new Counter({
+  name: 'pampero_pubsub_send_failures_total',
+  help: 'Stanzas the pubsub component could not write to its router link',
+  registers: [metricsRegistry],
+});

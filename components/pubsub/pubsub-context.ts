@@ -1,0 +1,62 @@
+// What every handler gets: the service's settings and storage, a send, and the request already
+// parsed (sender's JID, the service addressed). Handlers return the result payload or throw a
+// PubsubError; work that must follow the IQ result (e.g. the last published item on subscribe,
+// XEP-0060 §6.1.7) is queued with `afterReply`.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Jid } from '../../shared/jid.js';
+import type { PubsubAffiliation, PubsubNode, PubsubStore, Roster } from '../../shared/storage/types.js';
+import type { NodeLimits } from './node-config-form.js';
+import { nodeIdRequired, nodeNotFound } from './pubsub-errors.js';
+import type { XmlElement } from './xmpp-bindings.js';
+
+export interface PubsubServiceConfig {
+  /** The component's domain: the pubsub service's address. */
+  domain: string;
+  /** The server's domain: its users' rosters are read for the presence and roster access models. */
+  serverDomain: string;
+  store: PubsubStore;
+  limits: NodeLimits;
+  log: Logger;
+  /** A local user's roster (presence and roster access models); without it those models deny. */
+  rosterOf?: (owner: string) => Promise<Roster>;
+  /** XEP-0060 §7.1.4: publishing to a missing node creates it (pubsub#auto-create). */
+  autoCreate: boolean;
+  newId: () => string;
+  now: () => number;
+}
+
+export interface HandlerContext extends PubsubServiceConfig {
+  /** Sends a stanza; resolves once written (never rejects). */
+  send(stanza: XmlElement): Promise<unknown>;
+  /** Runs after the IQ's answer was sent. */
+  afterReply(work: () => Promise<void>): void;
+}
+
+export interface PubsubRequest {
+  iq: XmlElement;
+  from: Jid;
+  /** The service address (the component's domain). */
+  service: string;
+}
+
+export const defaultIds = { newId: () => randomUUID(), now: () => Date.now() };
+
+/** The node named by `el`'s node attribute: bad-request/nodeid-required or item-not-found if not. */
+export async function requireNode(ctx: HandlerContext, req: PubsubRequest, el: XmlElement): Promise<PubsubNode> {
+  const id = el.attrs.node;
+  if (!id) throw nodeIdRequired();
+  const node = await ctx.store.getNode(req.service, id);
+  if (!node) throw nodeNotFound();
+  return node;
+}
+
+/** The sender's affiliation: that of its full JID is not kept, affiliations are by bare JID (§4.1). */
+export function affiliationOf(ctx: HandlerContext, req: PubsubRequest, node: PubsubNode): Promise<PubsubAffiliation> {
+  return ctx.store.getAffiliation(req.service, node.node, req.from.bare);
+}
+
+/** Owner-only use cases (§8): forbidden for anyone else. */
+export async function isOwner(ctx: HandlerContext, req: PubsubRequest, node: PubsubNode): Promise<boolean> {
+  return (await affiliationOf(ctx, req, node)) === 'owner';
+}
