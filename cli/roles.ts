@@ -12,7 +12,13 @@ import { startComponentPort } from '../shared/router/component-port.js';
 import { startHealthEndpoints } from '../shared/metrics/http-endpoints.js';
 import { PAMPERO_VERSION } from '../shared/version.js';
 import { startC2sListeners } from '../gateway/c2s-listener.js';
+import { attachWebTransports } from '../gateway/web-transports.js';
 import { startRosterComponent } from '../components/roster/index.js';
+import { startMucComponent } from '../components/muc/index.js';
+import { openLmdbMucRoomStore } from '../shared/storage/lmdb/muc-room-store.js';
+import { startPubsubComponent } from '../components/pubsub/index.js';
+import { openLmdbPubsubStore } from '../shared/storage/lmdb/pubsub-store.js';
+import { join } from 'node:path';
 
 export interface RunningRole {
   /** One line per listener, for the start banner. */
@@ -40,13 +46,14 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
     for (const stop of stopping.reverse()) await stop().catch((err) => logger.warn({ err }, 'error while stopping'));
   };
   try {
-    const stores = await openStores({ dataDir: config.dataDir });
+    const stores = await openStores({ dataDir: config.dataDir, storage: config.storage });
     stopping.push(() => stores.close());
     const certificate = await ensureCertificate(config);
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     const limits = { maxStanzaBytes: config.c2s.maxStanzaBytes, maxDepth: config.c2s.maxDepth, maxAttributes: config.c2s.maxAttributes };
 
-    const health = config.http.port > 0 ? await startHealthEndpoints(config.http.host, config.http.port) : undefined;
+    const httpTls = config.http.tls ? { certFile: certificate.certFile, keyFile: certificate.keyFile } : undefined;
+    const health = config.http.port > 0 ? await startHealthEndpoints(config.http.host, config.http.port, httpTls) : undefined;
     if (health) stopping.push(() => health.close());
 
     const router = new Router({
@@ -58,9 +65,14 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
       logger,
       serverVersion: PAMPERO_VERSION,
     });
-    // The all-in-one's own roster component is always allowed on the component port.
-    const rosterRecord = await stores.components.get(config.roster.domain);
-    if (rosterRecord?.secret !== config.roster.secret) await stores.components.put(config.roster.domain, config.roster.secret);
+    // The all-in-one's bundled components are always allowed on the component port; they share
+    // the persisted roster secret (docs/configuration.md, roster.secret).
+    const mucDomain = `conference.${config.domain}`;
+    const pubsubDomain = `pubsub.${config.domain}`;
+    for (const domain of [config.roster.domain, mucDomain, pubsubDomain]) {
+      const record = await stores.components.get(domain);
+      if (record?.secret !== config.roster.secret) await stores.components.put(domain, config.roster.secret);
+    }
 
     const componentPort = await startComponentPort({
       host: config.components.host,
@@ -89,6 +101,22 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
       logger,
     });
     stopping.push(() => c2s.close());
+    // WebSocket (RFC 7395), BOSH (XEP-0124/0206) and host-meta on the HTTP port; closed with it.
+    if (health) {
+      const web = attachWebTransports(health, {
+        domain: config.domain,
+        router,
+        accounts: stores.accounts,
+        limits,
+        maxWriteBufferBytes: config.c2s.maxWriteBufferBytes,
+        authTimeoutMs: config.c2s.authTimeoutSeconds * 1000,
+        allowPlainFromLoopback: config.c2s.allowPlainFromLoopback,
+        publicUrl: config.http.publicUrl,
+        seeOtherUri: config.http.seeOtherUri,
+        logger,
+      });
+      stopping.push(async () => web.close());
+    }
 
     const port = componentPort.address().port;
     const roster = await startRosterComponent({
@@ -102,6 +130,23 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
     });
     stopping.splice(stopping.length - 1, 0, () => roster.stop()); // stop it before the port closes
     await waitFor(() => router.components.isConnected(config.roster.domain), 5000);
+
+    // MUC (XEP-0045) on conference.DOMAIN; stopped first so occupants still get the shutdown notice.
+    const mucRooms = await openLmdbMucRoomStore(config.dataDir);
+    stopping.push(() => mucRooms.close());
+    const muc = await startMucComponent({ service: `xmpp://127.0.0.1:${port}`, domain: mucDomain, secret: config.roster.secret, serverDomain: config.domain, rooms: mucRooms, logger });
+    stopping.push(() => muc.stop());
+    await waitFor(() => router.components.isConnected(mucDomain), 5000);
+
+    // PubSub (XEP-0060) on pubsub.DOMAIN, its nodes and items in their own LMDB environment.
+    const pubsubStore = openLmdbPubsubStore(join(config.dataDir, 'pubsub'));
+    stopping.push(() => pubsubStore.close());
+    const pubsub = await startPubsubComponent({
+      service: `xmpp://127.0.0.1:${port}`, domain: pubsubDomain, secret: config.roster.secret, serverDomain: config.domain,
+      store: pubsubStore.store, rosterOf: (owner) => stores.rosters.get(owner), logger,
+    });
+    stopping.push(() => pubsub.stop());
+    await waitFor(() => router.components.isConnected(pubsubDomain), 5000);
     health?.setReady(true);
 
     const { starttls, directTls } = c2s.addresses();
@@ -110,8 +155,8 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
     ];
     if (starttls) listening.push(`c2s (STARTTLS${config.c2s.allowPlainFromLoopback ? ', plain allowed from loopback' : ''}) on ${where(starttls)}`);
     if (directTls) listening.push(`c2s (direct TLS) on ${where(directTls)}`);
-    listening.push(`XEP-0114 components on ${where(componentPort.address())}`);
-    if (health) listening.push(`HTTP /metrics /healthz /readyz on ${where(health.address())}`);
+    listening.push(`XEP-0114 components on ${where(componentPort.address())} (bundled: ${config.roster.domain}, ${mucDomain}, ${pubsubDomain})`);
+    if (health) listening.push(`HTTP${health.secure ? 'S' : ''} /metrics /healthz /readyz, WebSocket /xmpp-websocket, BOSH /http-bind, /.well-known/host-meta on ${where(health.address())}`);
     return { listening, stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -11,13 +11,15 @@ export interface FeatureStage {
   tlsRequired: boolean;
   mechanisms: Mechanism[];
   router: Router;
+  /** WebSocket and BOSH: each element is its own document, so the `stream` prefix is declared. */
+  declareStreamPrefix?: boolean;
 }
 
 /** Features depend on few inputs, so their serialisation is cached (one string per stage). */
 const cache = new Map<string, string>();
 
 export function streamFeatures(stage: FeatureStage): string {
-  const key = `${stage.phase}|${stage.offerStartTls}|${stage.tlsRequired}|${stage.mechanisms.join(',')}|${stage.phase === 'bind' ? capsElement(stage.router).attrs.ver : ''}`;
+  const key = `${stage.declareStreamPrefix === true}|${stage.phase}|${stage.offerStartTls}|${stage.tlsRequired}|${stage.mechanisms.join(',')}|${stage.phase === 'bind' ? capsElement(stage.router).attrs.ver : ''}`;
   let xml = cache.get(key);
   if (xml === undefined) {
     xml = buildFeatures(stage);
@@ -28,7 +30,7 @@ export function streamFeatures(stage: FeatureStage): string {
 }
 
 function buildFeatures(stage: FeatureStage): string {
-  const features = new Element('stream:features');
+  const features = new Element('stream:features', stage.declareStreamPrefix ? { 'xmlns:stream': NS.stream } : {});
   if (stage.phase === 'auth') {
     if (stage.offerStartTls) {
       const starttls = features.c('starttls', { xmlns: NS.tls });

@@ -7,6 +7,7 @@ set -euo pipefail
 REQUIREMENTS=(
   "python3-slixmpp|/usr/bin/python3 -c 'import slixmpp'"
   "redis-server|command -v redis-server"
+  "chromium|test -x /usr/bin/chromium"
 )
 
 missing=()

@@ -20,7 +20,7 @@ export const DEFAULT_CONFIG: Readonly<PamperoConfig> = Object.freeze({
   },
   tls: { certFile: '', keyFile: '' },
   components: { host: '127.0.0.1', port: 5275, maxQueuedStanzas: 10000, iqTimeoutSeconds: 10 },
-  http: { host: '0.0.0.0', port: 5280 },
+  http: { host: '0.0.0.0', port: 5280, tls: false, publicUrl: '', seeOtherUri: '' },
   roster: { domain: '', secret: '', maxItems: 1000 },
   offline: { quota: 100 },
   storage: {

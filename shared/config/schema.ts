@@ -123,7 +123,20 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: port,
     flag: '--http-port',
     env: 'PAMPERO_HTTP_PORT',
-    description: 'HTTP port: /metrics, /healthz, /readyz (later WebSocket and BOSH); 0 disables it.',
+    description: 'HTTP port: /metrics, /healthz, /readyz, WebSocket /xmpp-websocket, BOSH /http-bind, host-meta; 0 disables it.',
+  },
+  'http.tls': {
+    kind: { type: 'boolean' },
+    env: 'PAMPERO_HTTP_TLS',
+    description: 'Serve HTTPS and wss:// on the HTTP port with the tls.* certificate.',
+  },
+  'http.publicUrl': {
+    kind: text(true),
+    description: 'Public base URL announced in host-meta (behind a proxy); empty: taken from the Host header.',
+  },
+  'http.seeOtherUri': {
+    kind: text(true),
+    description: 'Send WebSocket clients elsewhere (RFC 7395 see-other-uri); empty: serve them here.',
   },
   'roster.domain': {
     kind: { type: 'domain', allowEmpty: true },

@@ -41,8 +41,14 @@ export interface ComponentPortConfig {
 
 export interface HttpConfig {
   host: string;
-  /** Port of /metrics, /healthz, /readyz (later also WebSocket and BOSH). 0 disables it. */
+  /** Port of /metrics, /healthz, /readyz, WebSocket, BOSH and host-meta. 0 disables it. */
   port: number;
+  /** Serve HTTPS/wss on it with the tls.* certificate (uWS SSLApp). */
+  tls: boolean;
+  /** Public base URL (e.g. https://chat.example.com behind a proxy) for host-meta; empty: from the Host header. */
+  publicUrl: string;
+  /** RFC 7395 §3.6.1: send every WebSocket client to this URI with <close see-other-uri/>; empty: none. */
+  seeOtherUri: string;
 }
 
 export interface RosterConfig {

@@ -1,0 +1,102 @@
+// The BOSH endpoint (XEP-0124, XEP-0206) on the uWS app: POST bodies, session creation, and
+// requests handed to their session by sid.
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { sendResponse } from '../../shared/metrics/http-endpoints.js';
+import type { ParserLimits } from '../../shared/xml/stream-parser.js';
+import type { ClientSessionOptions } from '../client-session.js';
+import { isLoopback } from '../c2s-listener.js';
+import { parseBody, terminateXml } from './bosh-body.js';
+import { BoshSession, type BoshLimits, type HttpExchange } from './bosh-session.js';
+import type { BoshSessionStore } from './bosh-session-store.js';
+
+export interface BoshOptions extends ClientSessionOptions {
+  path: string;
+  limits: ParserLimits;
+  bosh: BoshLimits;
+  allowPlainFromLoopback: boolean;
+  /** The app is a uWS SSLApp. */
+  secure: boolean;
+  store: BoshSessionStore;
+}
+
+/** Bytes of one request body beyond the largest stanza: the <body/> wrapper and a few stanzas' worth. */
+const BODY_SLACK = 16 * 1024;
+
+export interface BoshEndpoint {
+  sessions(): number;
+  close(): void;
+}
+
+export function attachBosh(app: TemplatedApp, opts: BoshOptions): BoshEndpoint {
+  const maxBody = opts.limits.maxStanzaBytes + BODY_SLACK;
+  app.post(opts.path, (res, req) => {
+    const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const secure = opts.secure || (isLoopback(remoteAddress) && req.getHeader('x-forwarded-proto') === 'https');
+    const exchange: HttpExchange = { res, aborted: false };
+    res.onAborted(() => { exchange.aborted = true; });
+    readBody(res, maxBody, (text) => {
+      if (exchange.aborted) return;
+      if (text === undefined) {
+        exchange.aborted = true;
+        return sendResponse(res, '413 Payload Too Large', 'text/plain', 'request body too large\n');
+      }
+      handle(text, exchange, secure, isLoopback(remoteAddress));
+    });
+  });
+  // XEP-0124 §… a GET tells a person what this URL is.
+  app.get(opts.path, (res) => sendResponse(res, '200 OK', 'text/plain', 'XMPP over BOSH (XEP-0124/0206): POST <body/> here.\n'));
+
+  const handle = (text: string, exchange: HttpExchange, secure: boolean, loopback: boolean) => {
+    const parsed = parseBody(text, opts.limits);
+    if ('error' in parsed) return reply(exchange, terminateXml('bad-request'), '400 Bad Request');
+    const { body } = parsed;
+    const sid = body.attrs.sid;
+    if (sid === undefined) {
+      // XEP-0124 §7: session creation.
+      if (!Number.isSafeInteger(Number(body.attrs.rid)) || body.attrs.rid === undefined) return reply(exchange, terminateXml('bad-request'), '400 Bad Request');
+      if (body.attrs.to?.toLowerCase() !== opts.domain) return reply(exchange, terminateXml('host-unknown'));
+      const session = new BoshSession(body, exchange, {
+        ...opts,
+        limits: opts.bosh,
+        secure,
+        plainAllowed: opts.allowPlainFromLoopback && loopback,
+        onEnd: (s) => opts.store.delete(s.sid),
+      });
+      if (!session.isOver) opts.store.add(session);
+      return;
+    }
+    const session = opts.store.get(sid);
+    if (!session) return reply(exchange, terminateXml('item-not-found')); // XEP-0124 §17.2
+    session.request(body, exchange);
+  };
+
+  return {
+    sessions: () => opts.store.size(),
+    close: () => {
+      for (const s of [...opts.store.sessions()]) s.shutdown('system-shutdown');
+    },
+  };
+}
+
+function reply(exchange: HttpExchange, xml: string, status = '200 OK'): void {
+  if (exchange.aborted) return;
+  exchange.aborted = true;
+  sendResponse(exchange.res, status, 'text/xml; charset=utf-8', xml);
+}
+
+/** Collects a request body up to `max` bytes; `undefined` when it is larger. */
+function readBody(res: HttpResponse, max: number, done: (text: string | undefined) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  res.onData((chunk, isLast) => {
+    if (over) return;
+    size += chunk.byteLength;
+    if (size > max) {
+      over = true;
+      return done(undefined);
+    }
+    chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the chunk's memory after the callback
+    if (isLast) done(Buffer.concat(chunks).toString('utf8'));
+  });
+}
