@@ -50,7 +50,7 @@ describe('defaults', () => {
       },
       tls: { certFile: '', keyFile: '' },
       components: { host: '127.0.0.1', port: 5275, maxQueuedStanzas: 10000, iqTimeoutSeconds: 10 },
-      http: { host: '0.0.0.0', port: 5280 },
+      http: { host: '0.0.0.0', port: 5280, tls: false, publicUrl: '', seeOtherUri: '' },
       roster: { domain: 'roster.localhost', secret: '', maxItems: 1000 },
       offline: { quota: 100 },
       storage: {
