@@ -1,16 +1,13 @@
-// The XEP-0114 link: an @xmpp/component connection (with its reconnect) whose stanzas all go to
-// the stanza router. As in the roster component, xmpp.js's own middleware is detached (its
-// iq-callee would answer every IQ a second time); stanza-router.ts is the one pipeline and error
-// boundary. Sends never reject: a failed write (link down) is counted and logged.
-import { createRequire } from 'node:module';
+// The PubSub service's options and its start: the stanza router on a shared XEP-0114 link
+// (shared/component/component-link.ts).
 import type { Logger } from 'pino';
 import { createLogger } from '../../shared/log.js';
 import type { PubsubStore, Roster } from '../../shared/storage/types.js';
 import { pubsubSendFailures } from './metrics.js';
 import { DEFAULT_NODE_LIMITS, type NodeLimits } from './node-config-form.js';
 import type { NodeQueueLimits } from './node-queue.js';
-import { createStanzaRouter, type LinkSend } from './stanza-router.js';
-import type { XmlElement } from './xmpp-bindings.js';
+import { createStanzaRouter } from './stanza-router.js';
+import { startComponentLink } from '../../shared/component/component-link.js';
 
 export interface PubsubComponentOptions {
   /** The router's XEP-0114 port, e.g. 'xmpp://127.0.0.1:5275'. */
@@ -36,49 +33,6 @@ export interface RunningPubsubComponent {
   stop(): Promise<void>;
 }
 
-interface ComponentEntity {
-  send(stanza: XmlElement): Promise<void>;
-  start(): Promise<unknown>;
-  stop(): Promise<unknown>;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  listeners(event: string): Array<(...args: any[]) => void>;
-  removeListener(event: string, listener: (...args: any[]) => void): unknown;
-  reconnect: { stop(): void };
-}
-
-type ComponentFactory = (options: { service: string; domain: string; password: string }) => ComponentEntity;
-
-const STOP_DRAIN_MS = 5000;
-
-function createEntity(options: { service: string; domain: string; password: string }): ComponentEntity {
-  const require = createRequire(import.meta.url);
-  const { component } = require('@xmpp/component') as { component: ComponentFactory };
-  return component(options);
-}
-
-function linkSend(entity: ComponentEntity, log: Logger): LinkSend {
-  return (stanza) => {
-    let written: Promise<unknown>;
-    try {
-      written = entity.send(stanza);
-    } catch (err) {
-      written = Promise.reject(err);
-    }
-    return written.catch((err: unknown) => {
-      pubsubSendFailures.inc();
-      log.warn({ err, stanza: stanza.name, to: stanza.attrs.to }, 'pubsub: stanza not sent (link down?)');
-    });
-  };
-}
-
-function detachMiddleware(entity: ComponentEntity): void {
-  const listeners = entity.listeners('element');
-  if (listeners.length !== 1) {
-    throw new Error(`@xmpp/component: expected exactly one 'element' listener (its middleware), found ${listeners.length}`);
-  }
-  entity.removeListener('element', listeners[0]!);
-}
-
 export async function startPubsubComponent(options: PubsubComponentOptions): Promise<RunningPubsubComponent> {
   const log = (options.logger ?? createLogger('info')).child({ component: options.domain });
   const router = createStanzaRouter({
@@ -91,45 +45,13 @@ export async function startPubsubComponent(options: PubsubComponentOptions): Pro
     queueLimits: options.queueLimits,
     autoCreate: options.autoCreate ?? true,
   });
-  const entity = createEntity({ service: options.service, domain: options.domain, password: options.secret });
-  detachMiddleware(entity);
-  const send = linkSend(entity, log);
-  let accepting = true;
-
-  entity.on('stanza', (stanza: XmlElement) => {
-    if (accepting) void router.handle(stanza, send);
+  return startComponentLink({
+    service: options.service,
+    domain: options.domain,
+    secret: options.secret,
+    log,
+    label: 'pubsub',
+    pipeline: router,
+    sendFailures: pubsubSendFailures,
   });
-  let online = false;
-  entity.on('error', (err: unknown) => (online ? log.warn : log.debug).call(log, { err }, 'pubsub: component link error'));
-  entity.on('online', () => {
-    online = true;
-    log.info({ service: options.service }, 'pubsub: component attached');
-  });
-  entity.on('disconnect', () => {
-    if (online && accepting) log.warn({ service: options.service }, 'pubsub: component link lost, reconnecting');
-    online = false;
-  });
-
-  try {
-    await entity.start();
-  } catch (err) {
-    entity.reconnect.stop();
-    await entity.stop().catch(() => undefined);
-    throw err;
-  }
-
-  return {
-    async stop() {
-      accepting = false;
-      entity.reconnect.stop();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_DRAIN_MS);
-        timer.unref();
-      });
-      await Promise.race([router.idle(), deadline]);
-      clearTimeout(timer);
-      await entity.stop().catch((err: unknown) => log.warn({ err }, 'pubsub: error while closing the link'));
-    },
-  };
 }

@@ -2,7 +2,9 @@
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
-import { linkSend, startRosterComponent } from './component.js';
+import { startRosterComponent } from './component.js';
+import { linkSend as sharedLinkSend } from '../../shared/component/component-link.js';
+const linkSend = (entity: { send(s: any): Promise<void> }, log: any) => sharedLinkSend(entity, log, 'roster', { inc() {} });
 import { MemoryRosterStore } from './test-support/memory-roster-store.js';
 import { xml } from './xmpp-bindings.js';
 
