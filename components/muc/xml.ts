@@ -1,40 +1,7 @@
-// Typed bindings for @xmpp/xml and stanza errors (RFC 6120 §8.3), as components/roster has them
-// (components do not import each other; both copies can move to shared/xml/ together).
-// @ts-ignore -- untyped package: the XmlElement interface below types the part used here.
-import untypedXml from '@xmpp/xml';
-
-export interface XmlElement {
-  name: string;
-  attrs: Record<string, string | undefined>;
-  children: XmlNode[];
-  parent: XmlElement | null;
-  is(name: string, xmlns?: string): boolean;
-  getChild(name: string, xmlns?: string): XmlElement | undefined;
-  getChildren(name: string, xmlns?: string): XmlElement[];
-  getChildText(name: string, xmlns?: string): string | null;
-  getText(): string;
-  append(...nodes: XmlNode[]): void;
-  toString(): string;
-}
-
-export type XmlNode = XmlElement | string;
-export type XmlChild = XmlNode | XmlChild[] | null | undefined | false;
-export type XmlAttrs = Record<string, string | number | null | undefined>;
-
-export const xml: (name: string, attrs?: XmlAttrs | null, ...children: XmlChild[]) => XmlElement = untypedXml;
-
-export function isElement(node: XmlNode): node is XmlElement {
-  return typeof node === 'object' && node !== null;
-}
-
-export function childElements(el: XmlElement): XmlElement[] {
-  return el.children.filter(isElement);
-}
-
-/** Deep copy, detached from any parent. */
-export function cloneElement(el: XmlElement): XmlElement {
-  return xml(el.name, { ...el.attrs }, el.children.map((c) => (isElement(c) ? cloneElement(c) : c)));
-}
+// Stanza errors and replies for the MUC service (RFC 6120 §8.3), over the components' shared
+// typed @xmpp/xml bindings.
+export { childElements, cloneElement, isElement, xml, type XmlAttrs, type XmlChild, type XmlElement, type XmlNode } from '../../shared/component/xmpp-bindings.js';
+import { childElements, cloneElement, xml, type XmlChild, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 

@@ -6,7 +6,7 @@ import { startRosterComponent } from './component.js';
 import { linkSend as sharedLinkSend } from '../../shared/component/component-link.js';
 const linkSend = (entity: { send(s: any): Promise<void> }, log: any) => sharedLinkSend(entity, log, 'roster', { inc() {} });
 import { MemoryRosterStore } from './test-support/memory-roster-store.js';
-import { xml } from './xmpp-bindings.js';
+import { xml } from '../../shared/component/xmpp-bindings.js';
 
 const SECRET = 's3cret';
 const DOMAIN = 'roster.localhost';

@@ -5,7 +5,7 @@
 import { NS_DELEGATION } from './privilege.js';
 import { NS_ROSTER } from './roster-items.js';
 import { errorReply, iqResult } from './stanza-replies.js';
-import { xml, type XmlElement } from './xmpp-bindings.js';
+import { xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 

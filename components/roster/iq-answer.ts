@@ -4,7 +4,7 @@
 import { parseJid } from '../../shared/jid.js';
 import { wrapDelegationResult } from './privilege.js';
 import { errorElement, errorReply, type StanzaErrorSpec } from './stanza-replies.js';
-import { xml, type XmlElement } from './xmpp-bindings.js';
+import { xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 export class IqAnswer {
   private inner: XmlElement | undefined;

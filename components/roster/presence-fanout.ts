@@ -5,7 +5,7 @@ import { parseJid, type Jid } from '../../shared/jid.js';
 import type { Roster } from '../../shared/storage/types.js';
 import { isLocalUser, reachOf, sendOnBehalf, type HandlerContext } from './roster-context.js';
 import { hasFrom, hasTo } from './subscription-states.js';
-import { cloneElement, xml, type XmlElement } from './xmpp-bindings.js';
+import { cloneElement, xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 export const NS_PAMPERO_PRESENCE = 'urn:pampero:presence:0';
 

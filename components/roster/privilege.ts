@@ -1,7 +1,7 @@
 // XEP-0355 (namespace delegation) and XEP-0356 (privileged entity) envelopes, as used between the
 // router and the roster component (docs/roster-delegation.md). Generic on purpose: no component
 // imports, so the router can use the same helpers (this file is meant to move to shared/xml/).
-import { childElements, xml, type XmlElement } from './xmpp-bindings.js';
+import { childElements, xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 export const NS_DELEGATION = 'urn:xmpp:delegation:2';
 export const NS_PRIVILEGE = 'urn:xmpp:privilege:2';

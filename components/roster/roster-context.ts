@@ -5,7 +5,7 @@ import type { RosterStore } from '../../shared/storage/types.js';
 import { makeJid, type Jid } from '../../shared/jid.js';
 import { wrapPrivileged } from './privilege.js';
 import { rosterPush } from './roster-items.js';
-import type { XmlElement } from './xmpp-bindings.js';
+import type { XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 /** Hands a stanza to the component link. Never throws; failures are logged by the link. */
 export type Send = (stanza: XmlElement) => void;

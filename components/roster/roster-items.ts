@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Roster, RosterItem } from '../../shared/storage/types.js';
 import { NO_SUBSCRIPTION, sameState, type SubscriptionState } from './subscription-states.js';
-import { xml, type XmlElement } from './xmpp-bindings.js';
+import { xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 export const NS_ROSTER = 'jabber:iq:roster';
 

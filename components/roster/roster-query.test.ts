@@ -2,7 +2,7 @@
 import type { Roster } from '../../shared/storage/types.js';
 import { MAX_NAME_LENGTH } from './roster-query.js';
 import { COMPONENT, createHarness, errorCondition, NS_ROSTER, SERVER } from './test-support/roster-harness.js';
-import { childElements } from './xmpp-bindings.js';
+import { childElements } from '../../shared/component/xmpp-bindings.js';
 
 const JULIET = 'juliet@localhost';
 const BALCONY = 'juliet@localhost/balcony';

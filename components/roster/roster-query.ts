@@ -7,7 +7,7 @@ import { findItem, itemElement, NS_ROSTER, removedItemElement, sameItem } from '
 import { errorElement, type StanzaErrorSpec } from './stanza-replies.js';
 import { routeToContact } from './subscription-presence.js';
 import { hasFrom, hasTo } from './subscription-states.js';
-import { childElements, xml, type XmlChild, type XmlElement } from './xmpp-bindings.js';
+import { childElements, xml, type XmlChild, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 /** RFC 6121 §2.3.3 leaves these limits to the server: longer names or groups are not-acceptable. */
 export const MAX_NAME_LENGTH = 1024;

@@ -1,5 +1,5 @@
 // Replies and stanza errors (RFC 6120 §8.3). Generic: usable by any component.
-import { xml, type XmlChild, type XmlElement } from './xmpp-bindings.js';
+import { xml, type XmlChild, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 

@@ -16,7 +16,7 @@ import { errorElement, errorReply, mayAnswerWithError, type StanzaErrorSpec } fr
 import { handleInboundSubscription, handleOutboundSubscription } from './subscription-presence.js';
 import { isSubscriptionType } from './subscription-states.js';
 import { DEFAULT_USER_QUEUE_LIMITS, QueueFullError, UserQueue, type UserQueueLimits } from './user-queue.js';
-import { xml, type XmlElement } from './xmpp-bindings.js';
+import { xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 /** Hands a stanza to the link; a returned promise settles once it is written (or failed, logged). */
 export type LinkSend = (stanza: XmlElement) => void | Promise<unknown>;

@@ -15,7 +15,7 @@ import {
   type OutboundOutcome,
   type SubscriptionType,
 } from './subscription-states.js';
-import { cloneElement, xml, type XmlElement } from './xmpp-bindings.js';
+import { cloneElement, xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
 const ROSTER_FULL: StanzaErrorSpec = { type: 'cancel', condition: 'resource-constraint', text: 'Roster is full' };
 

@@ -8,7 +8,7 @@ import { NS_DELEGATION, unwrapDelegated, unwrapPrivileged, wrapDelegationRequest
 import { NS_ROSTER } from '../roster-items.js';
 import { createStanzaRouter, type StanzaRouter } from '../stanza-router.js';
 import type { UserQueueLimits } from '../user-queue.js';
-import { childElements, type XmlElement } from '../xmpp-bindings.js';
+import { childElements, type XmlElement } from '../../../shared/component/xmpp-bindings.js';
 import { MemoryRosterStore } from './memory-roster-store.js';
 
 export const SERVER = 'localhost';

@@ -1,5 +1,5 @@
 // Typed bindings for @xmpp/xml (v0.14, ltx elements), which ships no type declarations.
-// Only generic XML helpers live here, so this file (with privilege.ts) can move to shared/xml/.
+// Shared by the components, which build and read stanzas with @xmpp/xml.
 // @ts-ignore -- untyped package: the XmlElement interface below types the part Pampero uses.
 import untypedXml from '@xmpp/xml';
 
