@@ -20,6 +20,7 @@ modules_enabled = {
 	"ping";
 	"posix";
 	"websocket";  -- S6 (RFC 7395) on http_ports below
+	"bosh";       -- for pampero-loadtest -t bosh comparisons (not part of the anchors' runs)
 }
 -- s2s and offline are autoloaded by default; switch them off.
 modules_disabled = { "s2s"; "offline"; }
