@@ -8,7 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Element } from 'ltx';
 import { streamErrorXml, type StreamErrorCondition } from '../shared/xml/errors.js';
 import { NS } from '../shared/xml/namespaces.js';
-import { XmppStreamParser, type ParserLimits } from '../shared/xml/stream-parser.js';
+import { XmppStreamParser, type ParserLimits, type StreamParserEvents, type StreamErrorCondition as ParserErrorCondition } from '../shared/xml/stream-parser.js';
 import { ClientSession, type ClientSessionOptions } from './client-session.js';
 import type { ClientTransport } from './client-transport.js';
 import type { SocketWriter } from './socket-writer.js';
@@ -21,7 +21,7 @@ export interface C2sOptions extends ClientSessionOptions {
   plainAllowed: boolean;
 }
 
-export class C2sConnection implements ClientTransport {
+export class C2sConnection implements ClientTransport, StreamParserEvents {
   readonly session: ClientSession;
   readonly standaloneElements = false;
   private readonly parser: XmppStreamParser;
@@ -33,13 +33,21 @@ export class C2sConnection implements ClientTransport {
   constructor(private socket: Socket, public secure: boolean, private readonly opts: C2sOptions, writerFactory: (socket: Socket, onOverflow: () => void) => SocketWriter) {
     this.writer = writerFactory(socket, () => this.cutOff());
     this.session = new ClientSession(this, opts);
-    this.parser = new XmppStreamParser(opts.limits, {
-      onStreamStart: (name, attrs) => this.onStreamStart(name, attrs),
-      onElement: (el) => this.session.onElement(el),
-      onStreamEnd: () => this.session.close(),
-      onError: (condition, text) => this.session.terminate(condition, text),
-    });
+    // The connection itself handles the parser's events: no extra object or closures per session.
+    this.parser = new XmppStreamParser(opts.limits, this);
     this.listen(socket);
+  }
+
+  onElement(el: Element): void {
+    this.session.onElement(el);
+  }
+
+  onStreamEnd(): void {
+    this.session.close();
+  }
+
+  onError(condition: ParserErrorCondition, text: string): void {
+    this.session.terminate(condition, text);
   }
 
   get plainAllowed(): boolean {
@@ -130,7 +138,7 @@ export class C2sConnection implements ClientTransport {
   }
 
   // RFC 6120 §4.7: answer with our header, check the framing namespaces; the session checks the rest.
-  private onStreamStart(name: string, attrs: Record<string, string>): void {
+  onStreamStart(name: string, attrs: Record<string, string>): void {
     this.sendHeader(attrs);
     if (name !== 'stream:stream' || attrs['xmlns:stream'] !== NS.stream) return this.session.terminate('invalid-namespace', 'Expected a stream in http://etherx.jabber.org/streams');
     if (attrs.xmlns !== NS.client) return this.session.terminate('invalid-namespace', 'Expected jabber:client');
