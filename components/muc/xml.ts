@@ -3,24 +3,12 @@
 export { childElements, cloneElement, isElement, xml, type XmlAttrs, type XmlChild, type XmlElement, type XmlNode } from '../../shared/component/xmpp-bindings.js';
 import { childElements, cloneElement, xml, type XmlChild, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 
+// RFC 6120 §8.3.3 conditions and types: the full lists, defined once in shared/xml/errors.ts.
+import type { StanzaErrorCondition, StanzaErrorType } from '../../shared/xml/errors.js';
+export type { StanzaErrorCondition, StanzaErrorType } from '../../shared/xml/errors.js';
+
 export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
-export type StanzaErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
-export type StanzaErrorCondition =
-  | 'bad-request'
-  | 'conflict'
-  | 'feature-not-implemented'
-  | 'forbidden'
-  | 'internal-server-error'
-  | 'item-not-found'
-  | 'jid-malformed'
-  | 'not-acceptable'
-  | 'not-allowed'
-  | 'not-authorized'
-  | 'policy-violation'
-  | 'registration-required'
-  | 'resource-constraint'
-  | 'service-unavailable';
 
 export interface StanzaErrorSpec {
   type: StanzaErrorType;

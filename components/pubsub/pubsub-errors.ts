@@ -3,23 +3,11 @@
 // <unsupported/> the feature name. The error boundary in stanza-router.ts turns them into replies.
 import { NS_PUBSUB_ERRORS, NS_STANZAS } from './namespaces.js';
 import { xml, type XmlElement } from './xmpp-bindings.js';
+import type { StanzaErrorCondition, StanzaErrorType } from '../../shared/xml/errors.js';
+export type { StanzaErrorType } from '../../shared/xml/errors.js';
+/** RFC 6120 §8.3.3 conditions (shared/xml/errors.ts). */
+export type StanzaCondition = StanzaErrorCondition;
 
-export type StanzaErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
-
-export type StanzaCondition =
-  | 'bad-request'
-  | 'conflict'
-  | 'feature-not-implemented'
-  | 'forbidden'
-  | 'internal-server-error'
-  | 'item-not-found'
-  | 'jid-malformed'
-  | 'not-acceptable'
-  | 'not-allowed'
-  | 'not-authorized'
-  | 'resource-constraint'
-  | 'service-unavailable'
-  | 'unexpected-request';
 
 /** XEP-0060 §14.2 application-specific conditions used here. */
 export type PubsubCondition =

@@ -1,21 +1,10 @@
 // Replies and stanza errors (RFC 6120 §8.3). Generic: usable by any component.
 import { xml, type XmlChild, type XmlElement } from '../../shared/component/xmpp-bindings.js';
+import type { StanzaErrorCondition, StanzaErrorType } from '../../shared/xml/errors.js';
+export type { StanzaErrorCondition, StanzaErrorType } from '../../shared/xml/errors.js';
 
 export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 
-export type StanzaErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
-
-/** The defined conditions this component uses (RFC 6120 §8.3.3). */
-export type StanzaErrorCondition =
-  | 'bad-request'
-  | 'forbidden'
-  | 'internal-server-error'
-  | 'item-not-found'
-  | 'jid-malformed'
-  | 'not-acceptable'
-  | 'not-allowed'
-  | 'resource-constraint'
-  | 'service-unavailable';
 
 export interface StanzaErrorSpec {
   type: StanzaErrorType;

@@ -5,6 +5,7 @@ import { startMucComponent, type RunningMucComponent } from '../../components/mu
 import { openLmdbMucRoomStore } from '../../shared/storage/lmdb/muc-room-store.js';
 import type { MucRoomStore } from '../../shared/storage/types.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { nextStanza } from '../support/next-stanza.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
@@ -63,18 +64,6 @@ async function connect(username: string): Promise<XmppClient> {
   return xmpp;
 }
 
-function nextStanza(xmpp: XmppClient, match: (el: any) => boolean, timeoutMs = 5000): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out waiting for a stanza')), timeoutMs);
-    const onStanza = (el: any) => {
-      if (!match(el)) return;
-      clearTimeout(timer);
-      xmpp.off('stanza', onStanza);
-      resolve(el);
-    };
-    xmpp.on('stanza', onStanza);
-  });
-}
 
 const codes = (el: any): number[] => (el.getChild('x', MUC_USER)?.getChildren('status') ?? []).map((s: any) => Number(s.attrs.code));
 const isSelfPresence = (room: string, nick: string) => (el: any) => el.is('presence') && el.attrs.from === `${room}/${nick}` && codes(el).includes(110);

@@ -9,6 +9,7 @@ import { startPubsubComponent, type RunningPubsubComponent } from '../../compone
 import { openLmdbPubsubStore } from '../../shared/storage/lmdb/pubsub-store.js';
 import { createLogger } from '../../shared/log.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { nextStanza } from '../support/next-stanza.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
@@ -69,18 +70,6 @@ async function connect(username: string): Promise<XmppClient> {
   return xmpp;
 }
 
-function nextStanza(xmpp: XmppClient, match: (el: any) => boolean, timeoutMs = 5000): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out waiting for a stanza')), timeoutMs);
-    const onStanza = (el: any) => {
-      if (!match(el)) return;
-      clearTimeout(timer);
-      xmpp.off('stanza', onStanza);
-      resolve(el);
-    };
-    xmpp.on('stanza', onStanza);
-  });
-}
 
 const request = (xmpp: XmppClient, type: 'get' | 'set', payload: any) => xmpp.iqCaller.request(xml('iq', { type, to: PUBSUB }, payload));
 const isEvent = (el: any) => el.is('message') && el.getChild('event', NS_EVENT) !== undefined;

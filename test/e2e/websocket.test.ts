@@ -3,6 +3,7 @@
 import { client, xml } from '@xmpp/client';
 import { FRAMING, loginWebSocket, openElement, openWebSocket } from '../support/web-clients.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { nextStanza } from '../support/next-stanza.js';
 
 type XmppClient = ReturnType<typeof client>;
 let server: TestServer;
@@ -39,18 +40,6 @@ function connect(username: string, service: string, mechanism?: string): XmppCli
   return xmpp;
 }
 
-function nextStanza(xmpp: XmppClient, match: (el: any) => boolean, timeoutMs = 5000): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out waiting for a stanza')), timeoutMs);
-    const onStanza = (el: any) => {
-      if (!match(el)) return;
-      clearTimeout(timer);
-      xmpp.off('stanza', onStanza);
-      resolve(el);
-    };
-    xmpp.on('stanza', onStanza);
-  });
-}
 
 describe('WebSocket (RFC 7395) with @xmpp/client', () => {
   test.each(['PLAIN', 'SCRAM-SHA-1'])('logs in over ws:// with %s', async (mechanism) => {

@@ -1,6 +1,7 @@
 // End-to-end with a client library we did not write (@xmpp/client) over real sockets.
 import { client, xml } from '@xmpp/client';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { nextStanza } from '../support/next-stanza.js';
 
 // The all-in-one generates a self-signed certificate; @xmpp/client cannot be given a CA.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -43,18 +44,6 @@ function connect(username: string, options: ConnectOptions = {}): XmppClient {
   return xmpp;
 }
 
-function nextStanza(xmpp: XmppClient, match: (el: any) => boolean, timeoutMs = 5000): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out waiting for a stanza')), timeoutMs);
-    const onStanza = (el: any) => {
-      if (!match(el)) return;
-      clearTimeout(timer);
-      xmpp.off('stanza', onStanza);
-      resolve(el);
-    };
-    xmpp.on('stanza', onStanza);
-  });
-}
 
 describe('c2s with @xmpp/client', () => {
   test.each([
