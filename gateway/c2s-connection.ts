@@ -22,7 +22,8 @@ export interface C2sOptions extends ClientSessionOptions {
 }
 
 export class C2sConnection implements ClientTransport, StreamParserEvents {
-  readonly session: ClientSession;
+  /** The session this connection carries; another one after a XEP-0198 resumption (adopt). */
+  session: ClientSession;
   readonly standaloneElements = false;
   private readonly parser: XmppStreamParser;
   private decoder = new StringDecoder('utf8');
@@ -71,10 +72,10 @@ export class C2sConnection implements ClientTransport, StreamParserEvents {
     this.writer.write(stanza.toString());
   }
 
-  sendStreamErrorAndClose(condition: StreamErrorCondition, text?: string): void {
+  sendStreamErrorAndClose(condition: StreamErrorCondition, text?: string, appCondition?: Element): void {
     if (this.closed) return;
     if (!this.headerSent) this.sendHeader({});
-    this.writer.write(streamErrorXml(condition, text));
+    this.writer.write(streamErrorXml(condition, text, appCondition));
     this.close();
   }
 
@@ -86,6 +87,10 @@ export class C2sConnection implements ClientTransport, StreamParserEvents {
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
     this.socketClosed();
+  }
+
+  adopt(session: ClientSession): void {
+    this.session = session;
   }
 
   expectStreamRestart(): void {

@@ -1,6 +1,8 @@
 // One client session, whatever carries it (RFC 6120 over TCP/TLS, RFC 7395 WebSocket,
 // XEP-0206 BOSH): stream (re)start checks, SASL, resource binding, then stanzas handed to the
-// router with `from` stamped. The transport (client-transport.ts) frames it.
+// router with `from` stamped. The transport (client-transport.ts) frames it. Stream management
+// (XEP-0198: stream-management.ts, stream-resumption.ts) and client state indication (XEP-0352:
+// client-state-indication.ts) sit between the router and the transport.
 import { Element } from 'ltx';
 import type { Logger } from '../shared/log.js';
 import { makeJid, type Jid } from '../shared/jid.js';
@@ -13,6 +15,10 @@ import type { ClientTransport } from './client-transport.js';
 import { SaslNegotiation, type Mechanism } from './sasl-negotiation.js';
 import { bindResource, isSessionRequest, sessionResult } from './resource-binding.js';
 import { streamFeatures } from './stream-features.js';
+import { ClientStateIndication } from './client-state-indication.js';
+import { transportMeters, type TransportKind, type TransportMeters } from './gateway-metrics.js';
+import { handledCountTooHigh, lateCopy, parseH, smXml, StreamManagement } from './stream-management.js';
+import { rerouteUndelivered, smQueueOverflows, type ResumableSession, type ResumableSessions } from './stream-resumption.js';
 
 export interface ClientSessionOptions {
   domain: string;
@@ -20,16 +26,23 @@ export interface ClientSessionOptions {
   accounts: AccountStore;
   authTimeoutMs: number;
   logger: Logger;
+  /** XEP-0198 resumable sessions of this gateway; absent: stream management is not offered. */
+  streamManagement?: ResumableSessions;
+  /** XEP-0352: presence updates held for an inactive client, at most (default 100). */
+  csiMaxHeldStanzas?: number;
+  /** The transport carrying the session, for the metrics (docs/metrics.md); default tcp. */
+  transportKind?: TransportKind;
 }
 
-type Phase = 'unauthenticated' | 'authenticating' | 'authenticated' | 'bound' | 'closed';
+/** `hibernated`: bound, but the connection dropped and the client may resume (XEP-0198 §5). */
+type Phase = 'unauthenticated' | 'authenticating' | 'authenticated' | 'bound' | 'hibernated' | 'closed';
 
 let sessionCount = 0;
 
 /** SASL attempts before the stream is closed (RFC 6120 §6.4.5 asks for a configurable retry count). */
 const MAX_AUTH_FAILURES = 3;
 
-export class ClientSession implements RoutedSession {
+export class ClientSession implements RoutedSession, ResumableSession {
   readonly id: string;
   readonly presence = newResourcePresence();
   jid!: Jid;
@@ -38,11 +51,22 @@ export class ClientSession implements RoutedSession {
   private authFailures = 0;
   private sasl: SaslNegotiation | undefined;
   private authTimer: NodeJS.Timeout | undefined;
+  /** Set once the client enabled stream management (XEP-0198 §3). */
+  private sm: StreamManagement | undefined;
+  private readonly csi: ClientStateIndication;
+  private readonly meters: TransportMeters;
 
-  constructor(private readonly transport: ClientTransport, private readonly opts: ClientSessionOptions, idPrefix = 'c2s') {
+  constructor(private transport: ClientTransport, private readonly opts: ClientSessionOptions, idPrefix = 'c2s') {
     this.id = `${idPrefix}-${++sessionCount}`;
+    this.meters = transportMeters(opts.transportKind);
+    this.meters.opened();
     this.authTimer = setTimeout(() => this.terminate('connection-timeout', 'Authentication took too long'), opts.authTimeoutMs);
     this.authTimer.unref();
+    this.csi = new ClientStateIndication(opts.csiMaxHeldStanzas ?? 100, (stanza) => this.send(stanza));
+  }
+
+  get owner(): string {
+    return this.jid.bare;
   }
 
   get isClosed(): boolean {
@@ -53,31 +77,109 @@ export class ClientSession implements RoutedSession {
     return this.phase === 'bound';
   }
 
-  deliver(stanza: Element): void {
-    if (this.phase === 'bound') this.transport.sendStanza(stanza);
+  get transportKind(): string {
+    return this.meters.transport;
   }
 
-  terminate(condition: StreamErrorCondition, text?: string): void {
+  get isHibernated(): boolean {
+    return this.phase === 'hibernated';
+  }
+
+  deliver(stanza: Element): void {
+    if (this.phase !== 'bound' && this.phase !== 'hibernated') return;
+    if (this.csi.holds(stanza)) return;
+    this.send(stanza);
+  }
+
+  terminate(condition: StreamErrorCondition, text?: string, appCondition?: Element): void {
     if (this.phase === 'closed') return;
-    this.transport.sendStreamErrorAndClose(condition, text);
-    this.ended();
+    const connected = this.phase !== 'hibernated';
+    this.finish();
+    if (connected) this.transport.sendStreamErrorAndClose(condition, text, appCondition);
   }
 
   /** The client ended the stream (or the transport wants a graceful end): we close our side. */
   close(): void {
     if (this.phase === 'closed') return;
-    this.transport.close();
-    this.ended();
+    const connected = this.phase !== 'hibernated';
+    this.finish(); // XEP-0198 §5: a cleanly closed stream is not resumable
+    if (connected) this.transport.close();
   }
 
-  /** The connection is gone (socket closed, cut off, BOSH inactivity): forget the session. */
+  /**
+   * The connection is gone without a clean end (socket closed, cut off, BOSH inactivity): a
+   * resumable session hibernates (XEP-0198 §5), any other ends.
+   */
   ended(): void {
-    if (this.phase === 'closed') return;
-    const wasBound = this.phase === 'bound';
+    if (this.phase === 'closed' || this.phase === 'hibernated') return;
+    const resumeId = this.sm?.resumeId;
+    if (this.phase === 'bound' && resumeId && this.opts.streamManagement!.hibernate(resumeId, this.sm!.resumeTimeoutMs)) {
+      this.phase = 'hibernated';
+      this.sm!.cancelRequest();
+      return;
+    }
+    this.finish();
+  }
+
+  /** The client did not resume in time (or the gateway stops). */
+  endHibernation(): void {
+    if (this.phase === 'hibernated') this.finish();
+  }
+
+  /**
+   * XEP-0198 §5: a new stream (`replacement`, authenticated as the same user) resumes this
+   * session. An old connection that is still open gets `conflict`.
+   */
+  resumeOn(transport: ClientTransport, replacement: ClientSession, clientH: number | undefined): void {
+    const sm = this.sm!;
+    const previous = this.transport;
+    this.transport = transport;
+    transport.adopt!(this);
+    if (this.phase === 'bound') {
+      previous.adopt!(replacement);
+      previous.sendStreamErrorAndClose('conflict', 'Replaced by a resumed stream');
+    }
+    this.phase = 'bound';
+    transport.sendXml(smXml.resumed(sm.resumeId!, sm.inbound));
+    if (clientH !== undefined && !this.acknowledge(clientH)) return;
+    // §5: resend what the client did not acknowledge; messages say when they were first sent.
+    for (const { stanza, stamp } of sm.unacked.pending()) transport.sendStanza(lateCopy(stanza, stamp, this.opts.domain));
+    if (sm.unacked.length > 0) sm.requestAck();
+    this.csi.flush();
+  }
+
+  /** Sends (or, while hibernated, only queues) a stanza, counted for XEP-0198. */
+  private send(stanza: Element): void {
+    if (this.sm && !this.sm.sent(stanza)) return this.unackedOverflow(stanza);
+    this.meters.stanzaOut(stanza.name);
+    if (this.phase === 'bound') this.transport.sendStanza(stanza);
+  }
+
+  /** The session is over for good: unbound, and what it never acknowledged goes elsewhere. */
+  private finish(undelivered?: Element): void {
+    const wasBound = this.phase === 'bound' || this.phase === 'hibernated';
     this.phase = 'closed';
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
-    if (wasBound) this.opts.router.unbindSession(this);
+    this.csi.clear();
+    if (this.sm?.resumeId) this.opts.streamManagement!.forget(this.sm.resumeId);
+    this.sm?.cancelRequest();
+    if (!wasBound) return;
+    this.meters.unbound();
+    this.opts.router.unbindSession(this);
+    if (!this.sm) return;
+    const unacked = this.sm.unacked.drain();
+    if (undelivered) unacked.push({ stanza: undelivered, stamp: new Date().toISOString() });
+    rerouteUndelivered(this.opts.router, unacked);
+  }
+
+  /** More unacknowledged stanzas than allowed: the session ends (RFC 6120 §4.9.3.17). */
+  private unackedOverflow(stanza: Element): void {
+    smQueueOverflows.inc();
+    if (this.phase === 'hibernated') return this.finish(stanza);
+    const transport = this.transport;
+    this.finish(stanza);
+    transport.sendStreamErrorAndClose('resource-constraint', 'Too many unacknowledged stanzas');
   }
 
   /**
@@ -101,12 +203,17 @@ export class ClientSession implements RoutedSession {
       mechanisms: this.mechanisms(),
       router: this.opts.router,
       declareStreamPrefix: this.transport.standaloneElements,
+      streamManagement: this.offersStreamManagement,
     });
   }
 
   onElement(el: Element): void {
-    if (this.phase === 'closed') return;
-    if (this.phase === 'bound') return this.onStanza(el);
+    if (this.phase === 'closed' || this.phase === 'hibernated') return;
+    if (this.phase === 'bound') {
+      if (el.attrs.xmlns === NS.sm) return this.onStreamManagement(el);
+      if (this.csi.onElement(el)) return;
+      return this.onStanza(el);
+    }
     if (el.name === 'starttls' && el.attrs.xmlns === NS.tls) {
       if (!this.transport.canStartTls || this.phase !== 'unauthenticated') return this.terminate('policy-violation', 'STARTTLS is not allowed now');
       return this.transport.startTls();
@@ -118,7 +225,73 @@ export class ClientSession implements RoutedSession {
     }
     // Authenticated, not bound yet (RFC 6120 §7).
     if (el.name === 'iq' && el.attrs.type === 'set' && el.getChild('bind', NS.bind)) return this.bind(el);
+    if (el.name === 'resume' && el.attrs.xmlns === NS.sm) return this.resume(el);
+    // XEP-0198 §3: enabling comes after binding.
+    if (el.name === 'enable' && el.attrs.xmlns === NS.sm) return this.transport.sendXml(smXml.failed('unexpected-request'));
     return this.terminate('not-authorized', 'Bind a resource first');
+  }
+
+  private get offersStreamManagement(): boolean {
+    return this.opts.streamManagement !== undefined && this.transport.adopt !== undefined;
+  }
+
+  // XEP-0198 §3 (enable), §4 (acks), §5 (resume only before binding).
+  private onStreamManagement(el: Element): void {
+    const sm = this.sm;
+    switch (el.name) {
+      case 'enable':
+        return this.enable(el);
+      case 'r':
+        if (sm) return this.transport.sendXml(smXml.ack(sm.inbound));
+        break;
+      case 'a': {
+        const h = parseH(el.attrs.h);
+        if (sm && h !== undefined) return void this.acknowledge(h);
+        if (sm) return this.terminate('bad-format', "An <a/> needs a numeric 'h'");
+        break;
+      }
+      case 'resume':
+        return this.transport.sendXml(smXml.failed('unexpected-request'));
+    }
+    this.terminate('unsupported-stanza-type', `<${el.name}/> needs stream management enabled first`);
+  }
+
+  private enable(el: Element): void {
+    const registry = this.opts.streamManagement;
+    // §3: one <enable/> per stream, and only where it was offered.
+    if (this.sm || !registry || !this.offersStreamManagement) return this.transport.sendXml(smXml.failed('unexpected-request'));
+    const options = registry.options;
+    this.sm = new StreamManagement(options, () => {
+      if (this.phase === 'bound') this.transport.sendXml(smXml.request);
+    });
+    const wantsResume = el.attrs.resume === 'true' || el.attrs.resume === '1';
+    if (!wantsResume || options.resumeTimeoutSeconds <= 0) return this.transport.sendXml(smXml.enabled());
+    // The client may ask for a shorter timeout ('max'), never a longer one.
+    const asked = Number.parseInt(el.attrs.max ?? '', 10);
+    const seconds = asked > 0 ? Math.min(asked, options.resumeTimeoutSeconds) : options.resumeTimeoutSeconds;
+    this.sm.resumeTimeoutMs = seconds * 1000;
+    this.sm.resumeId = registry.register(this);
+    this.transport.sendXml(smXml.enabled(this.sm.resumeId, Math.max(1, Math.round(seconds))));
+  }
+
+  /** An ack from the client; false when it acknowledged more than was sent (the stream is over). */
+  private acknowledge(h: number): boolean {
+    const outcome = this.sm!.ack(h);
+    if (outcome.ok) return true;
+    this.terminate('undefined-condition', `Acknowledged ${h} stanzas, only ${outcome.sendCount} were sent`, handledCountTooHigh(h, outcome.sendCount));
+    return false;
+  }
+
+  private resume(el: Element): void {
+    const registry = this.opts.streamManagement;
+    if (!registry || !this.offersStreamManagement) return this.transport.sendXml(smXml.failed('feature-not-implemented'));
+    const previous = registry.take(el.attrs.previd ?? '', makeJid(this.username, this.opts.domain).bare) as ClientSession | undefined;
+    // §5: unknown, expired or someone else's: the client may bind a new resource instead.
+    if (!previous) return this.transport.sendXml(smXml.failed('item-not-found'));
+    this.phase = 'closed'; // this session object is done; the transport now carries `previous`
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
+    previous.resumeOn(this.transport, this, parseH(el.attrs.h));
   }
 
   private mechanisms(): Mechanism[] {
@@ -134,8 +307,12 @@ export class ClientSession implements RoutedSession {
     if (el.attrs.xmlns !== undefined && el.attrs.xmlns !== NS.client) return this.terminate('invalid-namespace');
     if (el.attrs.xmlns !== undefined) delete el.attrs.xmlns; // WebSocket/BOSH clients qualify every stanza
     el.attrs.from = this.jid.full; // RFC 6120 §8.1.2.1: the server stamps `from`
+    this.sm?.received(); // XEP-0198 §4: handed to the router, so handled
     if (el.name === 'iq' && isSessionRequest(el)) return this.deliver(sessionResult(el));
+    this.meters.stanzaIn(el.name);
+    const arrived = performance.now();
     this.opts.router.fromClient(this, el);
+    this.meters.routed(arrived);
   }
 
   private async onSasl(el: Element): Promise<void> {
@@ -176,6 +353,7 @@ export class ClientSession implements RoutedSession {
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
     this.opts.router.bindSession(this);
+    this.meters.bound();
     this.transport.sendStanza(result.reply);
   }
 }

@@ -13,13 +13,15 @@ export interface FeatureStage {
   router: Router;
   /** WebSocket and BOSH: each element is its own document, so the `stream` prefix is declared. */
   declareStreamPrefix?: boolean;
+  /** XEP-0198 is offered (TCP/TLS and WebSocket when configured). */
+  streamManagement?: boolean;
 }
 
 /** Features depend on few inputs, so their serialisation is cached (one string per stage). */
 const cache = new Map<string, string>();
 
 export function streamFeatures(stage: FeatureStage): string {
-  const key = `${stage.declareStreamPrefix === true}|${stage.phase}|${stage.offerStartTls}|${stage.tlsRequired}|${stage.mechanisms.join(',')}|${stage.phase === 'bind' ? capsElement(stage.router).attrs.ver : ''}`;
+  const key = `${stage.declareStreamPrefix === true}|${stage.streamManagement === true}|${stage.phase}|${stage.offerStartTls}|${stage.tlsRequired}|${stage.mechanisms.join(',')}|${stage.phase === 'bind' ? capsElement(stage.router).attrs.ver : ''}`;
   let xml = cache.get(key);
   if (xml === undefined) {
     xml = buildFeatures(stage);
@@ -43,6 +45,9 @@ function buildFeatures(stage: FeatureStage): string {
     features.c('session', { xmlns: NS.session }).c('optional');
     features.c('ver', { xmlns: NS.rosterVersioning });
     features.c('sub', { xmlns: NS.preApproval });
+    // XEP-0198 §2: offered once authenticated (<enable/> after bind, <resume/> instead of bind).
+    if (stage.streamManagement) features.c('sm', { xmlns: NS.sm });
+    features.c('csi', { xmlns: NS.csi }); // XEP-0352 §3
     features.cnode(capsElement(stage.router));
   }
   return features.toString();

@@ -90,7 +90,8 @@ export function attachWebSocket(app: TemplatedApp, opts: WebSocketOptions): WebS
 }
 
 export class WebSocketTransport implements ClientTransport {
-  readonly session: ClientSession;
+  /** The session this connection carries; another one after a XEP-0198 resumption (adopt). */
+  session: ClientSession;
   readonly canStartTls = false;
   readonly standaloneElements = true;
   private readonly parser: XmppStreamParser;
@@ -130,10 +131,10 @@ export class WebSocketTransport implements ClientTransport {
   }
 
   // RFC 7395 §3.6: the stream error, then <close/>, then the WebSocket closes.
-  sendStreamErrorAndClose(condition: StreamErrorCondition, text?: string): void {
+  sendStreamErrorAndClose(condition: StreamErrorCondition, text?: string, appCondition?: Element): void {
     if (this.closed) return;
     if (!this.opened) this.sendOpen();
-    this.writer.write(streamErrorXml(condition, text).replace('<stream:error', `<stream:error xmlns:stream='${NS.stream}'`));
+    this.writer.write(streamErrorXml(condition, text, appCondition).replace('<stream:error', `<stream:error xmlns:stream='${NS.stream}'`));
     this.close();
   }
 
@@ -150,6 +151,10 @@ export class WebSocketTransport implements ClientTransport {
       // already closed by the peer
     }
     this.session.ended();
+  }
+
+  adopt(session: ClientSession): void {
+    this.session = session;
   }
 
   expectStreamRestart(): void {

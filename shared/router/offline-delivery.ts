@@ -19,7 +19,9 @@ export class OfflineDelivery {
   async store(owner: string, stanza: Element): Promise<boolean> {
     const copy = new Element(stanza.name, { ...stanza.attrs });
     for (const child of stanza.children) copy.cnode(child as Element);
-    copy.c('delay', { xmlns: NS.delay, from: this.router.domain, stamp: new Date().toISOString() }).t('Offline storage');
+    // A message the server already stamped (e.g. rerouted after a XEP-0198 session ended) keeps its first stamp.
+    const stamped = stanza.getChildren('delay', NS.delay).some((d) => d.attrs.from === this.router.domain);
+    if (!stamped) copy.c('delay', { xmlns: NS.delay, from: this.router.domain, stamp: new Date().toISOString() }).t('Offline storage');
     const stored = await this.messages.push(owner, copy.toString(), this.quota);
     if (stored) offlineStored.inc();
     return stored;

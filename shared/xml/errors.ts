@@ -31,11 +31,12 @@ export const DEFAULT_ERROR_TYPE: Record<StanzaErrorCondition, StanzaErrorType> =
   'unexpected-request': 'wait',
 };
 
-/** `<stream:error>` (RFC 6120 §4.9.2); the caller closes the stream after it. */
-export function streamErrorXml(condition: StreamErrorCondition, text?: string): string {
+/** `<stream:error>` (RFC 6120 §4.9.2), with an application-specific condition if given (§4.9.4); the caller closes the stream after it. */
+export function streamErrorXml(condition: StreamErrorCondition, text?: string, appCondition?: Element): string {
   const el = new Element('stream:error');
   el.c(condition, { xmlns: NS.streams });
   if (text) el.c('text', { xmlns: NS.streams }).t(text);
+  if (appCondition) el.cnode(appCondition);
   return el.toString();
 }
 

@@ -1,0 +1,140 @@
+// XEP-0198 §5 on one gateway: the sessions a client may resume, by SM-ID. A session whose
+// connection drops without a clean </stream> is "hibernated": it stays bound in the router,
+// stanzas for it keep queueing (bounded), and for the resumption timeout a new authenticated
+// stream of the same user may take it over with <resume/>. When the timer runs out the session
+// ends for good (client-session.ts: unavailable presence, unacknowledged stanzas rerouted).
+// The cluster issue moves this state to Redis so that resumption works on any gateway.
+import { randomBytes } from 'node:crypto';
+import type { Element } from 'ltx';
+import { parseJid } from '../shared/jid.js';
+import { Counter, Gauge } from 'prom-client';
+import { metricsRegistry } from '../shared/metrics/http-endpoints.js';
+import type { Router } from '../shared/router/router.js';
+import { lateCopy, type StreamManagementOptions, type UnackedStanza } from './stream-management.js';
+
+export const smResumptions = new Counter({
+  name: 'pampero_sm_resumptions_total',
+  help: 'XEP-0198 resumption attempts, by outcome (resumed, failed)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export const smHibernatedSessions = new Gauge({
+  name: 'pampero_sm_hibernated_sessions',
+  help: 'Sessions whose connection dropped, waiting for the client to resume them',
+  registers: [metricsRegistry],
+});
+
+export const smQueueOverflows = new Counter({
+  name: 'pampero_sm_queue_overflows_total',
+  help: 'Sessions ended because their queue of unacknowledged stanzas was full',
+  registers: [metricsRegistry],
+});
+
+export const smResumptionTimeouts = new Counter({
+  name: 'pampero_sm_resumption_timeouts_total',
+  help: 'Hibernated sessions that were not resumed in time and ended',
+  registers: [metricsRegistry],
+});
+
+/** What the registry needs of a session (ClientSession implements it). */
+export interface ResumableSession {
+  /** Bare JID of the account, checked against the user asking to resume. */
+  readonly owner: string;
+  /** The resumption timeout ran out, or the gateway is stopping: end for good. */
+  endHibernation(): void;
+}
+
+interface Entry {
+  session: ResumableSession;
+  /** Set while hibernated. */
+  timer?: NodeJS.Timeout;
+}
+
+export class ResumableSessions {
+  private readonly byId = new Map<string, Entry>();
+  private hibernated = 0;
+
+  constructor(readonly options: StreamManagementOptions) {}
+
+  get hibernatedCount(): number {
+    return this.hibernated;
+  }
+
+  /** A session enabled resumption: its SM-ID (unguessable, it is all a resuming client shows besides its login). */
+  register(session: ResumableSession): string {
+    const id = randomBytes(18).toString('base64url');
+    this.byId.set(id, { session });
+    return id;
+  }
+
+  /** The connection dropped: keep the session for `timeoutMs`. False when too many are already kept. */
+  hibernate(id: string, timeoutMs: number): boolean {
+    const entry = this.byId.get(id);
+    if (!entry || entry.timer) return false;
+    if (this.hibernated >= this.options.maxHibernatedSessions) return false;
+    entry.timer = setTimeout(() => {
+      smResumptionTimeouts.inc();
+      entry.session.endHibernation();
+    }, timeoutMs);
+    entry.timer.unref();
+    this.setHibernated(this.hibernated + 1);
+    return true;
+  }
+
+  /**
+   * <resume previd/> from `owner`: the session, no longer counted as hibernated, or undefined
+   * (unknown or expired id, or another user's session — which is left alone).
+   */
+  take(id: string, owner: string): ResumableSession | undefined {
+    const entry = this.byId.get(id);
+    if (!entry || entry.session.owner !== owner) {
+      smResumptions.inc({ outcome: 'failed' });
+      return undefined;
+    }
+    this.wake(entry);
+    smResumptions.inc({ outcome: 'resumed' });
+    return entry.session;
+  }
+
+  /** The session ended: its id is no longer resumable. */
+  forget(id: string): void {
+    const entry = this.byId.get(id);
+    if (!entry) return;
+    this.wake(entry);
+    this.byId.delete(id);
+  }
+
+  /** The gateway stops: hibernated sessions end now (their messages go to offline storage). */
+  close(): void {
+    for (const entry of [...this.byId.values()]) if (entry.timer) entry.session.endHibernation();
+  }
+
+  private wake(entry: Entry): void {
+    if (!entry.timer) return;
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    this.setHibernated(this.hibernated - 1);
+  }
+
+  private setHibernated(n: number): void {
+    this.hibernated = n;
+    smHibernatedSessions.set(n);
+  }
+}
+
+/**
+ * XEP-0198 §4: stanzas a session that ended never acknowledged are treated like stanzas to an
+ * unavailable resource (RFC 6121 §8.5.3.2): the session is unbound by now, so routing them to its
+ * full JID sends messages on to the bare JID (another resource, or offline storage with their
+ * original time as delay), answers IQ requests with service-unavailable and drops presence.
+ */
+export function rerouteUndelivered(router: Router, items: readonly UnackedStanza[]): void {
+  for (const { stanza, stamp } of items) {
+    if (stanza.name === 'presence') continue;
+    if (stanza.name === 'iq' && stanza.attrs.type !== 'get' && stanza.attrs.type !== 'set') continue;
+    const to = parseJid(stanza.attrs.to ?? '');
+    if (!to) continue;
+    router.route(lateCopy(stanza, stamp, router.domain) as Element, to);
+  }
+}
