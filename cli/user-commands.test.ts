@@ -45,14 +45,16 @@ test('user passwd replaces the keys; of an unknown account it fails', async () =
   await expect(changePassword(stores, 'nobody@localhost', 'x')).rejects.toThrow('nobody@localhost does not exist');
 });
 
-test('user del removes the account with its roster and offline messages', async () => {
+test('user del removes the account with its roster, offline messages and account data', async () => {
   await addUser(stores, 'alice@localhost', 'pw');
   await stores.rosters.update('alice@localhost', (r) => ({ ...r, items: [{ jid: 'bob@localhost', subscription: 'none', groups: [] }] }));
   await stores.offline.push('alice@localhost', '<message/>', 10);
+  await stores.accountData.put('alice@localhost', 'vcard', '<vCard xmlns="vcard-temp"/>');
   await deleteUser(stores, 'alice@localhost');
   expect(await stores.accounts.get('alice@localhost')).toBeUndefined();
   expect((await stores.rosters.get('alice@localhost')).items).toEqual([]);
   expect(await stores.offline.count('alice@localhost')).toBe(0);
+  expect(await stores.accountData.keys('alice@localhost')).toEqual([]);
   await expect(deleteUser(stores, 'alice@localhost')).rejects.toThrow('alice@localhost does not exist');
 });
 

@@ -25,11 +25,13 @@ export async function changePassword(stores: Stores, jid: string, password: stri
   if (!changed) throw new CliError(`${jid} does not exist`);
 }
 
-/** Deletes the account with its roster and offline messages. */
+/** Deletes the account with its roster, offline messages, message archive and account data (vCard, private XML, blocklist, …). */
 export async function deleteUser(stores: Stores, jid: string): Promise<void> {
   if (!(await stores.accounts.delete(jid))) throw new CliError(`${jid} does not exist`);
   await stores.rosters.delete(jid);
   await stores.offline.clear(jid);
+  await stores.accountData.deleteAll(jid);
+  await stores.archive?.clear(jid); // message archive and its preferences (XEP-0313)
 }
 
 /** Bare JIDs in lexical order, page by page, at most `limit` of them (all when undefined). */
@@ -63,7 +65,7 @@ export function userCommands(io: CliIo): Command {
       }),
     );
 
-  addConfigOptions(user.command('del').description('delete an account, its roster and offline messages').argument('<jid>'))
+  addConfigOptions(user.command('del').description('delete an account, its roster, offline messages and account data').argument('<jid>'))
     .action(
       action(io, async (input: string, options: ConfigOptionValues) => {
         const config = configFromOptions(options);
