@@ -1,0 +1,89 @@
+// The archive's write queue and retention, on a fake store: bounded, batched, never blocking.
+import { pino } from 'pino';
+import type { ArchiveEntry, ArchiveStore } from '../../storage/types.js';
+import { metricsRegistry } from '../../metrics/http-endpoints.js';
+import { ArchiveWriter } from './archive-writer.js';
+import { ArchiveRetention } from './archive-retention.js';
+
+const log = pino({ level: 'silent' });
+function fakeStore(appendGate?: Promise<void>) {
+  const batches: Array<Array<ArchiveEntry & { owner: string }>> = [];
+  const removeCalls: Array<[number, number]> = [];
+  const store = {
+    append: async (entries: ReadonlyArray<ArchiveEntry & { owner: string }>) => {
+      await appendGate;
+      batches.push([...entries]);
+    },
+    removeBefore: async (time: number, limit: number) => {
+      removeCalls.push([time, limit]);
+      return 3;
+    },
+  } as unknown as ArchiveStore;
+  return { store, batches, removeCalls };
+}
+const entry = (n: number, check?: () => Promise<boolean>) => ({ owner: 'a@x', id: n.toString(16).padStart(16, '0'), with: 'b@x', xml: `<m n="${n}"/>`, check });
+const dropped = async () => (await metricsRegistry.getSingleMetric('pampero_archive_messages_dropped_total')!.get()).values.find((v) => v.labels.reason === 'queue_full')?.value ?? 0;
+
+test('writes queued entries in batches, in order, and drain waits for them', async () => {
+  const { store, batches } = fakeStore();
+  const writer = new ArchiveWriter(store, { maxQueue: 100, batchSize: 2, log });
+  for (let n = 1; n <= 5; n++) expect(writer.enqueue(entry(n))).toBe(true);
+  expect(batches).toHaveLength(0); // nothing is written in the routing turn
+  await writer.drain();
+  expect(batches.map((b) => b.map((e) => e.xml))).toEqual([['<m n="1"/>', '<m n="2"/>'], ['<m n="3"/>', '<m n="4"/>'], ['<m n="5"/>']]);
+  expect(batches[0][0]).not.toHaveProperty('check');
+});
+
+test('a full queue drops new entries and counts them, while the store is stalled', async () => {
+  let release!: () => void;
+  const { store, batches } = fakeStore(new Promise<void>((r) => (release = r)));
+  const writer = new ArchiveWriter(store, { maxQueue: 2, batchSize: 1, log });
+  const before = await dropped();
+  expect(writer.enqueue(entry(1))).toBe(true);
+  await new Promise((r) => setImmediate(r)); // entry 1 is now being written (stalled)
+  expect(writer.enqueue(entry(2))).toBe(true);
+  expect(writer.enqueue(entry(3))).toBe(true);
+  expect(writer.enqueue(entry(4))).toBe(false);
+  expect((await dropped()) - before).toBe(1);
+  release();
+  await writer.drain();
+  expect(batches.flat().map((e) => e.xml)).toEqual(['<m n="1"/>', '<m n="2"/>', '<m n="3"/>']);
+});
+
+test('the queue is bounded in bytes too: big messages beyond maxQueueBytes are dropped and counted', async () => {
+  let release!: () => void;
+  const { store, batches } = fakeStore(new Promise<void>((r) => (release = r)));
+  const writer = new ArchiveWriter(store, { maxQueue: 1000, maxQueueBytes: 2500, batchSize: 1, log });
+  const big = (n: number) => ({ ...entry(n), xml: `<m>${'x'.repeat(1000)}</m>` });
+  const before = await dropped();
+  expect(writer.enqueue(big(1))).toBe(true);
+  expect(writer.enqueue(big(2))).toBe(true);
+  expect(writer.enqueue(big(3))).toBe(false); // 3 × 1007 bytes > 2500
+  expect(await dropped()).toBe(before + 1);
+  release();
+  await writer.drain();
+  expect(batches).toHaveLength(2);
+  expect(writer.enqueue(big(4))).toBe(true); // written entries free their bytes
+  await writer.drain();
+});
+
+test('entries whose check fails (preferences, unknown account) are not written', async () => {
+  const { store, batches } = fakeStore();
+  const writer = new ArchiveWriter(store, { maxQueue: 10, log });
+  writer.enqueue(entry(1, async () => false));
+  writer.enqueue(entry(2, async () => true));
+  writer.enqueue(entry(3));
+  await writer.drain();
+  expect(batches.flat().map((e) => e.xml)).toEqual(['<m n="2"/>', '<m n="3"/>']);
+});
+
+test('retention removes entries older than retentionDays, at most purgeBatch per run; 0 days keeps everything', async () => {
+  const { store, removeCalls } = fakeStore();
+  const now = Date.UTC(2026, 5, 1);
+  const retention = new ArchiveRetention(store, { retentionDays: 30, purgeIntervalSeconds: 60, purgeBatch: 500 }, log, () => now);
+  expect(await retention.purgeOnce()).toBe(3);
+  expect(removeCalls).toEqual([[now - 30 * 86_400_000, 500]]);
+  const keepForever = new ArchiveRetention(store, { retentionDays: 0, purgeIntervalSeconds: 60, purgeBatch: 500 }, log, () => now);
+  expect(await keepForever.purgeOnce()).toBe(0);
+  expect(removeCalls).toHaveLength(1);
+});

@@ -1,0 +1,122 @@
+// User archives (XEP-0313 §3.1, §5.1.1): every one-to-one chat or normal message with a body is
+// archived once for its local sender and once for its local recipient, with a server timestamp
+// (in the id) and, on the recipient's copy, a XEP-0359 <stanza-id by=recipient/>. The router calls
+// `sent` from fromClient and `received` from LocalDelivery.deliver; both only queue the write.
+import { Element } from 'ltx';
+import type { Jid } from '../../jid.js';
+import type { Logger } from '../../log.js';
+import { ArchiveIdGenerator } from '../../storage/archive-id.js';
+import type { AccountStore, ArchiveStore, RosterStore, Stores } from '../../storage/types.js';
+import type { ArchiveConfig } from '../../config/types.js';
+import { DEFAULT_CONFIG } from '../../config/defaults.js';
+import { NS } from '../../xml/namespaces.js';
+import type { SessionDirectory } from '../session-directory.js';
+import type { RoutedSession } from '../session.js';
+import { ArchivePrefsCache } from './archive-prefs.js';
+import { ArchiveWriter } from './archive-writer.js';
+import { ArchiveRetention } from './archive-retention.js';
+
+export const MAM = NS.mam;
+/** XEP-0313 §8: before-id/after-id/ids, flipped pages and metadata. */
+export const MAM_EXTENDED = `${NS.mam}#extended`;
+export const STANZA_ID = NS.stanzaId;
+const HINTS = NS.hints;
+
+export interface MessageArchiveOptions {
+  /** Write queue bound (entries); beyond it entries are dropped and counted. */
+  maxQueue: number;
+  maxQueueBytes: number;
+  /** Largest page a query returns (a bigger RSM max gets this many). */
+  maxPageSize: number;
+  /** Entries older than this are purged; 0 keeps them forever. */
+  retentionDays: number;
+  /** How often the purge runs, and how many entries one run removes at most. */
+  purgeIntervalSeconds: number;
+  purgeBatch: number;
+}
+
+/** XEP-0313 §5.1.1 and XEP-0334: what goes into a user archive. */
+export function isArchivable(message: Element): boolean {
+  const type = message.attrs.type ?? 'normal';
+  if (type !== 'chat' && type !== 'normal') return false;
+  if (message.getChild('no-store', HINTS) || message.getChild('no-permanent-store', HINTS)) return false;
+  if (message.getChild('result', MAM)) return false;
+  return message.getChild('body') !== undefined || message.getChild('store', HINTS) !== undefined;
+}
+
+export class MessageArchive {
+  readonly writer: ArchiveWriter;
+  readonly prefs: ArchivePrefsCache;
+  readonly retention: ArchiveRetention;
+  private readonly ids = new ArchiveIdGenerator();
+
+  constructor(
+    readonly store: ArchiveStore,
+    private readonly accounts: AccountStore,
+    rosters: RosterStore | undefined,
+    private readonly sessions: SessionDirectory,
+    readonly options: MessageArchiveOptions,
+    log: Logger,
+  ) {
+    this.writer = new ArchiveWriter(store, { maxQueue: options.maxQueue, maxQueueBytes: options.maxQueueBytes, log });
+    this.prefs = new ArchivePrefsCache(store, rosters);
+    this.retention = new ArchiveRetention(store, options, log);
+  }
+
+  /** A message a local user's session sent: into the sender's archive. */
+  sent(session: RoutedSession, message: Element, to: Jid | undefined): void {
+    if (!to || to.bare === session.jid.bare) return; // to oneself: archived once, as received
+    if (!isArchivable(message)) return;
+    this.queue(session.jid.bare, to.full, message.toString(), true);
+  }
+
+  /** A message for a local user: into their archive; resolves to the copy to deliver (with stanza-id). */
+  received(message: Element, to: Jid): Element {
+    if (!isArchivable(message)) return message;
+    const owner = to.bare;
+    // XEP-0359 §5: a stanza-id claiming to come from the recipient's archive is a forgery.
+    const children = message.children.filter((c) => !(c instanceof Element && c.name === 'stanza-id' && c.attrs.xmlns === STANZA_ID && c.attrs.by === owner));
+    const copy = new Element(message.name, { ...message.attrs });
+    copy.children = children;
+    const known = this.sessions.resourcesOf(owner).length > 0; // an online user has an account
+    const id = this.queue(owner, message.attrs.from ?? to.domain, copy.toString(), known);
+    if (id) copy.children.push(new Element('stanza-id', { xmlns: STANZA_ID, by: owner, id }));
+    return copy;
+  }
+
+  /** Queues one entry; the id, or undefined when the preferences say no or the queue is full. */
+  private queue(owner: string, peer: string, xml: string, accountKnown: boolean): string | undefined {
+    const verdict = this.prefs.verdict(owner, peer);
+    if (verdict === false) return undefined;
+    const { id } = this.ids.next();
+    const checks: Array<() => Promise<boolean>> = [];
+    if (!accountKnown) checks.push(async () => (await this.accounts.get(owner)) !== undefined);
+    if (verdict === 'unknown') checks.push(() => this.prefs.settle(owner, peer));
+    const check = checks.length === 0 ? undefined : async () => {
+      for (const c of checks) if (!(await c())) return false;
+      return true;
+    };
+    return this.writer.enqueue({ owner, id, with: peer, xml, check }) ? id : undefined;
+  }
+
+  /** Writes what is queued and stops the purge timer. */
+  async stop(): Promise<void> {
+    this.retention.stop();
+    await this.writer.drain();
+  }
+}
+
+
+/** The router's archive: undefined when archive.enabled is false or the backend has no archive store. */
+export function createMessageArchive(
+  stores: Stores,
+  config: ArchiveConfig | undefined,
+  sessions: SessionDirectory,
+  log: Logger,
+): MessageArchive | undefined {
+  const options = config ?? DEFAULT_CONFIG.archive;
+  if (!options.enabled || !stores.archive) return undefined;
+  const archive = new MessageArchive(stores.archive, stores.accounts, stores.rosters, sessions, options, log.child({ module: 'archive' }));
+  archive.retention.start();
+  return archive;
+}

@@ -1,0 +1,60 @@
+// Message archive ids (XEP-0313 §5.2 "IDs", XEP-0359 stanza-id): 64-bit numbers written as 16
+// lower-case hex digits, so that sorting the strings sorts by time. Layout, high to low:
+//   43 bits  server time in ms (until year 2248; the sign bit stays 0 for ScyllaDB's bigint)
+//    9 bits  a random number of the process that made the id (two routers never collide)
+//   12 bits  a counter within the millisecond (4096 ids per ms, then the next ms is borrowed)
+// The time is part of the id: start/end filters are key ranges, and no timestamp is stored.
+
+const NODE_BITS = 9n;
+const COUNTER_BITS = 12n;
+const LOW_BITS = NODE_BITS + COUNTER_BITS;
+const MAX_COUNTER = (1 << Number(COUNTER_BITS)) - 1;
+const ID_RE = /^[0-9a-f]{16}$/;
+
+export function isArchiveId(text: string): boolean {
+  return ID_RE.test(text);
+}
+
+/** The server time (ms since the epoch) an id was made at. */
+export function archiveIdTime(id: string): number {
+  return Number(BigInt(`0x${id}`) >> LOW_BITS);
+}
+
+export function archiveIdToBigInt(id: string): bigint {
+  return BigInt(`0x${id}`);
+}
+
+export function archiveIdFromBigInt(value: bigint): string {
+  return value.toString(16).padStart(16, '0');
+}
+
+/** The smallest id of a millisecond (for `start`), or the largest (for `end`). */
+export function archiveIdBound(ms: number, edge: 'first' | 'last'): string {
+  const clamped = BigInt(Math.max(0, Math.min(Math.floor(ms), 2 ** 43 - 1)));
+  const low = edge === 'first' ? 0n : (1n << LOW_BITS) - 1n;
+  return archiveIdFromBigInt((clamped << LOW_BITS) | low);
+}
+
+/** Makes increasing ids for one process. */
+export class ArchiveIdGenerator {
+  private lastMs = 0;
+  private counter = 0;
+  private readonly node: bigint;
+
+  constructor(node = Math.floor(Math.random() * 2 ** Number(NODE_BITS)), private readonly now: () => number = Date.now) {
+    this.node = BigInt(node) << COUNTER_BITS;
+  }
+
+  next(): { id: string; time: number } {
+    const now = this.now();
+    if (now > this.lastMs) {
+      this.lastMs = now;
+      this.counter = 0;
+    } else if (++this.counter > MAX_COUNTER) {
+      this.lastMs += 1; // borrowed from the future: ids stay unique and increasing
+      this.counter = 0;
+    }
+    const id = archiveIdFromBigInt((BigInt(this.lastMs) << LOW_BITS) | this.node | BigInt(this.counter));
+    return { id, time: this.lastMs };
+  }
+}
