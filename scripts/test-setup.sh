@@ -8,6 +8,7 @@ REQUIREMENTS=(
   "python3-slixmpp|/usr/bin/python3 -c 'import slixmpp'"
   "redis-server|command -v redis-server"
   "chromium|test -x /usr/bin/chromium"
+  "prosody|test -x /usr/bin/prosody"
 )
 
 missing=()

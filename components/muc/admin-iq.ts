@@ -16,7 +16,7 @@ export async function handleAdminGet(ctx: RoomContext, iq: XmlElement, query: Xm
   if (item && isAffiliation(item.attrs.affiliation) && item.attrs.affiliation !== 'none') {
     const affiliation = item.attrs.affiliation;
     const jids = jidsWithAffiliation(ctx, fromBare, affiliation);
-    return iqResult(iq, xml('query', { xmlns: NS_MUC_ADMIN }, jids.map((jid) => xml('item', { affiliation, jid }))));
+    return iqResult(iq, xml('query', { xmlns: NS_MUC_ADMIN }, jids.map((jid) => xml('item', { affiliation, jid, nick: ctx.room.reservedNicks.get(jid) }))));
   }
   if (item && isRole(item.attrs.role) && item.attrs.role !== 'none') {
     moderatorOf(ctx, from);

@@ -44,6 +44,8 @@ export function applyAffiliationChange(ctx: RoomContext, actor: Occupant | undef
   const { room } = ctx;
   if (change.affiliation === 'none') room.affiliations.delete(change.jid);
   else room.affiliations.set(change.jid, change.affiliation);
+  // A reserved nick (registration.ts) belongs to an affiliation.
+  if (change.affiliation === 'none' || change.affiliation === 'outcast') room.reservedNicks.delete(change.jid);
   const itemChildren: XmlChild[] = [actor ? xml('actor', { nick: actor.nick }) : null, change.reason ? xml('reason', {}, change.reason) : null];
   for (const occupant of [...room.occupants.values()]) {
     if (occupant.realBare !== change.jid) continue;

@@ -159,3 +159,17 @@ test('flood control: beyond the burst an occupant gets policy-violation until th
   await h.say(ALICE, 'm5');
   expect(h.to(ALICE)[0]!.attrs.type).toBe('groupchat');
 });
+
+test('flood control is per user: leaving and entering again, or another resource, does not refill the bucket', async () => {
+  const h = createMucHarness({ flood: { rate: 1, burst: 2 } });
+  await h.createInstantRoom(ALICE, 'Alice');
+  await h.join(BOB, 'Bob');
+  await h.say(BOB, 'one');
+  await h.say(BOB, 'two');
+  await h.leave(BOB, 'Bob');
+  await h.join('bob@localhost/laptop', 'Bob');
+  h.clear();
+  await h.say('bob@localhost/laptop', 'three');
+  expect(errorCondition(h.to('bob@localhost/laptop')[0])).toBe('policy-violation');
+  expect(h.to(ALICE)).toEqual([]);
+});

@@ -6,6 +6,7 @@ import { checkFlood } from './flood-control.js';
 import { recordHistory } from './history.js';
 import type { RoomContext } from './muc-context.js';
 import { occupantIdElement, stripOccupantIds } from './occupant-id.js';
+import { stampAndArchive } from './room-archive.js';
 import { occupantByRealJid, occupantJid } from './room.js';
 import { changeSubject, isSubjectChange } from './subject.js';
 import { cloneElement, refuse, type XmlElement } from './xml.js';
@@ -15,13 +16,14 @@ export async function handleGroupchat(ctx: RoomContext, message: XmlElement): Pr
   const sender = occupantByRealJid(room, message.attrs.from ?? '');
   if (!sender) refuse('modify', 'not-acceptable', 'Only occupants may send messages to this room');
   if (sender.role === 'visitor' || sender.role === 'none') refuse('auth', 'forbidden', 'Visitors may not speak in this moderated room');
-  checkFlood(sender, ctx.service.flood, ctx.service.now());
+  checkFlood(ctx.room, sender, ctx.service.flood, ctx.service.now());
   if (isSubjectChange(message)) return changeSubject(ctx, sender, message);
 
   const reflected = cloneElement(message);
   reflected.attrs.from = occupantJid(room, sender.nick);
   stripOccupantIds(reflected);
   reflected.append(occupantIdElement(sender.occupantId));
+  if (message.getChild('body')) stampAndArchive(ctx, reflected, sender.nick);
   toEveryone(
     room,
     (to) => {

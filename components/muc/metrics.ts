@@ -33,3 +33,21 @@ export const mucSendFailures = new Counter({
   help: 'Stanzas the MUC component could not write to its router link',
   registers: [metricsRegistry],
 });
+
+/** Rooms in memory, over every MUC stanza router of the process (persistent rooms without occupants are not). */
+const liveRoomCounters = new Set<() => number>();
+export function countLiveRooms(count: () => number): () => void {
+  liveRoomCounters.add(count);
+  return () => liveRoomCounters.delete(count);
+}
+
+export const mucLiveRooms = new Gauge({
+  name: 'pampero_muc_live_rooms',
+  help: 'MUC rooms in memory (rooms with occupants, and new rooms not configured yet)',
+  registers: [metricsRegistry],
+  collect() {
+    let total = 0;
+    for (const count of liveRoomCounters) total += count();
+    this.set(total);
+  },
+});

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { MucRoomStore } from '../../shared/storage/types.js';
 import type { FloodLimits } from './flood-control.js';
+import type { RoomArchive } from './room-archive.js';
 import type { Room, RoomConfig } from './room.js';
 import type { XmlElement } from './xml.js';
 
@@ -22,12 +23,14 @@ export interface MucServiceConfig {
   maxHistoryLength: number;
   /** Most characters of history kept per room, whatever its history length. */
   maxHistoryChars: number;
-  /** Per-occupant message rate (flood-control.ts). */
+  /** Per-user message rate in a room (flood-control.ts). */
   flood: FloodLimits;
   /** Most rooms live in this instance at once; creating one more is refused resource-constraint. */
   maxLiveRooms: number;
   /** Key of the XEP-0421 occupant ids (stable across instances that share it). */
   occupantIdKey: string;
+  /** Archive of persistent rooms' messages (room-archive.ts); none: no MAM for rooms. */
+  archive?: RoomArchive;
   /** Who may create rooms: undefined = any user of serverDomain. */
   mayCreateRoom?: (bareJid: string) => boolean;
   log: Logger;

@@ -2,6 +2,7 @@
 // <item/>, then available presence under the new nick; the occupant itself also gets 110.
 import { broadcastPresence, presencePayload } from './broadcast.js';
 import type { RoomContext } from './muc-context.js';
+import { isReservedForAnother } from './registration.js';
 import type { Occupant } from './room.js';
 import { refuse, type XmlElement } from './xml.js';
 
@@ -9,6 +10,8 @@ export async function changeNick(ctx: RoomContext, occupant: Occupant, newNick: 
   const { room } = ctx;
   // §7.6.3: the new nickname is taken.
   if (room.occupants.has(newNick)) refuse('cancel', 'conflict', 'That nickname is already in use');
+  // §7.6.3 and §7.12: nor may it be one registered by another user.
+  if (isReservedForAnother(room, newNick, occupant.realBare)) refuse('cancel', 'conflict', 'That nickname is registered by another user');
   broadcastPresence(room, occupant, ctx.send, { type: 'unavailable', codes: [303], itemNick: newNick });
   room.occupants.delete(occupant.nick);
   occupant.nick = newNick;

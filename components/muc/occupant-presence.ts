@@ -10,6 +10,7 @@ import { NS_MUC } from './namespaces.js';
 import { changeNick } from './nick-change.js';
 import { occupantIdFor } from './occupant-id.js';
 import { affiliationOf, defaultRole, occupantByRealJid, type Occupant, type Room } from './room.js';
+import { isReservedForAnother } from './registration.js';
 import { subjectMessage } from './subject.js';
 import { refuse, xml, type XmlElement } from './xml.js';
 
@@ -65,6 +66,8 @@ async function enter(ctx: RoomContext, presence: XmlElement, nick: string, creat
   if (affiliation === 'outcast') refuse('auth', 'forbidden', 'You are banned from this room');
   // §7.2.9: nickname conflict (the same user under the same nick is a second session, see above).
   if (room.occupants.has(nick)) refuse('cancel', 'conflict', 'That nickname is already in use');
+  // §7.2.9 and §7.12: a nickname registered by another user is theirs.
+  if (isReservedForAnother(room, nick, realJid.bare)) refuse('cancel', 'conflict', 'That nickname is registered by another user');
   // §7.2.10: maximum number of occupants (owners and admins may still enter).
   if (room.occupants.size >= room.config.maxUsers && !privileged) refuse('wait', 'service-unavailable', 'This room is full');
   checkPassword(room, presence, created);

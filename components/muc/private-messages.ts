@@ -15,7 +15,7 @@ export async function handlePrivateMessage(ctx: RoomContext, message: XmlElement
   if (!sender) refuse('modify', 'not-acceptable', 'Only occupants may send private messages');
   const target = room.occupants.get(nick);
   if (!target) refuse('cancel', 'item-not-found', 'No occupant has that nickname');
-  checkFlood(sender, ctx.service.flood, ctx.service.now());
+  checkFlood(ctx.room, sender, ctx.service.flood, ctx.service.now());
   const out = cloneElement(message);
   out.attrs.from = occupantJid(room, sender.nick);
   stripOccupantIds(out);

@@ -4,6 +4,7 @@
 // no memory, and a room's live state sits in the one instance the router's hash sends it to.
 import type { MucServiceConfig } from './muc-context.js';
 import { newRoom, recordOf, roomFromRecord, type Room } from './room.js';
+import { restoreHistory } from './room-archive.js';
 import { refuse } from './xml.js';
 
 export class RoomRegistry {
@@ -26,6 +27,9 @@ export class RoomRegistry {
     const again = this.live.get(jid); // loaded meanwhile (not in the room's own lane)
     if (again) return again;
     const room = roomFromRecord(record, this.service.defaults);
+    // Its discussion history comes back from the room's archive (room-archive.ts), when there is one.
+    const archive = this.service.archive;
+    if (archive) await restoreHistory(archive, room, this.service.maxHistoryChars).catch((err: unknown) => this.service.log.warn({ err, room: jid }, 'muc: history not restored'));
     this.stored.add(room);
     this.live.set(jid, room);
     return room;
@@ -61,6 +65,7 @@ export class RoomRegistry {
     if (this.stored.has(room)) {
       this.stored.delete(room);
       await this.service.rooms?.delete(room.jid);
+      await this.service.archive?.store.clear(room.jid);
     }
   }
 

@@ -33,6 +33,8 @@ export interface Room {
   jid: string;
   config: RoomConfig;
   affiliations: Map<string, MucStoredAffiliation>;
+  /** §7.10 registrations: bare JID → its reserved nick (registration.ts). */
+  reservedNicks: Map<string, string>;
   /** Nick → occupant. */
   occupants: Map<string, Occupant>;
   /** Full real JID → nick. */
@@ -64,6 +66,7 @@ export function newRoom(jid: string, owner: string, config: RoomConfig, now = Da
     jid,
     config: { ...config },
     affiliations: new Map([[owner, 'owner']]),
+    reservedNicks: new Map(),
     occupants: new Map(),
     nickOf: new Map(),
     history: [],
@@ -77,6 +80,7 @@ export function roomFromRecord(record: MucRoomRecord, defaults: RoomConfig): Roo
     jid: record.jid,
     config: { ...defaults, ...record.config },
     affiliations: new Map(Object.entries(record.affiliations)),
+    reservedNicks: new Map(Object.entries(record.reservedNicks ?? {})),
     occupants: new Map(),
     nickOf: new Map(),
     history: [],
@@ -93,6 +97,7 @@ export function recordOf(room: Room): MucRoomRecord {
     affiliations: Object.fromEntries(room.affiliations),
     subject: room.subject,
     createdAt: room.createdAt,
+    ...(room.reservedNicks.size ? { reservedNicks: Object.fromEntries(room.reservedNicks) } : {}),
   };
 }
 

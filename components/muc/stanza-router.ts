@@ -11,7 +11,7 @@ import { isDiscoQuery, roomInfo, roomItems, serviceInfo, serviceItems } from './
 import { DEFAULT_FLOOD_LIMITS } from './flood-control.js';
 import { handleGroupchat } from './groupchat.js';
 import { handleMediatedInvitation, isMediatedInvitation } from './invites.js';
-import { mucHandlerErrors, mucQueued, mucShed, mucStanzas } from './metrics.js';
+import { countLiveRooms, mucHandlerErrors, mucQueued, mucShed, mucStanzas } from './metrics.js';
 import type { MucServiceConfig, RoomContext } from './muc-context.js';
 import { NS_DATA, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_ADMIN, NS_MUC_OWNER } from './namespaces.js';
 import { handleOccupantIq } from './occupant-iq.js';
@@ -19,6 +19,8 @@ import { handleExit, handleMessageError, handleOccupantPresence, handlePresenceE
 import { handlePrivateMessage } from './private-messages.js';
 import { DEFAULT_ROOM_QUEUE_LIMITS, QueueFullError, RoomQueue, type RoomQueueLimits } from './room-queue.js';
 import { RoomRegistry } from './room-registry.js';
+import { handleRoomArchiveQuery, isArchived, mamQueryOf } from './room-archive.js';
+import { handleRegistration, NS_REGISTER, reservedNickInfo, ROOMUSER_NODE } from './registration.js';
 import { handleVoiceRequest, voiceRequestForm } from './voice-requests.js';
 import { affiliationOf, DEFAULT_ROOM_CONFIG, type Room } from './room.js';
 import { getConfigForm, submitConfigForm } from './room-config-form.js';
@@ -63,6 +65,7 @@ export function serviceConfig(options: MucRouterOptions): MucServiceConfig {
     flood: { ...DEFAULT_FLOOD_LIMITS, ...options.flood },
     occupantIdKey: options.occupantIdKey ?? options.domain,
     mayCreateRoom: options.mayCreateRoom,
+    archive: options.archive,
     now: options.now ?? Date.now,
     domain: options.domain,
     serverDomain: options.serverDomain,
@@ -74,6 +77,7 @@ export function createMucStanzaRouter(options: MucRouterOptions): MucStanzaRoute
   const service = serviceConfig(options);
   const log = service.log;
   const registry = new RoomRegistry(service);
+  const uncount = countLiveRooms(() => registry.size);
   const queue = new RoomQueue({ ...DEFAULT_ROOM_QUEUE_LIMITS, ...options.queueLimits });
 
   async function toService(stanza: XmlElement, send: LinkSend): Promise<void> {
@@ -159,7 +163,13 @@ export function createMucStanzaRouter(options: MucRouterOptions): MucStanzaRoute
     const { room } = ctx;
     const get = iq.attrs.type === 'get';
     if (room.locked && !isOwner(room, iq)) refuse('cancel', 'item-not-found', 'No such room');
-    if (get && iq.getChild('query', NS_DISCO_INFO)) return roomInfo(iq, room);
+    const discoInfo = get ? iq.getChild('query', NS_DISCO_INFO) : undefined;
+    if (discoInfo?.attrs.node === ROOMUSER_NODE) return reservedNickInfo(room, iq);
+    if (discoInfo) return roomInfo(iq, room, isArchived(service.archive, room));
+    const mam = mamQueryOf(iq);
+    if (mam) return handleRoomArchiveQuery(ctx, iq, mam);
+    const register = iq.getChild('query', NS_REGISTER);
+    if (register) return handleRegistration(ctx, iq, register);
     if (get && iq.getChild('query', NS_DISCO_ITEMS)) return roomItems(iq);
     const owner = iq.getChild('query', NS_MUC_OWNER);
     if (owner && get) return getConfigForm(ctx, iq);
@@ -218,6 +228,8 @@ export function createMucStanzaRouter(options: MucRouterOptions): MucStanzaRoute
       await registry.release(room);
     }
     await Promise.allSettled(writes);
+    await service.archive?.writer.drain();
+    uncount();
   }
 
   return { handle, idle: () => queue.idle(), liveRooms: () => registry.size, shutdown };

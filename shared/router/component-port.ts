@@ -12,6 +12,7 @@ import { NS } from '../xml/namespaces.js';
 import { XmppStreamParser, type ParserLimits } from '../xml/stream-parser.js';
 import type { ComponentLink, SendOutcome } from './component-registry.js';
 import type { Router } from './router.js';
+import { reportComponentQueues, routingFromComponent } from './router-metrics.js';
 
 export interface ComponentPortOptions {
   host: string;
@@ -33,7 +34,13 @@ class ComponentConnection implements ComponentLink {
   private secret = '';
   private authenticated = false;
   private closed = false;
-  private queue: string[] = [];
+  private queue: Element[] = [];
+  /**
+   * IQ requests handed to the component and not answered yet (by from + id), so that when the
+   * link dies they go to another instance (or get an error) instead of leaving the sender
+   * waiting. Bounded: beyond maxQueuedStanzas the oldest is forgotten.
+   */
+  private readonly unanswered = new Map<string, Element>();
   private flushScheduled = false;
   private readonly parser: XmppStreamParser;
   private readonly decoder = new StringDecoder('utf8');
@@ -56,10 +63,21 @@ class ComponentConnection implements ComponentLink {
     return this.secret;
   }
 
+  /** Stanzas waiting for the socket (the `pampero_component_queued_stanzas` gauge). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   send(stanza: Element): SendOutcome {
     if (this.closed || !this.authenticated) return 'closed';
     if (this.queue.length >= this.opts.maxQueuedStanzas) return 'full';
-    this.queue.push(stanza.toString());
+    this.queue.push(stanza);
+    if (stanza.name === 'iq' && (stanza.attrs.type === 'get' || stanza.attrs.type === 'set')) {
+      const key = `${stanza.attrs.from}\0${stanza.attrs.id}`;
+      this.unanswered.delete(key);
+      this.unanswered.set(key, stanza);
+      if (this.unanswered.size > this.opts.maxQueuedStanzas) this.unanswered.delete(this.unanswered.keys().next().value!);
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -75,7 +93,7 @@ class ComponentConnection implements ComponentLink {
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed || this.queue.length === 0 || this.socket.writableNeedDrain) return;
-    const batch = this.queue.join('');
+    const batch = this.queue.map((stanza) => stanza.toString()).join('');
     this.queue = [];
     this.socket.write(batch);
   }
@@ -102,7 +120,11 @@ class ComponentConnection implements ComponentLink {
   // XEP-0114 §3: <handshake>hex(SHA-1(stream id + secret))</handshake>
   private onElement(el: Element): void {
     if (this.authenticated) {
-      if (el.name === 'message' || el.name === 'presence' || el.name === 'iq') this.opts.router.fromComponent(this, el);
+      if (el.name === 'iq' && (el.attrs.type === 'result' || el.attrs.type === 'error')) this.unanswered.delete(`${el.attrs.to}\0${el.attrs.id}`);
+      if (el.name !== 'message' && el.name !== 'presence' && el.name !== 'iq') return;
+      const arrived = performance.now();
+      this.opts.router.fromComponent(this, el);
+      routingFromComponent.observe((performance.now() - arrived) / 1000);
       return;
     }
     if (el.name !== 'handshake' || !this.secret) return this.fail('not-authorized', 'Handshake expected');
@@ -139,10 +161,15 @@ class ComponentConnection implements ComponentLink {
     this.closed = true;
     this.parser.stop();
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.destroy();
-    const dropped = this.queue.length;
+    // What the component never got or never answered goes to the domain's next live instance
+    // (rendezvous hashing picks it once this link is detached) or is bounced: no sender hangs.
+    const stranded = new Set<Element>([...this.queue, ...this.unanswered.values()]);
     this.queue = [];
-    if (dropped) this.opts.logger.warn({ component: this.domain, dropped }, 'component link closed with stanzas queued');
-    if (this.authenticated) this.onDown(this);
+    this.unanswered.clear();
+    if (!this.authenticated) return;
+    this.onDown(this);
+    if (stranded.size) this.opts.logger.warn({ component: this.domain, rerouted: stranded.size }, 'component link closed with stanzas queued or unanswered; re-routing them');
+    for (const stanza of stranded) this.opts.router.rerouteToComponent(stanza);
   }
 }
 
@@ -184,10 +211,12 @@ export async function startComponentPort(opts: ComponentPortOptions): Promise<Co
     }
   }, opts.recheckMs ?? 2000);
   recheck.unref();
+  const stopReporting = reportComponentQueues(() => [...live].map((c) => ({ domain: c.domain, queued: c.queued })));
   return {
     address: () => server.address() as AddressInfo,
     close: async () => {
       clearInterval(recheck);
+      stopReporting();
       for (const c of live) c.close('system-shutdown');
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

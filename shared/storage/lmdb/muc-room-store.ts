@@ -3,7 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { open, type Database } from 'lmdb';
-import type { MucRoomRecord, MucRoomStore } from '../types.js';
+import type { ArchiveStore, MucRoomRecord, MucRoomStore } from '../types.js';
+import { createLmdbArchiveStore } from './archive-store.js';
 
 /** The sub-database name, next to those of open-lmdb.ts. */
 export const LMDB_MUC_ROOMS_DATABASE = 'mucRooms';
@@ -45,4 +46,17 @@ export async function openLmdbMucRoomStore(dataDir: string): Promise<MucRoomStor
   const store = createLmdbMucRoomStore(env.openDB<MucRoomRecord, string>(LMDB_MUC_ROOMS_DATABASE, {}));
   let closing: Promise<void> | undefined;
   return { ...store, close: () => (closing ??= env.close()) };
+}
+
+/**
+ * The MUC rooms' message archive (components/muc/room-archive.ts): an ArchiveStore whose owners
+ * are room JIDs, in its own environment `<dataDir>/muc-archive` (not mixed with the users'
+ * archives, nor purged by their retention).
+ */
+export async function openLmdbMucArchiveStore(dataDir: string): Promise<{ store: ArchiveStore; close(): Promise<void> }> {
+  const dir = join(dataDir, 'muc-archive');
+  await mkdir(dir, { recursive: true });
+  const env = open(dir, { maxDbs: 8 });
+  let closing: Promise<void> | undefined;
+  return { store: createLmdbArchiveStore(env), close: () => (closing ??= env.close()) };
 }
