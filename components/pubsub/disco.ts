@@ -5,7 +5,8 @@ import { FORM_META_DATA, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PUBSUB } from './name
 import { checkAccess } from './access-models.js';
 import { MAX_ITEMS_PER_ANSWER } from './items-retrieve.js';
 import type { HandlerContext, PubsubRequest } from './pubsub-context.js';
-import { nodeNotFound } from './pubsub-errors.js';
+import { nodeNotFound, PubsubError } from './pubsub-errors.js';
+import { PEP_FEATURES, PEP_IDENTITY } from '../../shared/xml/pep-features.js';
 import { xml, type XmlElement } from './xmpp-bindings.js';
 
 /** XEP-0060 §10 features this service implements. */
@@ -27,6 +28,7 @@ const features = (vars: string[]) => vars.map((v) => xml('feature', { var: v }))
 /** get disco#info, to the service (no node) or to a node (§5.1, §5.4). */
 export async function handleDiscoInfo(ctx: HandlerContext, req: PubsubRequest, query: XmlElement): Promise<XmlElement> {
   const nodeId = query.attrs.node;
+  if (nodeId === undefined && req.service !== ctx.domain) return pepAccountInfo(ctx, req);
   if (nodeId === undefined) {
     return xml(
       'query',
@@ -60,7 +62,15 @@ export async function handleDiscoInfo(ctx: HandlerContext, req: PubsubRequest, q
 export async function handleDiscoItems(ctx: HandlerContext, req: PubsubRequest, query: XmlElement): Promise<XmlElement> {
   const nodeId = query.attrs.node;
   if (nodeId === undefined) {
-    const nodes = await ctx.store.listNodes(req.service, { limit: MAX_NODES_LISTED });
+    let nodes = await ctx.store.listNodes(req.service, { limit: MAX_NODES_LISTED });
+    if (req.service !== ctx.domain && req.from.bare !== req.service) {
+      // PEP (XEP-0163 §6.2): a contact sees only the nodes its access model lets it read.
+      const readable = await Promise.all(nodes.map(async (id) => {
+        const node = await ctx.store.getNode(req.service, id);
+        return node !== undefined && (await checkAccess(ctx, req, node, 'retrieve').then(() => true, () => false));
+      }));
+      nodes = nodes.filter((_, i) => readable[i]);
+    }
     return xml('query', { xmlns: NS_DISCO_ITEMS }, nodes.map((node) => xml('item', { jid: req.service, node })));
   }
   const node = await ctx.store.getNode(req.service, nodeId);
@@ -68,4 +78,22 @@ export async function handleDiscoItems(ctx: HandlerContext, req: PubsubRequest, 
   await checkAccess(ctx, req, node, 'retrieve');
   const { items } = await ctx.store.getItems(req.service, nodeId, { max: MAX_ITEMS_PER_ANSWER });
   return xml('query', { xmlns: NS_DISCO_ITEMS, node: nodeId }, items.map((item) => xml('item', { jid: req.service, name: item.id })));
+}
+
+/**
+ * XEP-0163 §6.2: a contact's disco#info of an account (the router delegates it) shows the
+ * account and its PEP service; anyone without a presence subscription gets service-unavailable,
+ * as for any IQ to an account it may not see (RFC 6121 §8.5.2.1.3).
+ */
+async function pepAccountInfo(ctx: HandlerContext, req: PubsubRequest): Promise<XmlElement> {
+  const roster = ctx.rosterOf ? await ctx.rosterOf(req.service) : undefined;
+  const item = roster?.items.find((i) => i.jid === req.from.bare);
+  if (req.from.bare !== req.service && item?.subscription !== 'from' && item?.subscription !== 'both') throw new PubsubError('cancel', 'service-unavailable');
+  return xml(
+    'query',
+    { xmlns: NS_DISCO_INFO },
+    xml('identity', { category: 'account', type: 'registered' }),
+    xml('identity', { ...PEP_IDENTITY }),
+    features([NS_DISCO_INFO, NS_DISCO_ITEMS, ...PEP_FEATURES]),
+  );
 }

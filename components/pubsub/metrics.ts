@@ -32,3 +32,16 @@ export const pubsubSendFailures = new Counter({
   help: 'Stanzas the pubsub component could not write to its router link',
   registers: [metricsRegistry],
 });
+
+export const pepTrackedResources = new Gauge({
+  name: 'pampero_pubsub_pep_resources',
+  help: 'Available local resources whose presence and caps PEP tracks (all PEP tables of this process)',
+  registers: [metricsRegistry],
+});
+
+export const pepCapsQueries = new Counter({
+  name: 'pampero_pubsub_pep_caps_queries_total',
+  help: 'disco#info queries sent to resolve a caps hash, by outcome (resolved, unverified, failed, timeout)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});

@@ -131,14 +131,16 @@ export function applyConfigForm(base: PubsubNodeConfig, form: SubmittedForm, lim
 
 /**
  * XEP-0060 §7.1.5: every publish-option must equal the node's value for that field, else the
- * publish fails with conflict/precondition-not-met. Booleans compare by meaning ('true' = '1').
+ * publish fails with conflict/precondition-not-met. Booleans compare by meaning ('true' = '1'),
+ * max_items 'max' as the service's bound.
  */
-export function checkPreconditions(config: PubsubNodeConfig, form: SubmittedForm): void {
+export function checkPreconditions(config: PubsubNodeConfig, form: SubmittedForm, limits?: NodeLimits): void {
   for (const [name, wanted] of form.fields) {
     const spec = FIELDS[name];
     if (!spec) throw new PubsubError('cancel', 'conflict', 'precondition-not-met');
     const actual = spec.get(config);
-    const normalise = (v: string) => (spec.field.type === 'boolean' ? String(parseBoolean(v)) : v);
+    // 'max' (XEP-0060 §16.4.4, used by XEP-0402) is the service's bound on max_items.
+    const normalise = (v: string) => (spec.field.type === 'boolean' ? String(parseBoolean(v)) : name === 'pubsub#max_items' && v === 'max' && limits ? String(limits.maxItems) : v);
     const same = actual.length === wanted.length && actual.every((v, i) => normalise(v) === normalise(wanted[i]!));
     if (!same) throw new PubsubError('cancel', 'conflict', 'precondition-not-met');
   }

@@ -3,14 +3,14 @@
 import type { PubsubNodeConfig } from '../../shared/storage/types.js';
 import { readForm } from './data-forms.js';
 import { NS_PUBSUB } from './namespaces.js';
-import { applyConfigForm, defaultNodeConfig } from './node-config-form.js';
-import type { HandlerContext, PubsubRequest } from './pubsub-context.js';
+import { applyConfigForm } from './node-config-form.js';
+import { newNodeConfig, type HandlerContext, type PubsubRequest } from './pubsub-context.js';
 import { PubsubError } from './pubsub-errors.js';
 import { xml, type XmlElement } from './xmpp-bindings.js';
 
 /** The configuration a new node gets: defaults, with the submitted form (if any) applied. */
 export function initialConfig(ctx: HandlerContext, configure: XmlElement | undefined): PubsubNodeConfig {
-  const base = defaultNodeConfig(ctx.limits);
+  const base = newNodeConfig(ctx);
   const form = readForm(configure);
   return form && form.type === 'submit' ? applyConfigForm(base, form, ctx.limits) : base;
 }

@@ -22,7 +22,9 @@ export function itemElement(item: PubsubItem, withPayload: boolean, payload = wi
 
 /** <message from=service to=jid><event>…</event></message>; the payload is raw XML text already serialised. */
 export function eventMessage(ctx: HandlerContext, service: string, to: string, ...event: XmlChild[]): XmlElement {
-  return xml('message', { from: service, to, id: ctx.newId() }, xml('event', { xmlns: NS_PUBSUB_EVENT }, ...event));
+  // PEP events are headlines (XEP-0163 examples, as deployed servers send them): never stored offline.
+  const type = service !== ctx.domain ? 'headline' : undefined;
+  return xml('message', { from: service, to, type, id: ctx.newId() }, xml('event', { xmlns: NS_PUBSUB_EVENT }, ...event));
 }
 
 /** Calls `visit` with every subscribed, delivering subscription of the node, page by page. */
@@ -50,10 +52,22 @@ export async function forEachSubscriber(
   }
 }
 
-/** Sends `event` children (built per subscriber) to every subscriber of the node. */
-export function notifySubscribers(ctx: HandlerContext, service: string, node: PubsubNode, event: () => XmlChild[]): Promise<void> {
-  if (!node.config.deliverNotifications) return Promise.resolve();
-  return forEachSubscriber(ctx, service, node.node, (sub) => ctx.send(eventMessage(ctx, service, sub.jid, ...event())));
+/**
+ * Sends `event` children (built per subscriber) to every subscriber of the node and, on a PEP
+ * service, to the resources implicitly subscribed by presence and caps (pep-service.ts), each
+ * JID once: a resource whose bare JID holds an explicit subscription is not sent a second copy.
+ */
+export async function notifySubscribers(ctx: HandlerContext, service: string, node: PubsubNode, event: () => XmlChild[]): Promise<void> {
+  if (!node.config.deliverNotifications) return;
+  const pep = service !== ctx.domain ? ctx.pepRecipients : undefined;
+  const explicit = new Set<string>();
+  await forEachSubscriber(ctx, service, node.node, (sub) => {
+    if (pep) explicit.add(sub.jid.split('/')[0]!);
+    return ctx.send(eventMessage(ctx, service, sub.jid, ...event()));
+  });
+  if (!pep) return;
+  const implicit = (await pep(ctx, service, node)).filter((jid) => !explicit.has(jid.split('/')[0]!));
+  await Promise.allSettled(implicit.map((jid) => ctx.send(eventMessage(ctx, service, jid, ...event()))));
 }
 
 /** §7.1.2: a published item, with its payload when pubsub#deliver_payloads is set. */

@@ -6,10 +6,10 @@ import type { PubsubItem, PubsubNode } from '../../shared/storage/types.js';
 import { mayPublish } from './access-models.js';
 import { readForm } from './data-forms.js';
 import { FORM_PUBLISH_OPTIONS, NS_PUBSUB } from './namespaces.js';
-import { applyConfigForm, checkPreconditions, defaultNodeConfig } from './node-config-form.js';
+import { applyConfigForm, checkPreconditions } from './node-config-form.js';
 import { createNode } from './node-create.js';
 import { notifyPublished, notifyRetracted } from './notifications.js';
-import type { HandlerContext, PubsubRequest } from './pubsub-context.js';
+import { newNodeConfig, type HandlerContext, type PubsubRequest } from './pubsub-context.js';
 import { forbidden, nodeIdRequired, nodeNotFound, PubsubError } from './pubsub-errors.js';
 import { childElements, xml, type XmlElement } from './xmpp-bindings.js';
 
@@ -18,7 +18,7 @@ async function targetNode(ctx: HandlerContext, req: PubsubRequest, id: string, o
   const existing = await ctx.store.getNode(req.service, id);
   if (existing) return existing;
   if (!ctx.autoCreate) throw nodeNotFound(); // §7.1.3
-  let config = defaultNodeConfig(ctx.limits);
+  let config = newNodeConfig(ctx);
   if (options) config = applyConfigForm(config, { ...options, formType: undefined }, ctx.limits);
   await createNode(ctx, req, id, config);
   return (await ctx.store.getNode(req.service, id))!;
@@ -48,7 +48,7 @@ export async function handlePublish(ctx: HandlerContext, req: PubsubRequest, pub
   if (options && options.formType !== undefined && options.formType !== FORM_PUBLISH_OPTIONS) throw new PubsubError('modify', 'bad-request', 'invalid-options');
   const node = await targetNode(ctx, req, id, options);
   if (!(await mayPublish(ctx, req, node))) throw forbidden(); // §7.1.3
-  if (options) checkPreconditions(node.config, options); // §7.1.5: conflict/precondition-not-met
+  if (options) checkPreconditions(node.config, options, ctx.limits); // §7.1.5: conflict/precondition-not-met
 
   const items = publish.getChildren('item');
   if (items.length > 1) throw new PubsubError('modify', 'bad-request', 'invalid-payload'); // one item per publish
@@ -63,6 +63,7 @@ export async function handlePublish(ctx: HandlerContext, req: PubsubRequest, pub
   ctx.afterReply(async () => {
     await notifyPublished(ctx, req.service, node, item);
     await notifyRetracted(ctx, req.service, node, dropped);
+    await ctx.onItemsChanged?.(ctx, req.service, node.node);
   });
   return xml('pubsub', { xmlns: NS_PUBSUB }, xml('publish', { node: node.node }, xml('item', { id: item.id })));
 }

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Jid } from '../../shared/jid.js';
-import type { PubsubAffiliation, PubsubNode, PubsubStore, Roster } from '../../shared/storage/types.js';
-import type { NodeLimits } from './node-config-form.js';
+import type { PubsubAffiliation, PubsubNode, PubsubNodeConfig, PubsubStore, Roster } from '../../shared/storage/types.js';
+import { defaultNodeConfig, type NodeLimits } from './node-config-form.js';
 import { nodeIdRequired, nodeNotFound } from './pubsub-errors.js';
 import type { XmlElement } from './xmpp-bindings.js';
 
@@ -24,6 +24,12 @@ export interface PubsubServiceConfig {
   autoCreate: boolean;
   newId: () => string;
   now: () => number;
+  /** PEP (pep-service.ts): who gets a user's node's notifications without subscribing. */
+  pepRecipients?: (ctx: HandlerContext, service: string, node: PubsubNode) => Promise<string[]>;
+  /** Overrides of the default node configuration for this service (XEP-0163 §5 for PEP). */
+  nodeDefaults?: Partial<PubsubNodeConfig>;
+  /** Runs after a publish or retract changed a node's items (XEP-0411 conversion on PEP). */
+  onItemsChanged?: (ctx: HandlerContext, service: string, node: string) => Promise<void>;
 }
 
 export interface HandlerContext extends PubsubServiceConfig {
@@ -59,4 +65,9 @@ export function affiliationOf(ctx: HandlerContext, req: PubsubRequest, node: Pub
 /** Owner-only use cases (§8): forbidden for anyone else. */
 export async function isOwner(ctx: HandlerContext, req: PubsubRequest, node: PubsubNode): Promise<boolean> {
   return (await affiliationOf(ctx, req, node)) === 'owner';
+}
+
+/** A new node's configuration before any form: the defaults, with this service's overrides. */
+export function newNodeConfig(ctx: HandlerContext): PubsubNodeConfig {
+  return { ...defaultNodeConfig(ctx.limits), ...ctx.nodeDefaults };
 }

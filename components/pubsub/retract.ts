@@ -20,5 +20,6 @@ export async function handleRetract(ctx: HandlerContext, req: PubsubRequest, ret
   await ctx.store.retractItem(req.service, node.node, itemId);
   const notify = retract.attrs.notify === 'true' || retract.attrs.notify === '1' || node.config.notifyRetract;
   if (notify) ctx.afterReply(() => notifyRetracted(ctx, req.service, { ...node, config: { ...node.config, notifyRetract: true } }, [itemId]));
+  if (ctx.onItemsChanged) ctx.afterReply(() => ctx.onItemsChanged!(ctx, req.service, node.node));
   return undefined;
 }

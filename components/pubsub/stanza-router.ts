@@ -26,6 +26,9 @@ import { handleAuthorizationAnswer, isAuthorizationAnswer } from './subscription
 import { handleDefaultOptionsGet, handleOptionsGet, handleOptionsSet } from './subscription-options.js';
 import { readForm } from './data-forms.js';
 import { childElements, xml, type XmlElement } from './xmpp-bindings.js';
+import { DEFAULT_PEP_PRESENCE_LIMITS, PepPresence, type PepPresenceLimits } from './pep-presence.js';
+import { convertBookmarks } from './bookmarks-conversion.js';
+import { checkPepOperation, PEP_NODE_DEFAULTS, pepRecipients, pepSend, sendLastItemsOnLogin, unwrapDelegation } from './pep-service.js';
 
 /** Hands a stanza to the link; the promise settles once written (or failed, logged). */
 export type LinkSend = (stanza: XmlElement) => Promise<unknown>;
@@ -68,6 +71,8 @@ export interface StanzaRouterOptions extends Partial<Omit<PubsubServiceConfig, '
   serverDomain: string;
   store: PubsubServiceConfig['store'];
   queueLimits?: Partial<NodeQueueLimits>;
+  /** Bounds of PEP's presence and caps tables (docs/pep.md). */
+  pepLimits?: Partial<PepPresenceLimits>;
 }
 
 export interface StanzaRouter {
@@ -95,9 +100,11 @@ export function createStanzaRouter(options: StanzaRouterOptions): StanzaRouter {
   const log: Logger = options.log ?? pino({ level: 'silent' });
   const config: PubsubServiceConfig = { limits: DEFAULT_NODE_LIMITS, autoCreate: true, ...defaultIds, ...options, log };
   const queue = new NodeQueue({ ...DEFAULT_NODE_QUEUE_LIMITS, ...options.queueLimits });
+  const presence = new PepPresence(config.domain, log, { ...DEFAULT_PEP_PRESENCE_LIMITS, ...options.pepLimits });
+  config.pepRecipients ??= (ctx, service, node) => pepRecipients(ctx, presence, service, node);
 
   /** Runs `work` in the node's lane; its stanzas (reply, then notifications) are written before the lane moves on. */
-  async function inLane(node: string, send: LinkSend, work: (ctx: HandlerContext, later: Array<() => Promise<void>>) => Promise<void>): Promise<void> {
+  async function inLane(node: string, send: LinkSend, work: (ctx: HandlerContext, later: Array<() => Promise<void>>) => Promise<void>, overrides: Partial<PubsubServiceConfig> = {}): Promise<void> {
     pubsubQueued.inc();
     try {
       await queue.run(node, async () => {
@@ -105,6 +112,7 @@ export function createStanzaRouter(options: StanzaRouterOptions): StanzaRouter {
         const later: Array<() => Promise<void>> = [];
         const ctx: HandlerContext = {
           ...config,
+          ...overrides,
           send: (stanza) => {
             const written = send(stanza);
             writes.push(written);
@@ -123,24 +131,38 @@ export function createStanzaRouter(options: StanzaRouterOptions): StanzaRouter {
     }
   }
 
-  async function handleIq(iq: XmlElement, send: LinkSend): Promise<void> {
+  /** `service`: the component's domain, or a user's bare JID for PEP (the IQ came delegated). */
+  async function handleIq(iq: XmlElement, send: LinkSend, service = config.domain): Promise<void> {
     const type = iq.attrs.type;
-    if (type !== 'get' && type !== 'set') return; // results and errors: nothing asked of us
+    if (type !== 'get' && type !== 'set') {
+      presence.onIqAnswer(iq); // answers to our caps queries; nothing else is asked of us
+      return;
+    }
     const reply = (stanza: XmlElement) => send(stanza);
     const from = parseJid(iq.attrs.from ?? '');
     const payload = payloadOf(iq);
     const route = payload ? (`iq/${type}/${payload.kind}/${payload.el.name}` as RouteName) : undefined;
     const handler = route ? ROUTES[route] : undefined;
-    if (!from || iq.attrs.to !== config.domain || !payload || !handler) {
-      const known = iq.attrs.to === config.domain && payload && payload.kind !== 'disco';
+    if (!from || iq.attrs.to !== service || !payload || !handler) {
+      const known = iq.attrs.to === service && payload && payload.kind !== 'disco';
       await reply(errorReply(iq, known ? new PubsubError('cancel', 'feature-not-implemented') : new PubsubError('cancel', 'service-unavailable')));
       return;
     }
+    const pep = service !== config.domain;
+    if (pep) {
+      try {
+        checkPepOperation(route!, service, from.bare);
+      } catch (err) {
+        await reply(errorReply(iq, err as PubsubError));
+        return;
+      }
+    }
     pubsubRequests.inc({ op: route! });
-    const req: PubsubRequest = { iq, from, service: config.domain };
+    const req: PubsubRequest = { iq, from, service };
+    const lane = pep ? `${service}\0${payload.el.attrs.node ?? ''}` : (payload.el.attrs.node ?? '');
     let answered = false;
     try {
-      await inLane(payload.el.attrs.node ?? '', send, async (ctx, later) => {
+      await inLane(lane, send, async (ctx, later) => {
         try {
           const result = await handler(ctx, req, payload.el, payload.parent);
           answered = true;
@@ -154,7 +176,7 @@ export function createStanzaRouter(options: StanzaRouterOptions): StanzaRouter {
         for (const task of later) {
           await task().catch((err: unknown) => log.error({ err, route }, 'pubsub: work after reply failed'));
         }
-      });
+      }, pep ? { nodeDefaults: PEP_NODE_DEFAULTS, onItemsChanged: convertBookmarks } : {});
     } catch (err) {
       if (answered) return;
       if (err instanceof QueueFullError) {
@@ -180,12 +202,34 @@ export function createStanzaRouter(options: StanzaRouterOptions): StanzaRouter {
     }
   }
 
+  /** XEP-0355: a PEP request delegated by the server; the service is the inner `to` (the owner's bare JID). */
+  async function handleDelegated(outer: XmlElement, send: LinkSend): Promise<void> {
+    const inner = outer.attrs.from === config.serverDomain && outer.attrs.type === 'set' ? unwrapDelegation(outer) : undefined;
+    const owner = parseJid(inner?.attrs.to ?? '');
+    if (!inner || !owner || !owner.local || owner.resource || owner.domain !== config.serverDomain) {
+      await send(errorReply(outer, new PubsubError(inner ? 'modify' : 'auth', inner ? 'bad-request' : 'forbidden')));
+      return;
+    }
+    await handleIq(inner, pepSend(send, config.domain, config.serverDomain, outer, inner), owner.bare);
+  }
+
+  /** The router's copy of a local user's presence (docs/pep.md): caps, and last items on login. */
+  async function handlePresence(stanza: XmlElement, send: LinkSend): Promise<void> {
+    const update = presence.onPresence(stanza, send);
+    if (!update || !update.available || !update.initial || !update.primary) return;
+    // Not awaited: it may wait for the answer to the caps query this presence just caused.
+    inLane(`login\0${update.jid}`, pepSend(send, config.domain, config.serverDomain), (ctx) => sendLastItemsOnLogin(ctx, presence, update.jid)).catch((err: unknown) =>
+      log.warn({ err, jid: update.jid }, 'pep: last items on login not sent'),
+    );
+  }
+
   return {
     async handle(stanza, send) {
       try {
-        if (stanza.name === 'iq') await handleIq(stanza, send);
+        if (stanza.name === 'iq' && stanza.getChild('delegation', 'urn:xmpp:delegation:2')) await handleDelegated(stanza, send);
+        else if (stanza.name === 'iq') await handleIq(stanza, send);
         else if (stanza.name === 'message') await handleMessage(stanza, send);
-        // Presence is not used: no presence-based delivery (pubsub#presence_based_delivery is not offered).
+        else if (stanza.name === 'presence') await handlePresence(stanza, send);
       } catch (err) {
         log.error({ err }, 'pubsub: unexpected failure');
       }
