@@ -1,6 +1,7 @@
 // The gateway's web transports on the process's uWS HTTP app (shared/metrics/http-endpoints.ts):
 // WebSocket (RFC 7395) at /xmpp-websocket, BOSH (XEP-0124/0206) at /http-bind, and XEP-0156
 // host-meta pointing at both. CORS for all of them is in http-endpoints.ts.
+import type { HttpConfig } from '../shared/config/types.js';
 import type { HealthEndpoints } from '../shared/metrics/http-endpoints.js';
 import type { ParserLimits } from '../shared/xml/stream-parser.js';
 import type { ClientSessionOptions } from './client-session.js';
@@ -9,6 +10,7 @@ import type { BoshLimits } from './bosh/bosh-session.js';
 import { inMemoryBoshSessionStore, type BoshSessionStore } from './bosh/bosh-session-store.js';
 import { attachHostMeta } from './host-meta.js';
 import { attachWebSocket } from './websocket-transport.js';
+import { reportConnections } from './gateway-metrics.js';
 
 export const DEFAULT_WEBSOCKET_PATH = '/xmpp-websocket';
 export const DEFAULT_BOSH_PATH = '/http-bind';
@@ -18,8 +20,19 @@ export const DEFAULT_BOSH_LIMITS: BoshLimits = {
   maxHold: 1,
   inactivitySeconds: 60,
   pollingSeconds: 2,
+  maxPauseSeconds: 120,
   maxQueuedBytes: 1024 * 1024,
 };
+
+/** The BOSH limits configured under `http.*` (docs/configuration.md). */
+export function boshLimitsFromConfig(http: HttpConfig): Partial<BoshLimits> {
+  return {
+    maxWaitSeconds: http.boshMaxWaitSeconds,
+    inactivitySeconds: http.boshInactivitySeconds,
+    maxPauseSeconds: http.boshMaxPauseSeconds,
+    pollingSeconds: http.boshPollingSeconds,
+  };
+}
 
 export interface WebTransportOptions extends ClientSessionOptions {
   limits: ParserLimits;
@@ -48,6 +61,7 @@ export function attachWebTransports(http: HealthEndpoints, opts: WebTransportOpt
   const boshPath = opts.boshPath ?? DEFAULT_BOSH_PATH;
   const websocket = attachWebSocket(http.app, {
     ...opts,
+    transportKind: 'websocket',
     path: websocketPath,
     secure: http.secure,
     idleTimeoutSeconds: opts.websocketIdleSeconds ?? 120,
@@ -55,15 +69,18 @@ export function attachWebTransports(http: HealthEndpoints, opts: WebTransportOpt
   });
   const bosh = attachBosh(http.app, {
     ...opts,
+    transportKind: 'bosh',
     path: boshPath,
     secure: http.secure,
     bosh: { ...DEFAULT_BOSH_LIMITS, maxQueuedBytes: opts.maxWriteBufferBytes, ...opts.bosh },
     store: opts.boshStore ?? inMemoryBoshSessionStore(),
   });
   attachHostMeta(http.app, { websocketPath, boshPath, secure: http.secure, publicUrl: opts.publicUrl ?? '' });
+  const stopReporting = reportConnections(() => transports.connections());
   const transports: WebTransports = {
     connections: () => ({ websocket: websocket.connections(), bosh: bosh.sessions() }),
     close: () => {
+      stopReporting();
       websocket.close();
       bosh.close();
     },

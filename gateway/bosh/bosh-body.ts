@@ -47,7 +47,7 @@ export function bodyXml(attrs: Record<string, string | number | undefined>, cont
 }
 
 /** XEP-0124 §17.2 terminal conditions. */
-export type BoshTerminalCondition = 'bad-request' | 'host-unknown' | 'item-not-found' | 'policy-violation' | 'remote-connection-failed' | 'remote-stream-error' | 'system-shutdown' | 'undefined-condition' | 'other-request';
+export type BoshTerminalCondition = 'bad-request' | 'host-gone' | 'host-unknown' | 'improper-addressing' | 'internal-server-error' | 'item-not-found' | 'other-request' | 'policy-violation' | 'remote-connection-failed' | 'remote-stream-error' | 'see-other-uri' | 'system-shutdown' | 'undefined-condition';
 
 export function terminateXml(condition?: BoshTerminalCondition, content = ''): string {
   return bodyXml({ type: 'terminate', condition }, content);

@@ -5,8 +5,9 @@ import { sendResponse } from '../../shared/metrics/http-endpoints.js';
 import type { ParserLimits } from '../../shared/xml/stream-parser.js';
 import type { ClientSessionOptions } from '../client-session.js';
 import { isLoopback } from '../c2s-listener.js';
-import { parseBody, terminateXml } from './bosh-body.js';
-import { BoshSession, type BoshLimits, type HttpExchange } from './bosh-session.js';
+import { parseBody, terminateXml, type BoshTerminalCondition } from './bosh-body.js';
+import type { HttpExchange } from './bosh-held-requests.js';
+import { BoshSession, type BoshLimits } from './bosh-session.js';
 import type { BoshSessionStore } from './bosh-session-store.js';
 
 export interface BoshOptions extends ClientSessionOptions {
@@ -34,27 +35,27 @@ export function attachBosh(app: TemplatedApp, opts: BoshOptions): BoshEndpoint {
     const secure = opts.secure || (isLoopback(remoteAddress) && req.getHeader('x-forwarded-proto') === 'https');
     const exchange: HttpExchange = { res, aborted: false };
     res.onAborted(() => { exchange.aborted = true; });
-    readBody(res, maxBody, (text) => {
+    readBody(res, maxBody, (text, prefix) => {
       if (exchange.aborted) return;
-      if (text === undefined) {
-        exchange.aborted = true;
-        return sendResponse(res, '413 Payload Too Large', 'text/plain', 'request body too large\n');
-      }
+      // XEP-0124 defines no condition for a body that is too large; it breaks this server's rules
+      // (policy-violation), and its session, when the start tag names one, ends with it.
+      if (text === undefined) return refuse(prefix, 'policy-violation', exchange);
       handle(text, exchange, secure, isLoopback(remoteAddress));
     });
   });
-  // XEP-0124 §… a GET tells a person what this URL is.
+  // A GET tells a person what this URL is (XEP-0124 uses POST only).
   app.get(opts.path, (res) => sendResponse(res, '200 OK', 'text/plain', 'XMPP over BOSH (XEP-0124/0206): POST <body/> here.\n'));
 
   const handle = (text: string, exchange: HttpExchange, secure: boolean, loopback: boolean) => {
     const parsed = parseBody(text, opts.limits);
-    if ('error' in parsed) return reply(exchange, terminateXml('bad-request'), '400 Bad Request');
+    if ('error' in parsed) return refuse(text, 'bad-request', exchange);
     const { body } = parsed;
     const sid = body.attrs.sid;
     if (sid === undefined) {
       // XEP-0124 §7: session creation.
-      if (!Number.isSafeInteger(Number(body.attrs.rid)) || body.attrs.rid === undefined) return reply(exchange, terminateXml('bad-request'), '400 Bad Request');
-      if (body.attrs.to?.toLowerCase() !== opts.domain) return reply(exchange, terminateXml('host-unknown'));
+      if (!Number.isSafeInteger(Number(body.attrs.rid)) || body.attrs.rid === undefined) return reply(exchange, terminateXml('bad-request'));
+      if (!body.attrs.to) return reply(exchange, terminateXml('improper-addressing')); // §17.2
+      if (body.attrs.to.toLowerCase() !== opts.domain) return reply(exchange, terminateXml('host-unknown'));
       const session = new BoshSession(body, exchange, {
         ...opts,
         limits: opts.bosh,
@@ -70,6 +71,18 @@ export function attachBosh(app: TemplatedApp, opts: BoshOptions): BoshEndpoint {
     session.request(body, exchange);
   };
 
+  /**
+   * A request refused before its <body/> could be read: the terminal condition with HTTP 200, as
+   * XEP-0124 §17.2 asks of a non-legacy connection manager (1.6 and later, which is every client
+   * in use), and the end of its session if the start tag names a live one.
+   */
+  const refuse = (text: string, condition: BoshTerminalCondition, exchange: HttpExchange) => {
+    const sid = SID_IN_START_TAG.exec(text)?.[1];
+    const session = sid === undefined ? undefined : opts.store.get(sid);
+    if (session) return session.reject(condition, exchange);
+    reply(exchange, terminateXml(condition));
+  };
+
   return {
     sessions: () => opts.store.size(),
     close: () => {
@@ -78,14 +91,20 @@ export function attachBosh(app: TemplatedApp, opts: BoshOptions): BoshEndpoint {
   };
 }
 
+/** The sid of the <body> start tag at the beginning of a request (read only up to the first '>'). */
+const SID_IN_START_TAG = /^\s*(?:<\?xml[^>]*\?>)?\s*<body\b[^>]*?\ssid\s*=\s*['"]([^'"]{1,100})['"]/;
+
 function reply(exchange: HttpExchange, xml: string, status = '200 OK'): void {
   if (exchange.aborted) return;
   exchange.aborted = true;
   sendResponse(exchange.res, status, 'text/xml; charset=utf-8', xml);
 }
 
-/** Collects a request body up to `max` bytes; `undefined` when it is larger. */
-function readBody(res: HttpResponse, max: number, done: (text: string | undefined) => void): void {
+/**
+ * Collects a request body up to `max` bytes; `undefined` when it is larger, with the first chunk
+ * (enough for the <body> start tag) as `prefix`.
+ */
+function readBody(res: HttpResponse, max: number, done: (text: string | undefined, prefix: string) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let over = false;
@@ -94,9 +113,10 @@ function readBody(res: HttpResponse, max: number, done: (text: string | undefine
     size += chunk.byteLength;
     if (size > max) {
       over = true;
-      return done(undefined);
+      const first = chunks[0] ?? Buffer.from(chunk.slice(0, 1024));
+      return done(undefined, first.subarray(0, 1024).toString('utf8'));
     }
     chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the chunk's memory after the callback
-    if (isLast) done(Buffer.concat(chunks).toString('utf8'));
+    if (isLast) done(Buffer.concat(chunks).toString('utf8'), '');
   });
 }

@@ -1,24 +1,33 @@
-// One BOSH session (XEP-0124, XMPP over it: XEP-0206): the request-id window, held requests
-// (long polling), the bounded output queue, and the transport side of a ClientSession.
+// One BOSH session (XEP-0124, XMPP over it: XEP-0206): request ordering, pause and inactivity,
+// the bounded output queue, termination, and the transport side of a ClientSession. The request
+// rules (window, repeats, overactivity, polling) are in bosh-request-rules.ts, long polling and
+// the response buffer in bosh-held-requests.ts.
 import { randomUUID } from 'node:crypto';
 import type { Element } from 'ltx';
-import type { HttpResponse } from 'uWebSockets.js';
-import { sendResponse } from '../../shared/metrics/http-endpoints.js';
 import { streamErrorXml, type StreamErrorCondition } from '../../shared/xml/errors.js';
-import { NS } from '../../shared/xml/namespaces.js';
 import { ClientSession, qualifiedStanzaXml, type ClientSessionOptions } from '../client-session.js';
 import type { ClientTransport } from '../client-transport.js';
 import { bodyXml, terminateXml, type BoshBody, type BoshTerminalCondition } from './bosh-body.js';
+import { HeldRequests, respondOnce, type HttpExchange } from './bosh-held-requests.js';
+import { checkRequest, isEmptyRequest, type RequestHistory } from './bosh-request-rules.js';
+import type { BoshSessionState } from './bosh-session-store.js';
+import { transportMeters } from '../gateway-metrics.js';
+
+export type { HttpExchange } from './bosh-held-requests.js';
+
+const boshMeters = transportMeters('bosh');
 
 export interface BoshLimits {
   /** Longest `wait` granted, seconds. */
   maxWaitSeconds: number;
   /** Longest `hold` granted. */
   maxHold: number;
-  /** Seconds without any request before the session ends (XEP-0124 §7 `inactivity`). */
+  /** Seconds without any request before the session ends (XEP-0124 §10 `inactivity`). */
   inactivitySeconds: number;
-  /** Seconds between polls a client with hold=0 should keep (announced as `polling`). */
+  /** Shortest interval between two empty requests, seconds (XEP-0124 §11/§12 `polling`). */
   pollingSeconds: number;
+  /** Longest `pause` a client may ask for, seconds (XEP-0124 §10 `maxpause`); 0: no pausing. */
+  maxPauseSeconds: number;
   /** Bytes of output queued for a client that does not poll before the session ends. */
   maxQueuedBytes: number;
 }
@@ -30,18 +39,6 @@ export interface BoshSessionOptions extends ClientSessionOptions {
   plainAllowed: boolean;
   /** Called once the session is over, to forget it. */
   onEnd(session: BoshSession): void;
-}
-
-/** What a request with this session's sid is, once its `rid` is checked (XEP-0124 §14). */
-export interface HttpExchange {
-  res: HttpResponse;
-  aborted: boolean;
-}
-
-interface HeldRequest {
-  rid: number;
-  exchange: HttpExchange;
-  timer: NodeJS.Timeout;
 }
 
 const XEP0124_VERSION = '1.11';
@@ -57,42 +54,56 @@ export class BoshSession implements ClientTransport {
   readonly requests: number;
   private lastRid: number;
   private readonly acks: boolean;
-  private held: HeldRequest[] = [];
+  private readonly held: HeldRequests;
   /** Requests that arrived ahead of a missing rid (XEP-0124 §14.2). */
   private readonly ahead = new Map<number, { body: BoshBody; exchange: HttpExchange }>();
-  /** The last `requests` responses, for a client that repeats a request (XEP-0124 §14.3). */
-  private readonly responses = new Map<number, string>();
+  /** What the overactivity rules look at (XEP-0124 §11, §12). */
+  private readonly history: RequestHistory;
   private output: string[] = [];
   private outputBytes = 0;
   private flushScheduled = false;
+  private answerOverHold = false;
   private inactivityTimer: NodeJS.Timeout | undefined;
+  /** XEP-0124 §10: the inactivity period granted by the last `pause`, until the next request. */
+  private pausedSeconds: number | undefined;
   private terminating: { condition?: BoshTerminalCondition } | undefined;
   private ended = false;
 
   constructor(create: BoshBody, exchange: HttpExchange, private readonly opts: BoshSessionOptions) {
     const a = create.attrs;
+    const limits = opts.limits;
     this.lastRid = Number(a.rid);
-    this.wait = clamp(Number(a.wait) || opts.limits.maxWaitSeconds, 1, opts.limits.maxWaitSeconds);
-    this.hold = clamp(Number.isFinite(Number(a.hold)) ? Number(a.hold) : 1, 0, opts.limits.maxHold);
+    // 'wait' or 'hold' of 0 asks for a polling session (XEP-0124 §12): every request is answered at once.
+    this.wait = clamp(a.wait !== undefined && Number.isFinite(Number(a.wait)) ? Number(a.wait) : limits.maxWaitSeconds, 0, limits.maxWaitSeconds);
+    this.hold = clamp(a.hold !== undefined && Number.isFinite(Number(a.hold)) ? Number(a.hold) : 1, 0, limits.maxHold);
     this.requests = this.hold + 1;
     this.acks = a.ack === '1';
+    this.history = { polling: this.hold === 0 || this.wait === 0, lastNewRequestAt: Date.now(), lastWasEmpty: false, lastAnswerEmpty: false };
+    this.held = new HeldRequests({
+      wait: this.wait,
+      requests: this.requests,
+      acks: this.acks,
+      lastRid: () => this.lastRid,
+      onNoneHeld: () => { if (!this.ended) this.armInactivity(); },
+    });
     this.session = new ClientSession(this, opts, 'bosh');
     // The creation response carries the session attributes and the first features (XEP-0206 §6).
     this.session.streamStarted({ to: a.to, version: a['xmpp:version'] });
     const content = this.takeOutput();
     if (this.terminating) {
-      this.respond(this.lastRid, exchange, this.terminateBody(content));
+      this.held.respond(this.lastRid, exchange, this.terminateBody(content));
       this.ended = true;
       this.session.ended();
       return;
     }
-    this.respond(this.lastRid, exchange, bodyXml({
+    this.held.respond(this.lastRid, exchange, bodyXml({
       sid: this.sid,
       wait: this.wait,
       hold: this.hold,
       requests: this.requests,
-      polling: opts.limits.pollingSeconds,
-      inactivity: opts.limits.inactivitySeconds,
+      polling: limits.pollingSeconds,
+      inactivity: limits.inactivitySeconds,
+      maxpause: limits.maxPauseSeconds > 0 ? limits.maxPauseSeconds : undefined,
       ver: XEP0124_VERSION,
       from: opts.domain,
       ack: this.acks ? this.lastRid : undefined,
@@ -115,24 +126,36 @@ export class BoshSession implements ClientTransport {
     return this.opts.secure;
   }
 
-  /** A request for this session (XEP-0124 §14: rid checks, ordering, repeats). */
+  /** A request for this session (XEP-0124 §14: rid checks, ordering, repeats; §11 overactivity). */
   request(body: BoshBody, exchange: HttpExchange): void {
+    if (this.ended) return respondOnce(exchange, terminateXml('item-not-found'));
+    this.history.lastAnswerEmpty = this.held.lastAnswerEmpty;
+    const verdict = checkRequest(body, {
+      lastRid: this.lastRid,
+      requests: this.requests,
+      unanswered: this.held.count + this.ahead.size,
+      ahead: this.ahead,
+      maxPauseSeconds: this.opts.limits.maxPauseSeconds,
+      pollingSeconds: this.opts.limits.pollingSeconds,
+      history: this.history,
+      now: Date.now(),
+    });
+    if (verdict.kind === 'terminate') return this.fail(verdict.condition, exchange);
+    if (verdict.kind === 'repeat') return this.repeated(verdict.rid, exchange);
     const rid = Number(body.attrs.rid);
-    if (!Number.isSafeInteger(rid)) return void this.respondOnce(exchange, terminateXml('bad-request'));
-    if (rid <= this.lastRid) {
-      const cached = this.responses.get(rid);
-      if (cached !== undefined) return void this.respondOnce(exchange, cached); // §14.3: the same response again
-      if (this.held.some((h) => h.rid === rid)) return this.rehold(rid, exchange); // the client lost the connection
-      return this.fail('item-not-found', exchange);
-    }
-    if (rid > this.lastRid + this.requests) return this.fail('item-not-found', exchange); // outside the window
-    if (this.held.length + this.ahead.size >= this.requests + 1) return this.fail('policy-violation', exchange); // §16 overactivity
-    clearTimeout(this.inactivityTimer);
+    this.history.lastWasEmpty = isEmptyRequest(body);
+    this.history.lastNewRequestAt = Date.now();
     this.ahead.set(rid, { body, exchange });
+    // §14.2: payloads go to the server in rid order.
     for (let next = this.ahead.get(this.lastRid + 1); next && !this.ended; next = this.ahead.get(this.lastRid + 1)) {
       this.ahead.delete(this.lastRid + 1);
       this.process(this.lastRid + 1, next.body, next.exchange);
     }
+  }
+
+  /** A request that is refused before it is read (too large, malformed): the session ends with it. */
+  reject(condition: BoshTerminalCondition, exchange: HttpExchange): void {
+    this.fail(condition, exchange);
   }
 
   /** The gateway is stopping, or the session must end now. */
@@ -142,8 +165,19 @@ export class BoshSession implements ClientTransport {
     this.end();
   }
 
-  snapshot(): { sid: string; jid?: string; lastRid: number; wait: number; hold: number } {
-    return { sid: this.sid, jid: this.session.isBound ? this.session.jid.full : undefined, lastRid: this.lastRid, wait: this.wait, hold: this.hold };
+  /** The plain-data part of the session that must outlive this gateway (docs/web-transports.md). */
+  state(): BoshSessionState {
+    return {
+      sid: this.sid,
+      jid: this.session.isBound ? this.session.jid.full : undefined,
+      lastRid: this.lastRid,
+      wait: this.wait,
+      hold: this.hold,
+      acks: this.acks,
+      polling: this.history.polling,
+      responses: this.held.kept(),
+      queued: [...this.output],
+    };
   }
 
   // ClientTransport
@@ -156,10 +190,11 @@ export class BoshSession implements ClientTransport {
     this.queue(qualifiedStanzaXml(stanza));
   }
 
-  // XEP-0206 §… stream errors: <body type='terminate' condition='remote-stream-error'> with the error inside.
-  sendStreamErrorAndClose(condition: StreamErrorCondition, text?: string): void {
+  // XEP-0206 "remote-stream-error": <body type='terminate' condition='remote-stream-error'> with
+  // the elements of the <stream:error/> (its condition, text, application condition) inside.
+  sendStreamErrorAndClose(condition: StreamErrorCondition, text?: string, appCondition?: Element): void {
     if (this.terminating) return;
-    this.queue(streamErrorXml(condition, text).replace('<stream:error', `<stream:error xmlns:stream='${NS.stream}'`), true);
+    this.queue(streamErrorXml(condition, text, appCondition).replace(/^<stream:error>/, '').replace(/<\/stream:error>$/, ''), true);
     this.terminating = { condition: 'remote-stream-error' };
     this.scheduleFlush();
   }
@@ -178,10 +213,23 @@ export class BoshSession implements ClientTransport {
     this.session.terminate('policy-violation', 'STARTTLS is not available over BOSH');
   }
 
+  /** §14.3: the same response again, or the new connection of a request still waiting. */
+  private repeated(rid: number, exchange: HttpExchange): void {
+    const cached = this.held.cached(rid);
+    if (cached !== undefined) return respondOnce(exchange, cached);
+    if (this.held.takeOver(rid, exchange)) return;
+    const waiting = this.ahead.get(rid);
+    if (!waiting) return this.fail('item-not-found', exchange); // no longer buffered
+    waiting.exchange.aborted = true;
+    waiting.exchange = exchange;
+  }
+
   private process(rid: number, body: BoshBody, exchange: HttpExchange): void {
     this.lastRid = rid;
-    for (const [r] of this.responses) if (r <= rid - this.requests) this.responses.delete(r);
-    this.hold_(rid, exchange);
+    this.held.forgetUpTo(rid);
+    this.pausedSeconds = undefined; // §10: back to the normal inactivity period with any request
+    if (body.attrs.pause !== undefined) return this.pause(Number(body.attrs.pause), body, exchange);
+    this.holdRequest(rid, exchange);
     if (body.attrs.type === 'terminate') {
       for (const el of body.children) this.session.onElement(el); // e.g. a final unavailable presence
       this.session.close();
@@ -191,19 +239,25 @@ export class BoshSession implements ClientTransport {
     for (const el of body.children) this.session.onElement(el);
   }
 
-  private hold_(rid: number, exchange: HttpExchange): void {
-    const timer = setTimeout(() => this.answerHeld(this.held.findIndex((h) => h.rid === rid)), this.wait * 1000);
-    timer.unref();
-    this.held.push({ rid, exchange, timer });
-    // XEP-0124 §10: never more than `hold` requests waiting; the oldest is answered (empty if need be).
-    if (this.held.length > this.hold) this.scheduleFlush(true);
-    else if (this.output.length > 0) this.scheduleFlush();
+  /**
+   * XEP-0124 §10: answer every held request now (the pause response itself without payloads, and
+   * not kept for repeats, §14.3) and allow `seconds` without requests until the next one.
+   */
+  private pause(seconds: number, body: BoshBody, exchange: HttpExchange): void {
+    for (const el of body.children) this.session.onElement(el);
+    if (this.held.count > 0) this.held.answerOldest(this.takeOutput()); // queued output stays queued otherwise
+    this.held.keepAtMost(0);
+    respondOnce(exchange, bodyXml({}));
+    this.pausedSeconds = seconds;
+    this.armInactivity();
   }
 
-  private rehold(rid: number, exchange: HttpExchange): void {
-    const h = this.held.find((x) => x.rid === rid)!;
-    h.exchange.aborted = true;
-    h.exchange = exchange;
+  private holdRequest(rid: number, exchange: HttpExchange): void {
+    clearTimeout(this.inactivityTimer);
+    this.held.add(rid, exchange);
+    // §8: never more than `hold` requests waiting; the oldest is answered (empty if need be).
+    if (this.held.count > this.hold) this.scheduleFlush(true);
+    else if (this.output.length > 0) this.scheduleFlush();
   }
 
   private queue(xml: string, force = false): void {
@@ -213,6 +267,7 @@ export class BoshSession implements ClientTransport {
     if (this.outputBytes > this.opts.limits.maxQueuedBytes) {
       // A client that does not poll cannot make us buffer without limit.
       this.opts.logger.info({ sid: this.sid }, 'BOSH client not polling: session ended');
+      boshMeters.overflow();
       this.output = [];
       this.outputBytes = 0;
       this.terminating = { condition: 'policy-violation' };
@@ -220,8 +275,8 @@ export class BoshSession implements ClientTransport {
     this.scheduleFlush();
   }
 
-  private scheduleFlush(answerOldest = false): void {
-    if (answerOldest) this.answerOldestNext = true;
+  private scheduleFlush(answerOverHold = false): void {
+    if (answerOverHold) this.answerOverHold = true;
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
@@ -230,22 +285,19 @@ export class BoshSession implements ClientTransport {
     });
   }
 
-  private answerOldestNext = false;
-
   /** Everything queued in this turn goes out in one response (coalescing, like SocketWriter). */
   private flush(): void {
     if (this.ended) return;
     if (this.terminating) {
-      if (this.held.length === 0) return; // the next request gets it; inactivity ends it otherwise
-      this.answerHeld(0, this.terminateBody(this.takeOutput()));
-      for (;this.held.length > 0;) this.answerHeld(0, terminateXml(this.terminating.condition));
+      if (this.held.count === 0) return; // the next request gets it; inactivity ends it otherwise
+      this.held.answerOldestWith(this.terminateBody(this.takeOutput()));
       this.end();
       return;
     }
-    if (this.output.length > 0 && this.held.length > 0) this.answerHeld(0, bodyXml({}, this.takeOutput()));
-    if (this.answerOldestNext) {
-      this.answerOldestNext = false;
-      while (this.held.length > this.hold) this.answerHeld(0);
+    if (this.output.length > 0 && this.held.count > 0) this.held.answerOldest(this.takeOutput());
+    if (this.answerOverHold) {
+      this.answerOverHold = false;
+      this.held.keepAtMost(this.hold);
     }
   }
 
@@ -260,39 +312,21 @@ export class BoshSession implements ClientTransport {
     return content;
   }
 
-  private answerHeld(index: number, xml?: string): void {
-    if (index < 0 || index >= this.held.length) return;
-    const [h] = this.held.splice(index, 1);
-    clearTimeout(h!.timer);
-    const ack = this.acks && h!.rid !== this.lastRid ? this.lastRid : undefined;
-    this.respond(h!.rid, h!.exchange, xml ?? bodyXml({ ack }));
-    if (this.held.length === 0 && !this.ended) this.armInactivity();
-  }
-
-  private respond(rid: number, exchange: HttpExchange, xml: string): void {
-    this.responses.set(rid, xml);
-    this.respondOnce(exchange, xml);
-  }
-
-  private respondOnce(exchange: HttpExchange, xml: string): void {
-    if (exchange.aborted) return;
-    exchange.aborted = true;
-    sendResponse(exchange.res, '200 OK', 'text/xml; charset=utf-8', xml);
-  }
-
-  /** A terminal binding error (XEP-0124 §17.2) to this request and to every held one. */
+  /** A terminal binding error (XEP-0124 §17.2) to this request and to every pending one. */
   private fail(condition: BoshTerminalCondition, exchange: HttpExchange): void {
-    this.respondOnce(exchange, terminateXml(condition));
+    respondOnce(exchange, terminateXml(condition));
     this.terminating = { condition };
-    while (this.held.length > 0) this.answerHeld(0, terminateXml(condition));
-    for (const a of this.ahead.values()) this.respondOnce(a.exchange, terminateXml(condition));
-    this.ahead.clear();
     this.end();
   }
 
+  /** §10: with no request held, the session ends after `inactivity` seconds (or the paused period). */
   private armInactivity(): void {
     clearTimeout(this.inactivityTimer);
-    this.inactivityTimer = setTimeout(() => this.end(), this.opts.limits.inactivitySeconds * 1000);
+    const seconds = this.pausedSeconds ?? this.opts.limits.inactivitySeconds;
+    this.inactivityTimer = setTimeout(() => {
+      this.opts.logger.debug({ sid: this.sid, seconds }, 'BOSH session inactive: ended');
+      this.end();
+    }, seconds * 1000);
     this.inactivityTimer.unref();
   }
 
@@ -300,9 +334,10 @@ export class BoshSession implements ClientTransport {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.inactivityTimer);
-    for (const h of this.held) clearTimeout(h.timer);
-    for (const h of this.held) this.respondOnce(h.exchange, terminateXml(this.terminating?.condition));
-    this.held = [];
+    const last = terminateXml(this.terminating?.condition);
+    this.held.drain(last);
+    for (const a of this.ahead.values()) respondOnce(a.exchange, last);
+    this.ahead.clear();
     this.session.ended();
     this.opts.onEnd(this);
   }

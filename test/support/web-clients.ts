@@ -12,16 +12,21 @@ export const FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 export interface RawWebSocket {
   socket: any;
   messages: string[];
+  /** WebSocket pings received from the server. */
+  pings(): number;
   send(data: string): void;
   /** Resolves with the first message (from now on, or already received) that matches. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   closed: Promise<{ code: number }>;
 }
 
-export function openWebSocket(url: string, protocols: string[] = ['xmpp']): Promise<RawWebSocket> {
+/** `answerPings: false` makes a client that never answers the server's pings (a dead peer). */
+export function openWebSocket(url: string, protocols: string[] = ['xmpp'], opts: { answerPings?: boolean } = {}): Promise<RawWebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocketClass(url, protocols);
+    const socket = new WebSocketClass(url, protocols, { autoPong: opts.answerPings ?? true });
     const messages: string[] = [];
+    let pings = 0;
+    socket.on('ping', () => { pings++; });
     const waiters = new Set<() => void>();
     const closed = new Promise<{ code: number }>((r) => socket.on('close', (code: number) => { for (const w of waiters) w(); r({ code }); }));
     socket.on('message', (data: Buffer) => {
@@ -33,6 +38,7 @@ export function openWebSocket(url: string, protocols: string[] = ['xmpp']): Prom
     socket.on('open', () => resolve({
       socket,
       messages,
+      pings: () => pings,
       closed,
       send: (data) => socket.send(data),
       waitFor: (pattern, timeoutMs = 5000) => new Promise((res, rej) => {
@@ -60,8 +66,8 @@ export function openElement(domain: string): string {
 }
 
 /** Opens, authenticates with PLAIN (loopback), restarts and binds `resource`. */
-export async function loginWebSocket(url: string, domain: string, user: string, password: string, resource = 'ws'): Promise<RawWebSocket> {
-  const ws = await openWebSocket(url);
+export async function loginWebSocket(url: string, domain: string, user: string, password: string, resource = 'ws', opts: { answerPings?: boolean } = {}): Promise<RawWebSocket> {
+  const ws = await openWebSocket(url, ['xmpp'], opts);
   ws.send(openElement(domain));
   await ws.waitFor(/<stream:features/);
   ws.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${user}\0${password}`).toString('base64')}</auth>`);
@@ -79,8 +85,9 @@ export class RawBosh {
   sid = '';
   constructor(readonly url: string) {}
 
-  async post(body: string): Promise<{ status: number; text: string; headers: Headers }> {
-    const res = await fetch(this.url, { method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body });
+  /** POSTs `body`; `signal` drops the HTTP request (a broken connection, XEP-0124 §14.3). */
+  async post(body: string, signal?: AbortSignal): Promise<{ status: number; text: string; headers: Headers }> {
+    const res = await fetch(this.url, { method: 'POST', headers: { 'Content-Type': 'text/xml; charset=utf-8' }, body, signal });
     return { status: res.status, text: await res.text(), headers: res.headers };
   }
 
