@@ -4,6 +4,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { C2sConnection, type C2sOptions } from './c2s-connection.js';
 import { SocketWriter } from './socket-writer.js';
+import { reportConnections, transportMeters } from './gateway-metrics.js';
 
 export interface C2sListenerOptions extends Omit<C2sOptions, 'plainAllowed'> {
   host: string;
@@ -28,10 +29,15 @@ export interface C2sListeners {
 
 export async function startC2sListeners(opts: C2sListenerOptions): Promise<C2sListeners> {
   const live = new Set<C2sConnection>();
+  // By port, for the metrics: `tcp` is the STARTTLS port (also once upgraded), `tls` the direct TLS port.
   const open = (socket: Socket, secure: boolean) => {
     socket.setNoDelay(true);
     const plainAllowed = opts.allowPlainFromLoopback && isLoopback(socket.remoteAddress);
-    const connection = new C2sConnection(socket, secure, { ...opts, plainAllowed }, (s, onOverflow) => new SocketWriter(s, opts.maxWriteBufferBytes, onOverflow));
+    const meters = transportMeters(secure ? 'tls' : 'tcp');
+    const connection = new C2sConnection(socket, secure, { ...opts, plainAllowed, transportKind: meters.transport }, (s, onOverflow) => new SocketWriter(s, opts.maxWriteBufferBytes, () => {
+      meters.overflow();
+      onOverflow();
+    }));
     live.add(connection);
     socket.once('close', () => live.delete(connection));
   };
@@ -49,14 +55,22 @@ export async function startC2sListeners(opts: C2sListenerOptions): Promise<C2sLi
     await listen(direct, opts.tlsPort, opts.host);
     servers.push(direct);
   }
+  // The servers count their sockets themselves (also through STARTTLS, which replaces the socket's listeners).
+  const stopReporting = reportConnections(async () => ({ tcp: await connectionsOf(starttls), tls: await connectionsOf(direct) }));
   return {
     addresses: () => ({ starttls: starttls?.address() as AddressInfo | undefined, directTls: direct?.address() as AddressInfo | undefined }),
     connections: () => live.size,
     close: async () => {
+      stopReporting();
       for (const c of live) c.terminate('system-shutdown');
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
   };
+}
+
+function connectionsOf(server: Server | undefined): Promise<number> {
+  if (!server) return Promise.resolve(0);
+  return new Promise((resolve) => server.getConnections((err, count) => resolve(err ? 0 : count)));
 }
 
 export function listen(server: Server, port: number, host: string): Promise<void> {

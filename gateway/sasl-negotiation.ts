@@ -7,6 +7,7 @@ import { parseJid } from '../shared/jid.js';
 import type { AccountStore } from '../shared/storage/types.js';
 import { ScramServerExchange, parsePlain, verifyPassword, verifyPasswordAsync } from '../shared/auth/scram.js';
 import type { ScramKeys } from '../shared/storage/types.js';
+import { countLogin } from './gateway-metrics.js';
 
 export type Mechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-1' | 'PLAIN';
 export type SaslFailure = 'aborted' | 'incorrect-encoding' | 'invalid-authzid' | 'invalid-mechanism' | 'malformed-request' | 'not-authorized' | 'temporary-auth-failure' | 'encryption-required';
@@ -49,10 +50,32 @@ function plainMatches(keys: ScramKeys, password: string): boolean | Promise<bool
 /** One SASL negotiation; `start` for <auth/>, `respond` for <response/>. */
 export class SaslNegotiation {
   private exchange: ScramServerExchange | undefined;
+  private mechanism: string | undefined;
 
   constructor(private readonly domain: string, private readonly accounts: AccountStore, private readonly offered: Mechanism[]) {}
 
   async start(auth: Element): Promise<SaslStep> {
+    this.mechanism = auth.attrs.mechanism;
+    return this.counted(await this.begin(auth));
+  }
+
+  async respond(response: Element): Promise<SaslStep> {
+    return this.counted(await this.step(response));
+  }
+
+  abort(): SaslStep {
+    this.exchange = undefined;
+    return this.counted(failure('aborted'));
+  }
+
+  /** Logins and failures by mechanism (pampero_c2s_logins_total, pampero_c2s_login_failures_total). */
+  private counted(step: SaslStep): SaslStep {
+    if (step.kind === 'success') countLogin(this.mechanism);
+    else if (step.kind === 'failure') countLogin(this.mechanism, step.condition);
+    return step;
+  }
+
+  private async begin(auth: Element): Promise<SaslStep> {
     const mechanism = auth.attrs.mechanism as Mechanism;
     if (!this.offered.includes(mechanism)) return failure('invalid-mechanism');
     const data = decode(auth.getText());
@@ -65,16 +88,11 @@ export class SaslNegotiation {
     return this.scramStep(data);
   }
 
-  async respond(response: Element): Promise<SaslStep> {
+  private async step(response: Element): Promise<SaslStep> {
     if (!this.exchange) return failure('malformed-request', 'No authentication in progress');
     const data = decode(response.getText());
     if (!data) return failure('incorrect-encoding');
     return this.scramStep(data);
-  }
-
-  abort(): SaslStep {
-    this.exchange = undefined;
-    return failure('aborted');
   }
 
   private async scramStep(data: Buffer): Promise<SaslStep> {

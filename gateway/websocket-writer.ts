@@ -5,6 +5,9 @@
 // which packs the frames into one write (one TLS record batch for wss). A client whose unsent
 // output passes `maxBufferedBytes` (uWS getBufferedAmount) is cut off so memory stays flat.
 import type { WebSocket } from 'uWebSockets.js';
+import { transportMeters } from './gateway-metrics.js';
+
+const meters = transportMeters('websocket');
 
 const dirty = new Set<WebSocketWriter>();
 let flushScheduled = false;
@@ -72,6 +75,7 @@ export class WebSocketWriter {
   }
 
   private overflow(): void {
+    meters.overflow();
     this.detach();
     this.onOverflow();
   }

@@ -19,6 +19,8 @@ export const CORS_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['Access-Control-Max-Age', '86400'],
 ];
 
+export type HealthState = 'starting' | 'ready' | 'draining';
+
 export interface HttpTlsOptions {
   certFile: string;
   keyFile: string;
@@ -31,6 +33,22 @@ export interface HealthEndpoints {
   readonly secure: boolean;
   address(): AddressInfo;
   setReady(ready: boolean): void;
+  /**
+   * Draining (before a rolling update): /readyz answers 503 `draining` from now on, so load
+   * balancers send no new clients; sessions already here keep being served. Hooks run once.
+   */
+  drain(): Promise<void>;
+  /** Called when draining starts (listeners may stop accepting, components detach, …). */
+  onDrain(hook: () => void | Promise<void>): void;
+  /** starting (not ready yet), ready, or draining. */
+  readonly state: HealthState;
+  /**
+   * A dependency the node cannot serve without (the roster component, the fleet's Redis): while
+   * `isUp()` is false, /readyz answers 503 `NAME down`. Checked at each /readyz request.
+   */
+  addReadinessCheck(name: string, isUp: () => boolean): void;
+  /** Names of the dependencies that are down now. */
+  dependenciesDown(): string[];
   /** Called on close, before the listen socket closes (web transports close their connections). */
   onClose(hook: () => void | Promise<void>): void;
   close(): Promise<void>;
@@ -48,9 +66,18 @@ export function sendResponse(res: HttpResponse, status: string, contentType: str
 
 export async function startHealthEndpoints(host: string, port: number, tls?: HttpTlsOptions): Promise<HealthEndpoints> {
   let ready = false;
+  let draining = false;
+  const drainHooks: Array<() => void | Promise<void>> = [];
+  const checks: Array<{ name: string; isUp: () => boolean }> = [];
+  const dependenciesDown = () => checks.filter((c) => !c.isUp()).map((c) => c.name);
   const app = tls ? uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uws.App();
   app.get('/healthz', (res) => sendResponse(res, '200 OK', 'text/plain', 'ok\n'));
-  app.get('/readyz', (res) => sendResponse(res, ready ? '200 OK' : '503 Service Unavailable', 'text/plain', ready ? 'ready\n' : 'not ready\n'));
+  app.get('/readyz', (res) => {
+    if (draining) return sendResponse(res, '503 Service Unavailable', 'text/plain', 'draining\n');
+    const down = ready ? dependenciesDown() : [];
+    if (down.length > 0) return sendResponse(res, '503 Service Unavailable', 'text/plain', `${down.map((name) => `${name} down`).join(', ')}\n`);
+    sendResponse(res, ready ? '200 OK' : '503 Service Unavailable', 'text/plain', ready ? 'ready\n' : 'not ready\n');
+  });
   app.get('/metrics', (res) => {
     let aborted = false;
     res.onAborted(() => { aborted = true; });
@@ -74,6 +101,18 @@ export async function startHealthEndpoints(host: string, port: number, tls?: Htt
     secure: tls !== undefined,
     address: () => ({ address: host, family: host.includes(':') ? 'IPv6' : 'IPv4', port: boundPort }),
     setReady: (value) => { ready = value; },
+    get state(): HealthState {
+      return draining ? 'draining' : ready ? 'ready' : 'starting';
+    },
+    drain: async () => {
+      if (draining) return;
+      draining = true;
+      ready = false;
+      for (const hook of drainHooks) await hook();
+    },
+    onDrain: (hook) => { drainHooks.push(hook); },
+    addReadinessCheck: (name, isUp) => { checks.push({ name, isUp }); },
+    dependenciesDown,
     onClose: (hook) => { hooks.push(hook); },
     close: async () => {
       if (closed) return;
