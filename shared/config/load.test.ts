@@ -50,9 +50,14 @@ describe('defaults', () => {
       },
       tls: { certFile: '', keyFile: '' },
       components: { host: '127.0.0.1', port: 5275, maxQueuedStanzas: 10000, iqTimeoutSeconds: 10 },
-      http: { host: '0.0.0.0', port: 5280, tls: false, publicUrl: '', seeOtherUri: '' },
+      component: { service: 'xmpp://127.0.0.1:5275', domain: '', secret: '' },
+      http: { host: '0.0.0.0', port: 5280, tls: false, publicUrl: '', seeOtherUri: '', websocketIdleSeconds: 120, boshMaxWaitSeconds: 60, boshInactivitySeconds: 60, boshMaxPauseSeconds: 120, boshPollingSeconds: 2 },
       roster: { domain: 'roster.localhost', secret: '', maxItems: 1000 },
       offline: { quota: 100 },
+      contactAddresses: { abuse: [], admin: [], feedback: [], sales: [], security: [], status: [], support: [] },
+      sm: { enabled: true, resumeTimeoutSeconds: 300, maxUnackedStanzas: 5000, ackRequestStanzas: 5, ackRequestSeconds: 5, maxHibernatedSessions: 10000 },
+      csi: { maxHeldStanzas: 100 },
+      archive: { enabled: true, retentionDays: 0, maxQueue: 10000, maxQueueBytes: 16777216, maxPageSize: 250, purgeIntervalSeconds: 60, purgeBatch: 10000 },
       storage: {
         backend: 'lmdb',
         scylla: {
@@ -65,6 +70,8 @@ describe('defaults', () => {
           createSchema: true,
         },
       },
+      cluster: { redisUrl: '', nodeId: '', heartbeatSeconds: 2, maxInboxEntries: 100000 },
+      admin: { host: '127.0.0.1', port: 5285, token: '' },
       log: { level: 'info' },
     });
   });

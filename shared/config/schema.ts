@@ -118,6 +118,24 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: { type: 'seconds' },
     description: 'Seconds the router waits for a delegated IQ answer (then remote-server-timeout).',
   },
+  'component.service': {
+    kind: text(),
+    flag: '--component-service',
+    env: 'PAMPERO_COMPONENT_SERVICE',
+    description: "Roles muc, pubsub, roster: the router's XEP-0114 port to attach to, as xmpp://host:port.",
+  },
+  'component.domain': {
+    kind: { type: 'domain', allowEmpty: true },
+    flag: '--component-domain',
+    env: 'PAMPERO_COMPONENT_DOMAIN',
+    description: 'Roles muc, pubsub, roster: the domain served; empty: conference.<domain>, pubsub.<domain>, roster.domain.',
+  },
+  'component.secret': {
+    kind: text(true),
+    flag: '--component-secret',
+    env: 'PAMPERO_COMPONENT_SECRET',
+    description: "Roles muc, pubsub, roster: the component's secret; empty: the data directory's roster.secret.",
+  },
   'http.host': { kind: text(), description: 'Address of the HTTP port.' },
   'http.port': {
     kind: port,
@@ -138,6 +156,23 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: text(true),
     description: 'Send WebSocket clients elsewhere (RFC 7395 see-other-uri); empty: serve them here.',
   },
+  'http.websocketIdleSeconds': {
+    kind: atLeast(8),
+    description: 'Seconds of WebSocket silence before the server pings the client, and again before it drops it (uWS rounds to 4 s).',
+  },
+  'http.boshMaxWaitSeconds': { kind: atLeast(1), description: 'Longest BOSH wait granted (XEP-0124 wait), seconds.' },
+  'http.boshInactivitySeconds': {
+    kind: atLeast(1),
+    description: 'Seconds without a BOSH request before the session ends (XEP-0124 inactivity).',
+  },
+  'http.boshMaxPauseSeconds': {
+    kind: atLeast(0),
+    description: 'Longest BOSH pause a client may ask for (XEP-0124 maxpause), seconds; 0: no pausing.',
+  },
+  'http.boshPollingSeconds': {
+    kind: atLeast(0),
+    description: 'Shortest interval between two empty BOSH requests (XEP-0124 polling), seconds.',
+  },
   'roster.domain': {
     kind: { type: 'domain', allowEmpty: true },
     description: 'Domain of the roster component; empty: roster.<domain>.',
@@ -151,6 +186,70 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: atLeast(0),
     description: 'Most offline messages stored per user (XEP-0160); 0 stores none.',
   },
+  'contactAddresses.abuse': {
+    kind: { type: 'list' },
+    description: 'XEP-0157 abuse-addresses of the service (URIs: mailto:, xmpp:, https:); empty: not shown.',
+  },
+  'contactAddresses.admin': {
+    kind: { type: 'list' },
+    description: 'XEP-0157 admin-addresses of the service (URIs: mailto:, xmpp:, https:); empty: not shown.',
+  },
+  'contactAddresses.feedback': {
+    kind: { type: 'list' },
+    description: 'XEP-0157 feedback-addresses of the service (URIs: mailto:, xmpp:, https:); empty: not shown.',
+  },
+  'contactAddresses.sales': {
+    kind: { type: 'list' },
+    description: 'XEP-0157 sales-addresses of the service (URIs: mailto:, xmpp:, https:); empty: not shown.',
+  },
+  'contactAddresses.security': {
+    kind: { type: 'list' },
+    description: 'XEP-0157 security-addresses of the service (URIs: mailto:, xmpp:, https:); empty: not shown.',
+  },
+  'contactAddresses.status': {
+    kind: { type: 'list' },
+    description: 'XEP-0157 status-addresses of the service (URIs: mailto:, xmpp:, https:); empty: not shown.',
+  },
+  'contactAddresses.support': {
+    kind: { type: 'list' },
+    description: 'XEP-0157 support-addresses of the service (URIs: mailto:, xmpp:, https:); empty: not shown.',
+  },
+  'sm.enabled': { kind: { type: 'boolean' }, description: 'Offer XEP-0198 stream management (acks and resumption) on TCP/TLS and WebSocket.' },
+  'sm.resumeTimeoutSeconds': {
+    kind: { type: 'integer', min: 0 },
+    description: 'Seconds a session whose connection dropped waits to be resumed; 0: no resumption.',
+  },
+  'sm.maxUnackedStanzas': {
+    kind: atLeast(1),
+    description: 'Stanzas sent to a client and not acknowledged, at most; beyond it the session ends (resource-constraint).',
+  },
+  'sm.ackRequestStanzas': { kind: atLeast(1), description: 'The server asks for an ack after this many stanzas sent.' },
+  'sm.ackRequestSeconds': { kind: { type: 'seconds' }, description: '…or this many seconds after the first stanza not yet covered by a request.' },
+  'sm.maxHibernatedSessions': {
+    kind: atLeast(0),
+    description: 'Sessions waiting for resumption on one gateway, at most.',
+  },
+  'csi.maxHeldStanzas': {
+    kind: atLeast(1),
+    description: 'Presence updates held for an inactive client (XEP-0352), at most; beyond it they are sent.',
+  },
+  'archive.enabled': {
+    kind: { type: 'boolean' },
+    env: 'PAMPERO_ARCHIVE_ENABLED',
+    description: 'Archive one-to-one messages and answer Message Archive Management queries (XEP-0313).',
+  },
+  'archive.retentionDays': { kind: atLeast(0), description: 'Days archived messages are kept; 0 keeps them forever.' },
+  'archive.maxQueueBytes': {
+    kind: atLeast(1024),
+    description: 'XML bytes of archive entries waiting to be written, at most; beyond it new entries are dropped and counted.',
+  },
+  'archive.maxQueue': {
+    kind: atLeast(1),
+    description: 'Archive entries waiting to be written, at most; beyond it they are dropped and counted.',
+  },
+  'archive.maxPageSize': { kind: atLeast(1), description: 'Most messages one MAM query page returns.' },
+  'archive.purgeIntervalSeconds': { kind: { type: 'seconds' }, description: 'Seconds between two retention runs.' },
+  'archive.purgeBatch': { kind: atLeast(1), description: 'Archived messages one retention run removes, at most.' },
   'storage.backend': {
     kind: { type: 'enum', values: STORAGE_BACKENDS },
     description: 'Where accounts, rosters, offline messages and components live: embedded LMDB or ScyllaDB.',
@@ -170,6 +269,32 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   'storage.scylla.createSchema': {
     kind: { type: 'boolean' },
     description: 'Create the keyspace and tables at start when missing (development).',
+  },
+  'cluster.redisUrl': {
+    kind: text(true),
+    flag: '--redis',
+    env: 'PAMPERO_REDIS',
+    description: "The fleet's Redis (redis://host:port or rediss:// for TLS); empty: this node runs on its own.",
+  },
+  'cluster.nodeId': { kind: text(true), description: 'Name of this node in the cluster view; empty: ROLE-HOSTNAME-PID.' },
+  'cluster.maxInboxEntries': {
+    kind: atLeast(1),
+    description: "Entries one node's inbox on the Redis bus holds (unacknowledged included) before senders get resource-constraint.",
+  },
+  'cluster.heartbeatSeconds': {
+    kind: { type: 'seconds' },
+    description: 'Seconds between heartbeats to Redis; a node silent for three of them is shown as down.',
+  },
+  'admin.host': { kind: text(), description: 'Address of the admin API and console; keep it on loopback (or behind a TLS proxy).' },
+  'admin.port': {
+    kind: port,
+    env: 'PAMPERO_ADMIN_PORT',
+    description: 'Port of the admin API (/admin/api/…) and web console (/admin/); 0 disables them.',
+  },
+  'admin.token': {
+    kind: text(true),
+    env: 'PAMPERO_ADMIN_TOKEN',
+    description: 'Bearer token of the admin API and console; empty disables them.',
   },
   'log.level': {
     kind: { type: 'enum', values: LOG_LEVELS },

@@ -49,6 +49,16 @@ export interface HttpConfig {
   publicUrl: string;
   /** RFC 7395 §3.6.1: send every WebSocket client to this URI with <close see-other-uri/>; empty: none. */
   seeOtherUri: string;
+  /** Seconds of WebSocket silence before uWS pings the client, and again before it drops it. */
+  websocketIdleSeconds: number;
+  /** Longest BOSH `wait` granted, seconds (XEP-0124 §7). */
+  boshMaxWaitSeconds: number;
+  /** Seconds without a BOSH request before the session ends (XEP-0124 §10 `inactivity`). */
+  boshInactivitySeconds: number;
+  /** Longest BOSH `pause` a client may ask for, seconds (XEP-0124 §10 `maxpause`); 0: none. */
+  boshMaxPauseSeconds: number;
+  /** Shortest interval between two empty BOSH requests, seconds (XEP-0124 §11, §12 `polling`). */
+  boshPollingSeconds: number;
 }
 
 export interface RosterConfig {
@@ -63,6 +73,67 @@ export interface RosterConfig {
 export interface OfflineConfig {
   /** Most offline messages stored per user (XEP-0160); beyond it the sender gets an error. */
   quota: number;
+}
+
+/** How a component role (muc, pubsub, roster) attaches to a router's XEP-0114 port. */
+export interface ComponentLinkConfig {
+  /** The router's component port as xmpp://host:port. */
+  service: string;
+  /** The component's domain; empty: conference.<domain>, pubsub.<domain> or roster.domain by role. */
+  domain: string;
+  /** Secret registered for the domain (`pampero component add`); empty: the data directory's roster.secret. */
+  secret: string;
+}
+
+/** Contact addresses of the service (XEP-0157), URIs such as mailto: or xmpp:; empty lists are not shown. */
+export interface ContactAddressesConfig {
+  abuse: string[];
+  admin: string[];
+  feedback: string[];
+  sales: string[];
+  security: string[];
+  status: string[];
+  support: string[];
+}
+
+/** XEP-0198 Stream Management on TCP/TLS and WebSocket (docs/stream-management.md). */
+export interface StreamManagementConfig {
+  /** Offer stream management at all. */
+  enabled: boolean;
+  /** Seconds a session whose connection dropped waits to be resumed (advertised as 'max'); 0: no resumption. */
+  resumeTimeoutSeconds: number;
+  /** Stanzas sent to a client and not acknowledged, at most; beyond it the session ends (resource-constraint). */
+  maxUnackedStanzas: number;
+  /** The server asks for an ack after this many stanzas… */
+  ackRequestStanzas: number;
+  /** …or this many seconds after the first unrequested one. */
+  ackRequestSeconds: number;
+  /** Sessions waiting for resumption on one gateway, at most; a connection that drops beyond it ends its session. */
+  maxHibernatedSessions: number;
+}
+
+/** XEP-0352 Client State Indication. */
+export interface CsiConfig {
+  /** Presence updates held for an inactive client, at most (one per contact resource); beyond it they are sent. */
+  maxHeldStanzas: number;
+}
+
+/** Message Archive Management (XEP-0313) for user archives (docs/archive.md). */
+export interface ArchiveConfig {
+  /** Archive one-to-one messages and answer MAM queries (advertised on accounts only when on). */
+  enabled: boolean;
+  /** Entries older than this many days are purged; 0 keeps them forever. */
+  retentionDays: number;
+  /** Entries waiting to be written, at most; beyond it they are dropped (and counted), delivery goes on. */
+  maxQueue: number;
+  /** XML bytes waiting to be written, at most (a flood of big messages is bounded as well). */
+  maxQueueBytes: number;
+  /** Largest page one query returns (a bigger RSM max gets this many). */
+  maxPageSize: number;
+  /** Seconds between two retention runs. */
+  purgeIntervalSeconds: number;
+  /** Entries one retention run removes, at most. */
+  purgeBatch: number;
 }
 
 export type StorageBackend = 'lmdb' | 'scylla';
@@ -91,6 +162,28 @@ export interface StorageConfig {
   scylla: ScyllaConfig;
 }
 
+/** Fleet mode: what a node shares through Redis (issue 7). Empty redisUrl: a node on its own. */
+export interface ClusterConfig {
+  /** redis://[:password@]host:port[/db] of the fleet's Redis; empty runs without one. */
+  redisUrl: string;
+  /** This node's name in the cluster view; empty: ROLE-HOSTNAME-PID. */
+  nodeId: string;
+  /** Seconds between heartbeats; a node silent for three of them is shown as down. */
+  heartbeatSeconds: number;
+  /** Entries a node's inbox on the bus holds before senders get resource-constraint. */
+  maxInboxEntries: number;
+}
+
+/** The admin HTTP API and web console (docs/admin-api.md): a listener of its own, off without a token. */
+export interface AdminConfig {
+  /** Address of the admin listener; loopback by default. */
+  host: string;
+  /** Port of the admin API (/admin/api/…) and console (/admin/); 0 disables them. */
+  port: number;
+  /** Bearer token every API request must carry; empty disables the admin API and console. */
+  token: string;
+}
+
 export interface PamperoConfig {
   role: Role;
   domain: string;
@@ -98,9 +191,16 @@ export interface PamperoConfig {
   c2s: C2sConfig;
   tls: TlsConfig;
   components: ComponentPortConfig;
+  component: ComponentLinkConfig;
   http: HttpConfig;
   roster: RosterConfig;
   offline: OfflineConfig;
+  archive: ArchiveConfig;
+  sm: StreamManagementConfig;
+  csi: CsiConfig;
+  contactAddresses: ContactAddressesConfig;
   storage: StorageConfig;
+  cluster: ClusterConfig;
+  admin: AdminConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

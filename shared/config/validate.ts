@@ -8,7 +8,7 @@ import { CONFIG_KEY_NAMES, CONFIG_KEYS, type ConfigKey } from './schema.js';
 import type { PamperoConfig } from './types.js';
 import { checkValue } from './values.js';
 
-const PORT_KEYS = ['c2s.port', 'c2s.tlsPort', 'components.port', 'http.port'] as const satisfies readonly ConfigKey[];
+const PORT_KEYS = ['c2s.port', 'c2s.tlsPort', 'components.port', 'http.port', 'admin.port'] as const satisfies readonly ConfigKey[];
 
 /** The object holding a key's value, and the value's name in it ('storage.scylla.keyspace' → scylla, 'keyspace'). */
 function slotOf(config: PamperoConfig, key: ConfigKey): [Record<string, unknown>, string] {
@@ -37,6 +37,13 @@ function crossKeyProblems(config: PamperoConfig, sourceOf: (key: ConfigKey) => s
   const scylla = config.storage.scylla;
   if (scylla.password !== '' && scylla.username === '') {
     problems.push(`${sourceOf('storage.scylla.password')}: storage.scylla.password: is set but storage.scylla.username is not; set both (or neither)`);
+  }
+  const redisUrl = config.cluster.redisUrl;
+  if (redisUrl !== '' && !/^rediss?:\/\/[^\s/]+/.test(redisUrl)) {
+    problems.push(`${sourceOf('cluster.redisUrl')}: cluster.redisUrl: must look like redis://host:port (or rediss:// for TLS), got '${redisUrl}'`);
+  }
+  if (!/^xmpp:\/\/[^\s:/]+:\d{1,5}\/?$/.test(config.component.service)) {
+    problems.push(`${sourceOf('component.service')}: component.service: must be xmpp://host:port (the router's component port), got ${JSON.stringify(config.component.service)}`);
   }
   const portOwner = new Map<number, ConfigKey>();
   for (const key of PORT_KEYS) {

@@ -22,11 +22,13 @@ function weight(linkId: string, key: string): number {
 export class ComponentRegistry {
   private readonly links = new Map<string, ComponentLink[]>();
   private readonly listeners = new Set<(domain: string, up: boolean) => void>();
+  private readonly linkListeners = new Set<(link: ComponentLink, up: boolean) => void>();
 
   attach(link: ComponentLink): void {
     const list = this.links.get(link.domain) ?? [];
     list.push(link);
     this.links.set(link.domain, list);
+    for (const l of this.linkListeners) l(link, true);
     for (const l of this.listeners) l(link.domain, true);
   }
 
@@ -36,7 +38,13 @@ export class ComponentRegistry {
     const rest = list.filter((l) => l !== link);
     if (rest.length) this.links.set(link.domain, rest);
     else this.links.delete(link.domain);
+    if (rest.length !== list.length) for (const l of this.linkListeners) l(link, false);
     for (const l of this.listeners) l(link.domain, rest.length > 0);
+  }
+
+  /** Called for every link attached or detached (a fleet tells the other nodes). */
+  onLink(listener: (link: ComponentLink, up: boolean) => void): void {
+    this.linkListeners.add(listener);
   }
 
   /** Called when a domain gains its first or loses its last link. */

@@ -1,6 +1,6 @@
 // Delivery to users of the local domain: the rules of RFC 6121 §8.5.
 import { Element } from 'ltx';
-import type { Jid } from '../jid.js';
+import { parseJid, type Jid } from '../jid.js';
 import type { AccountStore } from '../storage/types.js';
 import { NS } from '../xml/namespaces.js';
 import type { Router } from './router.js';
@@ -11,6 +11,9 @@ export class LocalDelivery {
   constructor(private readonly router: Router, private readonly accounts: AccountStore) {}
 
   deliver(stanza: Element, to: Jid): void {
+    if (this.router.blocking.refusesInbound(stanza, to)) return; // XEP-0191 §3.3
+    // XEP-0313 §5.1: what was not refused is archived for the recipient; the copy delivered carries the XEP-0359 stanza-id.
+    if (stanza.name === 'message' && this.router.archive) stanza = this.router.archive.received(stanza, to);
     if (to.resource) this.toFullJid(stanza, to);
     else this.toBareJid(stanza, to);
   }
@@ -67,7 +70,7 @@ export class LocalDelivery {
       return;
     }
     if (stanza.name === 'iq') {
-      if (type === 'get' || type === 'set') this.router.bounce(stanza, 'service-unavailable');
+      if (type === 'get' || type === 'set') this.answerForAccount(stanza, to);
       return;
     }
     // <message/>
@@ -88,6 +91,15 @@ export class LocalDelivery {
     void this.storeOffline(stanza, bare);
   }
 
+  /** §8.5.2.1.3: an IQ to a bare JID is answered by the server for the account (vCard, last activity, …). */
+  private answerForAccount(stanza: Element, to: Jid): void {
+    const payload = stanza.getChildElements();
+    const from = parseJid(stanza.attrs.from ?? '');
+    const handler = payload.length === 1 ? this.router.accountIq.find(stanza.attrs.type, payload[0]!.attrs.xmlns) : undefined;
+    if (!handler || !from) return this.router.bounce(stanza, 'service-unavailable');
+    void this.router.accountIq.answer(handler, { stanza, payload: payload[0]!, from }, to.bare).then((reply) => this.router.route(reply, from));
+  }
+
   /** §8.5.2.2.1 and XEP-0160: no available resource, so keep it for the next login if the account exists. */
   private async storeOffline(stanza: Element, bare: string): Promise<void> {
     try {
@@ -95,6 +107,7 @@ export class LocalDelivery {
         this.router.bounce(stanza, 'service-unavailable');
         return;
       }
+      if (await this.router.blocking.refusesInboundOffline(stanza, bare)) return; // XEP-0191 §3.3
       // A resource may have come online while we looked the account up.
       const top = this.topResources(bare);
       if (top.length > 0) {

@@ -70,6 +70,7 @@ export class PresenceBroadcast {
     p.available = true;
     p.priority = parsePriority(stanza);
     p.last = stanza;
+    this.router.sessions.presenceChanged?.(session); // a fleet's other nodes route by it
     this.reflect(session, stanza);
     this.copyToRoster(session, stanza, initial);
     if (initial && p.priority >= 0) void this.router.offline.flushTo(session);
@@ -83,6 +84,7 @@ export class PresenceBroadcast {
     }
     p.available = false;
     p.last = undefined;
+    this.router.sessions.presenceChanged?.(session);
     this.reflect(session, stanza);
     this.tellDirected(session, stanza);
     this.copyToRoster(session, stanza, false);
@@ -105,6 +107,7 @@ export class PresenceBroadcast {
   }
 
   private copyToRoster(session: RoutedSession, stanza: Element, initial: boolean): void {
+    this.router.pep.copyPresence(session, stanza, initial); // PEP's +notify filtering (docs/pep.md)
     const link = this.router.components.pick(this.rosterDomain, session.jid.bare);
     if (!link) return;
     const copy = withAddress(stanza, session.jid.full, this.rosterDomain);

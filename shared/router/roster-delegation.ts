@@ -44,7 +44,7 @@ export class RosterDelegation {
       session.deliver(clientError(stanza, 'resource-constraint'));
       return true;
     }
-    const id = `deleg${++this.nextId}`;
+    const id = `${this.router.idPrefix}deleg${++this.nextId}`;
     const outer = new Element('iq', { type: 'set', id, from: this.router.domain, to: this.rosterDomain });
     outer.cnode(wrapForwarded('delegation', stanza, { to: session.jid.bare }));
     if (stanza.attrs.type === 'get') session.presence.rosterInterested = true;
@@ -124,6 +124,7 @@ export class RosterDelegation {
       this.router.log.warn({ from: inner.attrs.from, to: inner.attrs.to }, 'privileged stanza without valid addresses dropped');
       return;
     }
+    if (this.router.blocking.refusesPrivileged(from, to)) return; // XEP-0191 §3.3: no presence either way
     if (inner.name === 'iq' && inner.attrs.type === 'set' && from.bare === to.bare && !to.resource && inner.getChild('query', NS.roster)) {
       this.push(to.bare, inner);
       return;

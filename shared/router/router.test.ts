@@ -29,6 +29,7 @@ function fakeStores(accounts: string[]): Stores {
     },
     rosters: {} as never,
     components: {} as never,
+    accountData: { get: async () => undefined, put: async () => {}, delete: async () => {}, keys: async () => [], deleteAll: async () => {} },
     close: async () => {},
   };
 }
@@ -147,10 +148,11 @@ describe('Router delivery (RFC 6121 §8)', () => {
     expect(b.got.filter((e) => e.name === 'presence').map((e) => e.attrs.type ?? 'available')).toEqual(['available', 'available', 'unavailable']);
   });
 
-  test('binding an existing full JID terminates the old session with conflict', () => {
+  test('binding an existing full JID terminates the old session with conflict', async () => {
     const { session } = setup();
     const first = session('a', 'same', 0);
     session('a', 'same', 0);
+    await Promise.resolve(); // ended right after the new bind (its bind result goes first)
     expect(first.terminated).toBe('conflict');
   });
 

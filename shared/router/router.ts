@@ -12,10 +12,17 @@ import { ServerIqHandlers } from './server-iq.js';
 import { LocalDelivery } from './local-delivery.js';
 import { PresenceBroadcast, SUBSCRIPTION_TYPES } from './presence-broadcast.js';
 import { RosterDelegation } from './roster-delegation.js';
+import { PepDelegation } from './pep-delegation.js';
+import { ComponentLinkPicker } from './component-shard.js';
 import { OfflineDelivery } from './offline-delivery.js';
 import { installServerFeatures } from './features/index.js';
 import { sendSentCarbons } from './features/carbons.js';
-import { boundSessions, componentLinksUp, componentQueueRefusals, stanzaErrorsSent, stanzasRouted } from './router-metrics.js';
+import { createMessageArchive, type MessageArchive } from './archive/message-archive.js';
+import type { ArchiveConfig } from '../config/types.js';
+import { BlocklistCache } from './features/blocklist-cache.js';
+import { noteUnavailablePresence } from './features/last-activity.js';
+import type { ContactAddresses } from './features/contact-addresses.js';
+import { boundSessions, componentLinksUp, componentQueueRefusals, countRouted, stanzaErrorsSent } from './router-metrics.js';
 
 export interface RouterOptions {
   domain: string;
@@ -27,26 +34,56 @@ export interface RouterOptions {
   serverVersion: string;
   /** Delegated IQs waiting for a component's answer, at most. */
   maxPendingIqs?: number;
+  /** A fleet's directory (shared/cluster/cluster-directory.ts); the in-memory one otherwise. */
+  sessions?: SessionDirectory;
+  /** This node's id in a fleet; it prefixes the ids of delegated IQs so answers find their way back. */
+  nodeId?: string;
+  /** Message archive settings (XEP-0313, docs/archive.md); absent: the config defaults. */
+  archive?: ArchiveConfig;
+  /** XEP-0157 addresses shown in the server's disco#info (docs/account-features.md). */
+  contactAddresses?: ContactAddresses;
+  /** The PubSub component that serves PEP on users' bare JIDs (default pubsub.DOMAIN, docs/pep.md). */
+  pepDomain?: string;
 }
 
 export class Router {
   readonly domain: string;
-  readonly sessions: SessionDirectory = new LocalSessionDirectory();
+  readonly sessions: SessionDirectory;
+  /** Prefix of the ids of IQs this router sends to components, naming this node in a fleet ('' alone). */
+  readonly idPrefix: string;
+  /** In a fleet: takes a component's answer meant for another node (cluster-node.ts); undefined alone. */
+  foreignAnswer: ((link: ComponentLink, stanza: Element) => boolean) | undefined;
   readonly components = new ComponentRegistry();
   readonly serverIq = new ServerIqHandlers();
+  /** IQs to a local user's bare JID that the server answers on the account's behalf (RFC 6121 §8.5.2.1.3). */
+  readonly accountIq = new ServerIqHandlers();
+  /** Blocklists of online users and the XEP-0191 checks (features/blocklist-cache.ts). */
+  readonly blocking: BlocklistCache;
+  /** Run after a resource is bound and after it is gone (features keep per-user state with them). */
+  readonly sessionHooks = { bound: [] as Array<(s: RoutedSession) => void>, ended: [] as Array<(s: RoutedSession) => void> };
   readonly local: LocalDelivery;
   readonly presence: PresenceBroadcast;
   readonly delegation: RosterDelegation;
+  readonly pep: PepDelegation;
+  private readonly linkPicker: ComponentLinkPicker;
   readonly offline: OfflineDelivery;
+  /** User archives (XEP-0313); undefined when disabled. */
+  readonly archive: MessageArchive | undefined;
   readonly log: Logger;
 
   constructor(readonly options: RouterOptions) {
+    this.sessions = options.sessions ?? new LocalSessionDirectory();
+    this.idPrefix = options.nodeId ? `n${options.nodeId}~` : '';
     this.domain = options.domain;
     this.log = options.logger.child({ module: 'router' });
     this.offline = new OfflineDelivery(this, options.stores.offline, options.offlineQuota);
     this.local = new LocalDelivery(this, options.stores.accounts);
     this.delegation = new RosterDelegation(this, options.rosterDomain, options.iqTimeoutMs, options.maxPendingIqs ?? 10_000);
     this.presence = new PresenceBroadcast(this, options.rosterDomain);
+    this.pep = new PepDelegation(this, options.pepDomain ?? `pubsub.${options.domain}`, options.iqTimeoutMs, options.maxPendingIqs ?? 10_000);
+    this.linkPicker = new ComponentLinkPicker(this.components);
+    this.blocking = new BlocklistCache(this, options.stores.accountData);
+    this.archive = createMessageArchive(options.stores, options.archive, this.sessions, this.log);
     installServerFeatures(this);
     this.components.onChange((domain, up) => componentLinksUp.set({ domain }, up ? 1 : 0));
   }
@@ -54,12 +91,13 @@ export class Router {
   /** Binds a resource; a session already bound to the same full JID is replaced (RFC 6120 §7.7.2.2). */
   bindSession(session: RoutedSession): void {
     const replaced = this.sessions.get(session.jid.full);
-    if (replaced) {
-      this.unbindSession(replaced);
-      replaced.terminate('conflict', 'Replaced by a new connection for the same resource');
-    }
+    if (replaced && !replaced.remote) this.unbindSession(replaced); // a remote one is unbound by its own node
     this.sessions.bind(session);
     boundSessions.set(this.sessions.size);
+    for (const hook of this.sessionHooks.bound) hook(session);
+    // Ended once the new session is bound and its bind result written (the caller does that in
+    // this turn), so what the old one never delivered (XEP-0198 queue) reaches the new one.
+    if (replaced) queueMicrotask(() => replaced.terminate('conflict', 'Replaced by a new connection for the same resource'));
   }
 
   /** The session is gone: contacts and directed-presence recipients learn it is unavailable. */
@@ -68,18 +106,22 @@ export class Router {
     boundSessions.set(this.sessions.size);
     this.delegation.sessionEnded(session);
     this.presence.sessionEnded(session);
+    for (const hook of this.sessionHooks.ended) hook(session);
   }
 
   /** A stanza from a client; the gateway has stamped `from` with the session's full JID. */
   fromClient(session: RoutedSession, stanza: Element): void {
     const to = this.parseTo(stanza, session);
     if (to === null) return;
+    if (to && this.blocking.refusesOutbound(session, stanza, to)) return; // XEP-0191 §3.3
     switch (stanza.name) {
       case 'message':
         this.route(stanza, to ?? parseJid(session.jid.bare)!);
         sendSentCarbons(this, session, stanza);
+        this.archive?.sent(session, stanza, to);
         return;
       case 'presence':
+        if (!to && stanza.attrs.type === 'unavailable') noteUnavailablePresence(session, stanza); // XEP-0012
         this.presence.fromClient(session, stanza, to);
         return;
       case 'iq':
@@ -95,7 +137,9 @@ export class Router {
       this.log.warn({ component: link.domain, from: stanza.attrs.from }, 'dropping stanza with a foreign from');
       return;
     }
-    if (stanza.attrs.to === this.domain && this.delegation.fromComponent(link, stanza)) return;
+    this.linkPicker.noteFromComponent(link, stanza);
+    if (stanza.attrs.to === this.domain && this.foreignAnswer?.(link, stanza)) return;
+    if (stanza.attrs.to === this.domain && (this.delegation.fromComponent(link, stanza) || this.pep.fromComponent(link, stanza))) return;
     const to = this.parseTo(stanza, undefined);
     if (!to) return;
     // A component subscribing to (or answering) a local user: the roster component keeps the state.
@@ -109,22 +153,28 @@ export class Router {
   /** Sends a stanza towards `to`: a local user, the server itself, or a component. */
   route(stanza: Element, to: Jid): void {
     if (to.domain === this.domain) {
-      stanzasRouted.inc({ kind: stanza.name, outcome: to.local ? 'local' : 'server' });
+      countRouted(stanza.name, to.local ? 'local' : 'server');
       if (to.local) this.local.deliver(stanza, to);
       else this.toServer(stanza, to);
       return;
     }
-    const link = this.components.pick(to.domain, to.bare);
+    const link = this.linkPicker.pick(stanza, to);
     if (!link) {
-      stanzasRouted.inc({ kind: stanza.name, outcome: 'bounced' });
+      countRouted(stanza.name, 'bounced');
       this.bounce(stanza, to.domain.endsWith(`.${this.domain}`) ? 'service-unavailable' : 'remote-server-not-found');
       return;
     }
-    stanzasRouted.inc({ kind: stanza.name, outcome: 'component' });
+    countRouted(stanza.name, 'component');
     if (link.send(stanza) === 'full') {
       componentQueueRefusals.inc({ domain: link.domain });
       this.bounce(stanza, 'resource-constraint', 'The component is not keeping up');
     }
+  }
+
+  /** A stanza a component link took but lost (the link closed): to another instance, or bounced. */
+  rerouteToComponent(stanza: Element): void {
+    const to = parseJid(stanza.attrs.to ?? '');
+    if (to) this.route(stanza, to);
   }
 
   /** Answers a stanza with an error, unless it is an error itself (RFC 6120 §8.3.1). */
@@ -148,9 +198,11 @@ export class Router {
     if (!to || to.full === session.jid.bare) {
       if (type === 'result' || type === 'error') return; // answers to roster pushes and the like
       if (this.delegation.handlesFromClient(session, stanza, payload[0]!)) return;
+      if (this.pep.handlesFromClient(session, stanza, payload[0]!, to)) return;
       this.answerServerIq(stanza, payload[0]!, session.jid, to ? to.bare : undefined);
       return;
     }
+    if (payload.length === 1 && this.pep.handlesFromClient(session, stanza, payload[0]!, to)) return; // another user's PEP
     this.route(stanza, to);
   }
 

@@ -33,7 +33,11 @@ export interface Identity {
 export class ServerIqHandlers {
   private readonly handlers = new Map<ServerIqName, ServerIqHandler>();
   readonly features = new Set<string>();
+  /** Features announced in the disco#info of users' bare JIDs (XEP-0030 §3.1 accounts). */
+  readonly accountFeatures = new Set<string>();
   readonly identities: Identity[] = [];
+  /** Extended information (XEP-0128 data forms) in disco#info, e.g. XEP-0157 contact addresses. */
+  readonly forms: Element[] = [];
 
   handle(name: ServerIqName, handler: ServerIqHandler): void {
     if (this.handlers.has(name)) throw new Error(`${name} already has a handler`);

@@ -10,6 +10,10 @@ export interface SessionDirectory {
   get(fullJid: string): RoutedSession | undefined;
   /** All bound resources of a bare JID (an empty array when none). */
   resourcesOf(bareJid: string): readonly RoutedSession[];
+  /** Every session bound on this node (not other nodes' in a fleet). */
+  all(): RoutedSession[];
+  /** A bound session's availability, priority or last presence changed (a fleet tells the other nodes). */
+  presenceChanged?(session: RoutedSession): void;
   readonly size: number;
 }
 
@@ -47,6 +51,10 @@ export class LocalSessionDirectory implements SessionDirectory {
 
   get(fullJid: string): RoutedSession | undefined {
     return this.byFull.get(fullJid);
+  }
+
+  all(): RoutedSession[] {
+    return [...this.byFull.values()];
   }
 
   resourcesOf(bareJid: string): readonly RoutedSession[] {

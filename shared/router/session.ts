@@ -22,6 +22,10 @@ export interface RoutedSession {
   readonly id: string;
   readonly jid: Jid;
   readonly presence: ResourcePresence;
+  /** How the client is connected (tcp, tls, websocket, bosh), shown by the admin API. */
+  readonly transportKind?: string;
+  /** Bound on another node of a fleet (shared/cluster/remote-session.ts); that node ends it. */
+  readonly remote?: boolean;
   /** Queues a stanza for the client; never blocks (a client that does not read is cut off). */
   deliver(stanza: Element): void;
   /** Ends the session with a stream error, e.g. `conflict` when another login replaces it. */

@@ -2,6 +2,7 @@
 // calls describeStoresContract. Keys are unique per run, so a shared backend (a ScyllaDB cluster)
 // needs no wiping between runs; only "list" tests tolerate other rows being there.
 import { randomBytes } from 'node:crypto';
+import { describeArchiveContract } from './archive-contract.js';
 import type { AccountCredentials, Roster, RosterItem, Stores } from './types.js';
 
 const credentials = (tag: string): AccountCredentials => {
@@ -208,6 +209,8 @@ export function describeStoresContract(name: string, open: () => Promise<Stores>
       });
     });
 
+    describeArchiveContract(() => stores.archive!, freshJid);
+
     describe('components', () => {
       it('gets undefined for an unknown component', async () => {
         expect(await stores.components.get(`missing-${run}.example.test`)).toBeUndefined();
@@ -225,6 +228,41 @@ export function describeStoresContract(name: string, open: () => Promise<Stores>
         expect(await stores.components.get(domain)).toBeUndefined();
         expect(await stores.components.delete(domain)).toBe(false);
         expect((await stores.components.list()).some((c) => c.domain === domain)).toBe(false);
+      });
+    });
+
+    describe('account data', () => {
+      it('gets undefined for a missing key, puts, replaces and deletes a value', async () => {
+        const owner = freshJid();
+        expect(await stores.accountData.get(owner, 'vcard')).toBeUndefined();
+        await stores.accountData.put(owner, 'vcard', '<vCard xmlns="vcard-temp"/>');
+        expect(await stores.accountData.get(owner, 'vcard')).toBe('<vCard xmlns="vcard-temp"/>');
+        await stores.accountData.put(owner, 'vcard', 'é ☃ 𝄞');
+        expect(await stores.accountData.get(owner, 'vcard')).toBe('é ☃ 𝄞');
+        await stores.accountData.delete(owner, 'vcard');
+        expect(await stores.accountData.get(owner, 'vcard')).toBeUndefined();
+        await stores.accountData.delete(owner, 'vcard'); // deleting nothing is fine
+      });
+
+      it('lists keys by prefix in order, with a limit, and keeps users apart', async () => {
+        const owner = freshJid();
+        for (const key of ['private:b', 'vcard', 'private:a', 'private:𝄞', 'privatex', 'blocklist']) await stores.accountData.put(owner, key, key);
+        await stores.accountData.put(`${owner}.longer`, 'private:z', 'z');
+        expect(await stores.accountData.keys(owner, 'private:')).toEqual(['private:a', 'private:b', 'private:𝄞']);
+        expect(await stores.accountData.keys(owner, 'private:', 2)).toEqual(['private:a', 'private:b']);
+        expect(await stores.accountData.keys(owner)).toEqual(['blocklist', 'private:a', 'private:b', 'private:𝄞', 'privatex', 'vcard']);
+        expect(await stores.accountData.keys(freshJid())).toEqual([]);
+      });
+
+      it('deleteAll removes every key of one user only', async () => {
+        const owner = freshJid();
+        await stores.accountData.put(owner, 'vcard', 'v');
+        await stores.accountData.put(owner, 'blocklist', '[]');
+        await stores.accountData.put(`${owner}.longer`, 'vcard', 'other');
+        await stores.accountData.deleteAll(owner);
+        expect(await stores.accountData.keys(owner)).toEqual([]);
+        expect(await stores.accountData.get(owner, 'vcard')).toBeUndefined();
+        expect(await stores.accountData.get(`${owner}.longer`, 'vcard')).toBe('other');
       });
     });
   });

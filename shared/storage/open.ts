@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { StorageConfig } from '../config/types.js';
 import { openLmdbStores } from './lmdb/open-lmdb.js';
 import type { Stores } from './types.js';
+import { instrumentStores } from './instrumented-stores.js';
 
 export interface OpenStoresOptions {
   dataDir: string;
@@ -13,7 +14,12 @@ export interface OpenStoresOptions {
   storage?: StorageConfig;
 }
 
+/** The configured backend's stores, timed and counted for /metrics (instrumented-stores.ts). */
 export async function openStores(opts: OpenStoresOptions): Promise<Stores> {
+  return instrumentStores(await openBackend(opts));
+}
+
+async function openBackend(opts: OpenStoresOptions): Promise<Stores> {
   if (opts.storage?.backend === 'scylla') {
     const { openScyllaStores } = await import('./scylla/open-scylla.js');
     return openScyllaStores(opts.storage.scylla);

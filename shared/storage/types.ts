@@ -118,12 +118,32 @@ export interface ComponentStore {
   list(): Promise<ComponentRecord[]>;
 }
 
+/**
+ * Small per-account documents the router keeps for a user (docs/account-features.md): the vCard
+ * ('vcard'), private XML (`private:<namespace>`), the blocklist ('blocklist'), last logout ('last').
+ * Values are strings (XML or JSON); one user's keys live together (one LMDB range, one ScyllaDB
+ * partition), so deleteAll is one range/partition delete.
+ */
+export interface AccountDataStore {
+  get(owner: string, key: string): Promise<string | undefined>;
+  /** Creates or replaces the value. */
+  put(owner: string, key: string, value: string): Promise<void>;
+  delete(owner: string, key: string): Promise<void>;
+  /** The user's keys starting with `prefix` (all when empty), in lexical order, at most `limit`. */
+  keys(owner: string, prefix?: string, limit?: number): Promise<string[]>;
+  /** Removes every key of the user (account deletion). */
+  deleteAll(owner: string): Promise<void>;
+}
+
 /** All stores of one backend, opened together and closed together. */
 export interface Stores {
   accounts: AccountStore;
   rosters: RosterStore;
   offline: OfflineStore;
   components: ComponentStore;
+  accountData: AccountDataStore;
+  /** The message archive (XEP-0313); every backend here has one, test doubles may leave it out. */
+  archive?: ArchiveStore;
   close(): Promise<void>;
 }
 
@@ -272,6 +292,8 @@ export interface MucRoomRecord {
   affiliations: Record<string, MucStoredAffiliation>;
   subject?: { text: string; nick: string; at: number };
   createdAt: number;
+  /** XEP-0045 §7.10: bare JID → the room nickname it registered (reserved for it); absent in older records. */
+  reservedNicks?: Record<string, string>;
 }
 
 export interface MucRoomStore {
@@ -283,4 +305,69 @@ export interface MucRoomStore {
   delete(room: string): Promise<boolean>;
   /** Room JIDs in lexical order, at most `limit`, starting after `after` (for paging). */
   list(opts?: { after?: string; limit?: number }): Promise<string[]>;
+}
+
+// ---- Message archive (XEP-0313) ----------------------------------------------------------------
+// One archive per user. Entries are keyed by [owner, id] where the id (archive-id.ts) starts with
+// the server time, so a user's latest page is one short range read and start/end are key ranges.
+
+/** One archived message in one user's archive. */
+export interface ArchiveEntry {
+  /** 16 hex digits, increasing with time (archive-id.ts); the XEP-0359 stanza-id and the RSM UID. */
+  id: string;
+  /** The other party as written in the message (full or bare JID); the owner for notes to self. */
+  with: string;
+  /** The message as serialised XML (jabber:client, without the owner's stanza-id). */
+  xml: string;
+}
+
+export interface ArchiveFilter {
+  /** Bare JID: matches every resource of it; full JID: only that one (XEP-0313 §4.1.1). */
+  with?: string;
+  /** Server time in ms, inclusive. */
+  start?: number;
+  end?: number;
+  /** Exclusive id bounds (XEP-0313 #extended before-id / after-id). */
+  afterId?: string;
+  beforeId?: string;
+  /** Only these ids (XEP-0313 #extended ids). */
+  ids?: string[];
+}
+
+/** XEP-0059 paging: forward from `after` (or the start), or backward from `before` ('' = the end). */
+export interface ArchivePageRequest {
+  max: number;
+  after?: string;
+  before?: string;
+}
+
+export interface ArchivePage {
+  /** Oldest first, whatever the paging direction. */
+  entries: ArchiveEntry[];
+  /** No further match in the paging direction (XEP-0313 <fin complete='true'/>). */
+  complete: boolean;
+}
+
+/** XEP-0313/XEP-0441 archiving preferences; JIDs as given (bare or full). */
+export interface ArchivePrefs {
+  default: 'always' | 'never' | 'roster';
+  always: string[];
+  never: string[];
+}
+
+export interface ArchiveStore {
+  /** Stores entries of any users in one batch (one write transaction in LMDB). */
+  append(entries: ReadonlyArray<ArchiveEntry & { owner: string }>): Promise<void>;
+  /** One page of the owner's archive; unknown paging ids simply match nothing (check with `missing`). */
+  query(owner: string, filter: ArchiveFilter, page: ArchivePageRequest): Promise<ArchivePage>;
+  /** Which of these ids are not in the owner's archive (XEP-0313: item-not-found). */
+  missing(owner: string, ids: readonly string[]): Promise<string[]>;
+  /** The first and last entries' ids (XEP-0313 #extended metadata); undefined when empty. */
+  bounds(owner: string): Promise<{ first: string; last: string } | undefined>;
+  /** Removes at most `limit` entries (of any users) made before `time` (ms); resolves to how many. */
+  removeBefore(time: number, limit: number): Promise<number>;
+  getPrefs(owner: string): Promise<ArchivePrefs | undefined>;
+  setPrefs(owner: string, prefs: ArchivePrefs): Promise<void>;
+  /** Removes the owner's whole archive and preferences (account deletion). */
+  clear(owner: string): Promise<void>;
 }

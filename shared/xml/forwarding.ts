@@ -31,3 +31,11 @@ export function unwrapForwarded(outer: Element, wrapperName: 'delegation' | 'pri
   inner.parent = null;
   return inner;
 }
+
+/** XEP-0297 `<forwarded><delay stamp/><stanza/></forwarded>` (MAM results, XEP-0313 §4.2). */
+export function forwardedElement(stanza: Element, delayStamp?: string): Element {
+  const forwarded = new Element('forwarded', { xmlns: NS.forward });
+  if (delayStamp) forwarded.c('delay', { xmlns: NS.delay, stamp: delayStamp });
+  forwarded.cnode(forwardedCopy(stanza));
+  return forwarded;
+}

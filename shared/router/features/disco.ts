@@ -4,6 +4,7 @@ import { NS } from '../../xml/namespaces.js';
 import { StanzaError } from '../server-iq.js';
 import type { Router } from '../router.js';
 import { CAPS_NODE, capsVersion } from './caps.js';
+import { PEP_FEATURES } from '../pep-delegation.js';
 
 export function installDisco(router: Router): void {
   const { serverIq } = router;
@@ -17,12 +18,19 @@ export function installDisco(router: Router): void {
     if (to.includes('@')) {
       // An account (XEP-0030 §3.1): what the server does on its behalf.
       query.c('identity', { category: 'account', type: 'registered' });
+      if (router.pep.available) {
+        // XEP-0163 §6.1: the account is a virtual pubsub service (served by the PubSub component).
+        query.c('identity', { category: 'pubsub', type: 'pep' });
+        for (const feature of PEP_FEATURES) query.c('feature', { var: feature });
+      }
       query.c('feature', { var: NS.discoInfo });
+      for (const feature of [...serverIq.accountFeatures].sort()) query.c('feature', { var: feature });
       return query;
     }
     if (node && node !== `${CAPS_NODE}#${capsVersion(router)}`) throw new StanzaError('item-not-found');
     for (const id of serverIq.identities) query.c('identity', id.name ? { ...id } : { category: id.category, type: id.type });
     for (const feature of [...serverIq.features].sort()) query.c('feature', { var: feature });
+    for (const form of serverIq.forms) query.cnode(form);
     return query;
   });
 

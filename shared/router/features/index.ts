@@ -6,6 +6,12 @@ import { installPing } from './ping.js';
 import { installVersion } from './version.js';
 import { installTime } from './time.js';
 import { installCarbons } from './carbons.js';
+import { installMam } from './mam.js';
+import { installBlocking } from './blocking.js';
+import { installVcard } from './vcard.js';
+import { installPrivateStorage } from './private-storage.js';
+import { installLastActivity } from './last-activity.js';
+import { installContactAddresses } from './contact-addresses.js';
 
 export function installServerFeatures(router: Router): void {
   installDisco(router);
@@ -13,5 +19,11 @@ export function installServerFeatures(router: Router): void {
   installVersion(router);
   installTime(router);
   installCarbons(router);
+  installMam(router); // XEP-0313, only when the router has an archive
+  installBlocking(router);
+  installVcard(router);
+  installPrivateStorage(router);
+  installLastActivity(router);
+  installContactAddresses(router);
   router.serverIq.features.add(NS.offline); // XEP-0160, done by OfflineDelivery
 }

@@ -8,6 +8,8 @@
 import { open } from 'lmdb';
 import type { Account, ComponentRecord, Roster, Stores } from '../types.js';
 import { createLmdbAccountStore } from './account-store.js';
+import { createLmdbArchiveStore } from './archive-store.js';
+import { createLmdbAccountDataStore, type AccountDataKey } from './account-data-store.js';
 import { createLmdbComponentStore } from './component-store.js';
 import { createLmdbOfflineStore, type OfflineKey, type StoredOfflineMessage } from './offline-store.js';
 import { createLmdbRosterStore } from './roster-store.js';
@@ -18,11 +20,12 @@ export const LMDB_DATABASE_NAMES = {
   rosters: 'rosters',
   offline: 'offline',
   components: 'components',
+  accountData: 'account-data',
 } as const;
 
 export async function openLmdbStores(dir: string): Promise<Stores> {
   // Default encoding: msgpack values, ordered-binary keys (strings and arrays sort correctly).
-  const env = open(dir, {});
+  const env = open(dir, { maxDbs: 32 }); // lmdb-js allows 12 named databases by default; the stores use more
   const names = LMDB_DATABASE_NAMES;
   let closing: Promise<void> | undefined;
   return {
@@ -30,6 +33,8 @@ export async function openLmdbStores(dir: string): Promise<Stores> {
     rosters: createLmdbRosterStore(env.openDB<Roster, string>(names.rosters, {})),
     offline: createLmdbOfflineStore(env.openDB<StoredOfflineMessage, OfflineKey>(names.offline, {})),
     components: createLmdbComponentStore(env.openDB<ComponentRecord, string>(names.components, {})),
+    archive: createLmdbArchiveStore(env), // its sub-databases: LMDB_ARCHIVE_DATABASES
+    accountData: createLmdbAccountDataStore(env.openDB<string, AccountDataKey>(names.accountData, {})),
     // Waits for pending writes to commit, then closes; calling it twice is harmless.
     close: () => (closing ??= env.close()),
   };

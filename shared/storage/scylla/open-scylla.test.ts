@@ -54,7 +54,8 @@ describe('ScyllaDB schema at open', () => {
   });
 
   test('without createSchema, missing tables stop the start with one clear message', async () => {
-    const { client, executed } = stubClient({ nodes: ['dc1'], tables: ['accounts', 'rosters'] });
+    const missing = ['account_index', 'offline_messages', 'components'];
+    const { client, executed } = stubClient({ nodes: ['dc1'], tables: TABLE_NAMES.filter((t) => !missing.includes(t)) });
     await expect(ensureSchema(client, { ...config, createSchema: false })).rejects.toThrow(
       'ScyllaDB keyspace chat lacks table(s) account_index, offline_messages, components: apply deploy/scylla/schema.cql or set storage.scylla.createSchema to true',
     );

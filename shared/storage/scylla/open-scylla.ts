@@ -5,6 +5,8 @@ import cassandra from 'cassandra-driver';
 import type { ScyllaConfig } from '../../config/types.js';
 import type { Stores } from '../types.js';
 import { createScyllaAccountStore } from './account-store.js';
+import { createScyllaAccountDataStore } from './account-data-store.js';
+import { createScyllaArchiveStore } from './archive-store.js';
 import { createScyllaComponentStore } from './component-store.js';
 import { consistencyLevels, driverSession } from './cql-session.js';
 import { createKeyedQueue } from './keyed-queue.js';
@@ -78,6 +80,8 @@ export async function openScyllaStores(config: ScyllaConfig): Promise<Stores> {
     rosters: createScyllaRosterStore(session, cql, createKeyedQueue()),
     offline: createScyllaOfflineStore(session, cql, createKeyedQueue()),
     components: createScyllaComponentStore(session, cql),
+    archive: createScyllaArchiveStore(session, cql),
+    accountData: createScyllaAccountDataStore(session, cql),
     // Lets requests in flight finish, then closes the connections; calling it twice is harmless.
     close: () => (closing ??= session.drain().then(() => client.shutdown())),
   };

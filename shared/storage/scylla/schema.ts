@@ -20,6 +20,13 @@
 //   static last_seq survives removals and clears, so ids are never reused; every push, removal and
 //   clear is a conditional batch on last_seq, which makes the quota exact (see offline-store.ts).
 // - components: one partition per domain; few rows, listed with a full scan.
+// - archive_messages (XEP-0313): partition per (owner, month bucket = year*12 + month of the id's
+//   time), clustered by id newest first: the latest page is the head of one partition; a month
+//   bounds a partition's size. archive_buckets lists a user's months (one small partition read
+//   plans a query); archive_owners_by_bucket and archive_months let retention find what expired
+//   without scanning users. archive_prefs: one row per user (JSON).
+// - account_data: one partition per user, one clustering row per document (vCard, private XML,
+//   blocklist, last logout); deleting an account drops the partition.
 
 export const ACCOUNT_INDEX_BUCKETS = 32; // fixed: changing it needs a rebuilt account_index
 
@@ -55,10 +62,43 @@ export function tableStatements(keyspace: string): string[] {
   secret text,
   created_at timestamp
 )`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.account_data (
+  owner text,
+  doc_key text,
+  value text,
+  PRIMARY KEY ((owner), doc_key)
+) WITH CLUSTERING ORDER BY (doc_key ASC)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.archive_messages (
+  owner text,
+  bucket int,
+  id bigint,
+  with_jid text,
+  xml text,
+  PRIMARY KEY ((owner, bucket), id)
+) WITH CLUSTERING ORDER BY (id DESC)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.archive_buckets (
+  owner text,
+  bucket int,
+  PRIMARY KEY ((owner), bucket)
+) WITH CLUSTERING ORDER BY (bucket DESC)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.archive_owners_by_bucket (
+  bucket int,
+  owner text,
+  PRIMARY KEY ((bucket), owner)
+) WITH CLUSTERING ORDER BY (owner ASC)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.archive_months (
+  shard int,
+  bucket int,
+  PRIMARY KEY ((shard), bucket)
+) WITH CLUSTERING ORDER BY (bucket ASC)`,
+    `CREATE TABLE IF NOT EXISTS ${keyspace}.archive_prefs (
+  owner text PRIMARY KEY,
+  prefs text
+)`,
   ];
 }
 
-export const TABLE_NAMES = ['accounts', 'account_index', 'rosters', 'offline_messages', 'components'] as const;
+export const TABLE_NAMES = ['accounts', 'account_index', 'rosters', 'offline_messages', 'components', 'account_data', 'archive_messages', 'archive_buckets', 'archive_owners_by_bucket', 'archive_months', 'archive_prefs'] as const;
 
 const quoteString = (text: string) => `'${text.replace(/'/g, "''")}'`;
 

@@ -7,6 +7,7 @@
 import { compareUtf8 } from './account-index.js';
 import type { CqlRow, CqlSession, CqlStatement } from './cql-session.js';
 import { scyllaStatements } from './statements.js';
+import { runArchiveStatement, simulatedArchive, type SimulatedArchive } from './simulated-archive.js';
 
 type Name = keyof ReturnType<typeof scyllaStatements>;
 type Params = readonly unknown[];
@@ -21,6 +22,9 @@ export interface SimulatedDatabase {
   rosters: Map<string, { version: bigint; roster: string; recentWrites: string[] }>;
   offline: Map<string, OfflinePartition>;
   components: Map<string, { secret: string; createdAt: Date }>;
+  /** owner → key → value (one partition per owner). */
+  accountData: Map<string, Map<string, string>>;
+  archive: SimulatedArchive;
 }
 
 export const simulatedDatabase = (): SimulatedDatabase => ({
@@ -29,6 +33,8 @@ export const simulatedDatabase = (): SimulatedDatabase => ({
   rosters: new Map(),
   offline: new Map(),
   components: new Map(),
+  accountData: new Map(),
+  archive: simulatedArchive(),
 });
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -118,8 +124,34 @@ function run(db: SimulatedDatabase, name: Name, p: Params): CqlRow[] {
     }
     case 'componentList':
       return [...db.components].map(([domain, c]) => ({ domain, secret: c.secret, created_at: c.createdAt }));
-    default:
+    case 'accountDataGet': {
+      const value = db.accountData.get(text(0))?.get(text(1));
+      return value === undefined ? [] : [{ value }];
+    }
+    case 'accountDataPut': {
+      const owner = text(0);
+      db.accountData.set(owner, (db.accountData.get(owner) ?? new Map()).set(text(1), text(2)));
+      return [];
+    }
+    case 'accountDataDelete':
+      db.accountData.get(text(0))?.delete(text(1));
+      return [];
+    case 'accountDataKeys':
+    case 'accountDataKeysLimit': {
+      const [from, below] = [text(1), text(2)];
+      const keys = [...(db.accountData.get(text(0))?.keys() ?? [])]
+        .filter((key) => compareUtf8(key, from) >= 0 && compareUtf8(key, below) < 0)
+        .sort(compareUtf8);
+      return keys.slice(0, name === 'accountDataKeysLimit' ? typed<number>(p[3], 'int') : undefined).map((key) => ({ doc_key: key }));
+    }
+    case 'accountDataDeleteAll':
+      db.accountData.delete(text(0));
+      return [];
+    default: {
+      const archiveRows = runArchiveStatement(db.archive, name, p, typed);
+      if (archiveRows) return archiveRows;
       throw new Error(`simulated session: ${name} is conditional or unknown here`);
+    }
   }
 }
 

@@ -4,6 +4,8 @@
 import { describeStoresContract } from '../contract.js';
 import type { Stores } from '../types.js';
 import { createScyllaAccountStore } from './account-store.js';
+import { createScyllaAccountDataStore } from './account-data-store.js';
+import { createScyllaArchiveStore } from './archive-store.js';
 import { createScyllaComponentStore } from './component-store.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { createScyllaOfflineStore } from './offline-store.js';
@@ -19,6 +21,8 @@ function simulatedStores(db: SimulatedDatabase, options?: SimulatedSessionOption
     rosters: createScyllaRosterStore(session, cql, createKeyedQueue()),
     offline: createScyllaOfflineStore(session, cql, createKeyedQueue()),
     components: createScyllaComponentStore(session, cql),
+    archive: createScyllaArchiveStore(session, cql),
+    accountData: createScyllaAccountDataStore(session, cql),
     close: async () => undefined,
   };
 }

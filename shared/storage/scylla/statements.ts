@@ -8,6 +8,12 @@ export function scyllaStatements(keyspace: string) {
   const rosters = `${keyspace}.rosters`;
   const offline = `${keyspace}.offline_messages`;
   const components = `${keyspace}.components`;
+  const archive = `${keyspace}.archive_messages`;
+  const archiveBuckets = `${keyspace}.archive_buckets`;
+  const archiveOwners = `${keyspace}.archive_owners_by_bucket`;
+  const archiveMonths = `${keyspace}.archive_months`;
+  const archivePrefs = `${keyspace}.archive_prefs`;
+  const accountData = `${keyspace}.account_data`;
   return {
     accountGet: `SELECT credentials, created_at FROM ${accounts} WHERE jid = ?`,
     accountCreate: `INSERT INTO ${accounts} (jid, credentials, created_at) VALUES (?, ?, ?) IF NOT EXISTS`,
@@ -42,6 +48,34 @@ export function scyllaStatements(keyspace: string) {
     componentRekey: `UPDATE ${components} SET secret = ? WHERE domain = ? IF EXISTS`,
     componentDelete: `DELETE FROM ${components} WHERE domain = ? IF EXISTS`,
     componentList: `SELECT domain, secret, created_at FROM ${components}`,
+
+    // Message archive (archive-store.ts): partition per (owner, month), newest first.
+    archiveInsert: `INSERT INTO ${archive} (owner, bucket, id, with_jid, xml) VALUES (?, ?, ?, ?, ?)`,
+    archivePageAsc: `SELECT id, with_jid, xml FROM ${archive} WHERE owner = ? AND bucket = ? AND id >= ? AND id <= ? ORDER BY id ASC LIMIT ?`,
+    archivePageDesc: `SELECT id, with_jid, xml FROM ${archive} WHERE owner = ? AND bucket = ? AND id >= ? AND id <= ? ORDER BY id DESC LIMIT ?`,
+    archiveGet: `SELECT id, with_jid, xml FROM ${archive} WHERE owner = ? AND bucket = ? AND id = ?`,
+    archiveExpiredIds: `SELECT id FROM ${archive} WHERE owner = ? AND bucket = ? AND id < ? ORDER BY id ASC LIMIT ?`,
+    archiveDeleteUpTo: `DELETE FROM ${archive} WHERE owner = ? AND bucket = ? AND id <= ?`,
+    archiveDeletePartition: `DELETE FROM ${archive} WHERE owner = ? AND bucket = ?`,
+    archiveBucketAdd: `INSERT INTO ${archiveBuckets} (owner, bucket) VALUES (?, ?)`,
+    archiveBucketsOf: `SELECT bucket FROM ${archiveBuckets} WHERE owner = ?`,
+    archiveBucketRemove: `DELETE FROM ${archiveBuckets} WHERE owner = ? AND bucket = ?`,
+    archiveOwnerAdd: `INSERT INTO ${archiveOwners} (bucket, owner) VALUES (?, ?)`,
+    archiveOwnersOf: `SELECT owner FROM ${archiveOwners} WHERE bucket = ? AND owner > ? LIMIT ?`,
+    archiveOwnerRemove: `DELETE FROM ${archiveOwners} WHERE bucket = ? AND owner = ?`,
+    archiveMonthAdd: `INSERT INTO ${archiveMonths} (shard, bucket) VALUES (0, ?)`,
+    archiveMonthsUpTo: `SELECT bucket FROM ${archiveMonths} WHERE shard = 0 AND bucket <= ?`,
+    archiveMonthRemove: `DELETE FROM ${archiveMonths} WHERE shard = 0 AND bucket = ?`,
+    archivePrefsGet: `SELECT prefs FROM ${archivePrefs} WHERE owner = ?`,
+    archivePrefsPut: `INSERT INTO ${archivePrefs} (owner, prefs) VALUES (?, ?)`,
+    archivePrefsDelete: `DELETE FROM ${archivePrefs} WHERE owner = ?`,
+
+    accountDataGet: `SELECT value FROM ${accountData} WHERE owner = ? AND doc_key = ?`,
+    accountDataPut: `INSERT INTO ${accountData} (owner, doc_key, value) VALUES (?, ?, ?)`,
+    accountDataDelete: `DELETE FROM ${accountData} WHERE owner = ? AND doc_key = ?`,
+    accountDataKeys: `SELECT doc_key FROM ${accountData} WHERE owner = ? AND doc_key >= ? AND doc_key < ?`,
+    accountDataKeysLimit: `SELECT doc_key FROM ${accountData} WHERE owner = ? AND doc_key >= ? AND doc_key < ? LIMIT ?`,
+    accountDataDeleteAll: `DELETE FROM ${accountData} WHERE owner = ?`,
   } as const;
 }
 
