@@ -12,7 +12,11 @@ export const OPTION_KEYS: Record<string, ConfigKey> = {
   c2sPort: 'c2s.port',
   c2sTlsPort: 'c2s.tlsPort',
   componentPort: 'components.port',
+  componentService: 'component.service',
+  componentDomain: 'component.domain',
+  componentSecret: 'component.secret',
   httpPort: 'http.port',
+  redis: 'cluster.redisUrl',
   allowPlainFromLoopback: 'c2s.allowPlainFromLoopback',
   logLevel: 'log.level',
 };

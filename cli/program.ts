@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { PAMPERO_VERSION } from '../shared/version.js';
 import { processIo, type CliIo } from './cli-error.js';
+import { clusterCommands } from './cluster-commands.js';
 import { componentCommands } from './component-commands.js';
 import { rosterCommands } from './roster-commands.js';
 import { startCommand } from './start-command.js';
@@ -15,6 +16,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(userCommands(io));
   program.addCommand(componentCommands(io));
   program.addCommand(rosterCommands(io));
+  program.addCommand(clusterCommands(io));
   writeThrough(program, io);
   return program;
 }

@@ -1,6 +1,8 @@
-// Starting a role. `all` runs gateway, router, component port and the roster component in one
-// process on embedded storage; the roster component still attaches over a real XEP-0114 socket,
-// so its code is the same as when it runs on its own.
+// Starting a role. `all` runs gateway, router, component port and the bundled components in one
+// process on embedded storage (the components still attach over real XEP-0114 sockets). In a fleet
+// `gateway` runs the client side (c2s, WebSocket, BOSH) and `router` the component port, both with
+// the router library and the fleet's directory (docs/cluster.md); muc, pubsub and roster run one
+// component each (component-roles.ts).
 import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { PamperoConfig } from '../shared/config/types.js';
@@ -12,13 +14,13 @@ import { startComponentPort } from '../shared/router/component-port.js';
 import { startHealthEndpoints } from '../shared/metrics/http-endpoints.js';
 import { PAMPERO_VERSION } from '../shared/version.js';
 import { startC2sListeners } from '../gateway/c2s-listener.js';
-import { attachWebTransports } from '../gateway/web-transports.js';
-import { startRosterComponent } from '../components/roster/index.js';
-import { startMucComponent } from '../components/muc/index.js';
-import { openLmdbMucRoomStore } from '../shared/storage/lmdb/muc-room-store.js';
-import { startPubsubComponent } from '../components/pubsub/index.js';
-import { openLmdbPubsubStore } from '../shared/storage/lmdb/pubsub-store.js';
-import { join } from 'node:path';
+import { attachWebTransports, boshLimitsFromConfig } from '../gateway/web-transports.js';
+import { ResumableSessions } from '../gateway/stream-resumption.js';
+import { startComponentRole } from './component-roles.js';
+import { joinFleet } from './fleet-membership.js';
+import { allowBundledComponents, bundledDomains, startBundledComponents } from './bundled-components.js';
+import { ConfigError } from '../shared/config/errors.js';
+import { attachAdmin } from '../shared/admin/attach-admin.js';
 
 export interface RunningRole {
   /** One line per listener, for the start banner. */
@@ -34,13 +36,26 @@ function where(address: AddressInfo | undefined): string {
 export async function startRole(config: PamperoConfig, logger: Logger): Promise<RunningRole> {
   switch (config.role) {
     case 'all':
-      return startAllInOne(config, logger);
-    default:
-      throw new Error(`role '${config.role}' cannot run on its own yet; use --role all`);
+    case 'gateway':
+    case 'router':
+      return startNode(config, logger, config.role);
+    case 'muc':
+    case 'pubsub':
+    case 'roster':
+      return startComponentRole(config.role, config, logger);
   }
 }
 
-async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<RunningRole> {
+/** What each router-based role runs: the all-in-one everything, a gateway the client side, a router the component side. */
+export function nodeParts(role: 'all' | 'gateway' | 'router'): { c2s: boolean; componentPort: boolean; bundled: boolean } {
+  return { c2s: role !== 'router', componentPort: role !== 'gateway', bundled: role === 'all' };
+}
+
+async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'gateway' | 'router'): Promise<RunningRole> {
+  const parts = nodeParts(role);
+  if (role !== 'all' && !config.cluster.redisUrl) {
+    throw new ConfigError([`role: ${role} runs as part of a fleet; give it the fleet's Redis with --redis redis://host:port (or cluster.redisUrl)`]);
+  }
   const stopping: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stopping.reverse()) await stop().catch((err) => logger.warn({ err }, 'error while stopping'));
@@ -48,6 +63,9 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
   try {
     const stores = await openStores({ dataDir: config.dataDir, storage: config.storage });
     stopping.push(() => stores.close());
+    // In a fleet (cluster.redisUrl set) the router's directory is the fleet's (docs/cluster.md).
+    const fleet = await joinFleet(config, logger);
+    if (fleet) stopping.push(() => fleet.leave());
     const certificate = await ensureCertificate(config);
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     const limits = { maxStanzaBytes: config.c2s.maxStanzaBytes, maxDepth: config.c2s.maxDepth, maxAttributes: config.c2s.maxAttributes };
@@ -64,17 +82,16 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
       iqTimeoutMs: config.components.iqTimeoutSeconds * 1000,
       logger,
       serverVersion: PAMPERO_VERSION,
+      ...fleet?.routerOptions,
+      contactAddresses: config.contactAddresses,
+      archive: config.archive,
     });
-    // The all-in-one's bundled components are always allowed on the component port; they share
-    // the persisted roster secret (docs/configuration.md, roster.secret).
-    const mucDomain = `conference.${config.domain}`;
-    const pubsubDomain = `pubsub.${config.domain}`;
-    for (const domain of [config.roster.domain, mucDomain, pubsubDomain]) {
-      const record = await stores.components.get(domain);
-      if (record?.secret !== config.roster.secret) await stores.components.put(domain, config.roster.secret);
-    }
+    stopping.push(async () => router.archive?.stop()); // writes the archive queue before the stores close
+    // The bundled components (or, on a router, the component roles of the fleet) attach with the
+    // persisted roster secret (docs/configuration.md, roster.secret).
+    if (parts.componentPort) await allowBundledComponents(config, stores);
 
-    const componentPort = await startComponentPort({
+    const componentPort = !parts.componentPort ? undefined : await startComponentPort({
       host: config.components.host,
       port: config.components.port,
       router,
@@ -83,9 +100,13 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
       maxQueuedStanzas: config.components.maxQueuedStanzas,
       logger,
     });
-    stopping.push(() => componentPort.close());
+    const closeComponentPort = async () => componentPort?.close();
+    stopping.push(closeComponentPort);
 
-    const c2s = await startC2sListeners({
+    // XEP-0198 sessions resumable on this gateway, over TCP/TLS and WebSocket alike.
+    const streamManagement = config.sm.enabled ? new ResumableSessions(config.sm) : undefined;
+    if (streamManagement) stopping.push(async () => streamManagement.close());
+    const c2s = !parts.c2s ? undefined : await startC2sListeners({
       host: config.c2s.host,
       port: config.c2s.port,
       tlsPort: config.c2s.tlsPort,
@@ -96,13 +117,15 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
       limits,
       maxWriteBufferBytes: config.c2s.maxWriteBufferBytes,
       authTimeoutMs: config.c2s.authTimeoutSeconds * 1000,
+      streamManagement,
+      csiMaxHeldStanzas: config.csi.maxHeldStanzas,
       secureContext,
       certificate: { cert: certificate.cert, key: certificate.key },
       logger,
     });
-    stopping.push(() => c2s.close());
+    if (c2s) stopping.push(() => c2s.close());
     // WebSocket (RFC 7395), BOSH (XEP-0124/0206) and host-meta on the HTTP port; closed with it.
-    if (health) {
+    if (health && parts.c2s) {
       const web = attachWebTransports(health, {
         domain: config.domain,
         router,
@@ -110,53 +133,41 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
         limits,
         maxWriteBufferBytes: config.c2s.maxWriteBufferBytes,
         authTimeoutMs: config.c2s.authTimeoutSeconds * 1000,
+        streamManagement,
+        csiMaxHeldStanzas: config.csi.maxHeldStanzas,
         allowPlainFromLoopback: config.c2s.allowPlainFromLoopback,
         publicUrl: config.http.publicUrl,
         seeOtherUri: config.http.seeOtherUri,
+        websocketIdleSeconds: config.http.websocketIdleSeconds,
+        bosh: boshLimitsFromConfig(config.http),
         logger,
       });
       stopping.push(async () => web.close());
     }
 
-    const port = componentPort.address().port;
-    const roster = await startRosterComponent({
-      service: `xmpp://127.0.0.1:${port}`,
-      domain: config.roster.domain,
-      secret: config.roster.secret,
-      serverDomain: config.domain,
-      rosters: stores.rosters,
-      maxItems: config.roster.maxItems,
-      logger,
-    });
-    stopping.splice(stopping.length - 1, 0, () => roster.stop()); // stop it before the port closes
-    await waitFor(() => router.components.isConnected(config.roster.domain), 5000);
-
-    // MUC (XEP-0045) on conference.DOMAIN; stopped first so occupants still get the shutdown notice.
-    const mucRooms = await openLmdbMucRoomStore(config.dataDir);
-    stopping.push(() => mucRooms.close());
-    const muc = await startMucComponent({ service: `xmpp://127.0.0.1:${port}`, domain: mucDomain, secret: config.roster.secret, serverDomain: config.domain, rooms: mucRooms, logger });
-    stopping.push(() => muc.stop());
-    await waitFor(() => router.components.isConnected(mucDomain), 5000);
-
-    // PubSub (XEP-0060) on pubsub.DOMAIN, its nodes and items in their own LMDB environment.
-    const pubsubStore = openLmdbPubsubStore(join(config.dataDir, 'pubsub'));
-    stopping.push(() => pubsubStore.close());
-    const pubsub = await startPubsubComponent({
-      service: `xmpp://127.0.0.1:${port}`, domain: pubsubDomain, secret: config.roster.secret, serverDomain: config.domain,
-      store: pubsubStore.store, rosterOf: (owner) => stores.rosters.get(owner), logger,
-    });
-    stopping.push(() => pubsub.stop());
-    await waitFor(() => router.components.isConnected(pubsubDomain), 5000);
+    // The all-in-one runs the roster, MUC and PubSub components itself; a fleet runs them as roles.
+    if (parts.bundled && componentPort) {
+      const bundled = await startBundledComponents(config, stores, router, componentPort.address().port, logger);
+      stopping.splice(stopping.indexOf(closeComponentPort), 0, () => bundled.stop()); // before the port closes
+    }
     health?.setReady(true);
+    // /readyz turns 503 while the node cannot serve rosters (docs/metrics.md). A fleet's router is
+    // ready before any component attaches: the component roles wait for it.
+    if (role !== 'router') health?.addReadinessCheck(`roster component ${config.roster.domain}`, () => router.components.isConnected(config.roster.domain));
 
-    const { starttls, directTls } = c2s.addresses();
+    const { starttls, directTls } = c2s?.addresses() ?? {};
     const listening = [
       `domain ${config.domain}, data in ${config.dataDir}${certificate.generated ? `, self-signed certificate ${certificate.certFile}` : ''}`,
     ];
     if (starttls) listening.push(`c2s (STARTTLS${config.c2s.allowPlainFromLoopback ? ', plain allowed from loopback' : ''}) on ${where(starttls)}`);
     if (directTls) listening.push(`c2s (direct TLS) on ${where(directTls)}`);
-    listening.push(`XEP-0114 components on ${where(componentPort.address())} (bundled: ${config.roster.domain}, ${mucDomain}, ${pubsubDomain})`);
-    if (health) listening.push(`HTTP${health.secure ? 'S' : ''} /metrics /healthz /readyz, WebSocket /xmpp-websocket, BOSH /http-bind, /.well-known/host-meta on ${where(health.address())}`);
+    if (componentPort) listening.push(`XEP-0114 components on ${where(componentPort.address())}${parts.bundled ? ` (bundled: ${bundledDomains(config).join(', ')})` : ''}`);
+    if (health) listening.push(`HTTP${health.secure ? 'S' : ''} /metrics /healthz /readyz${parts.c2s ? ', WebSocket /xmpp-websocket, BOSH /http-bind, /.well-known/host-meta' : ''} on ${where(health.address())}`);
+    if (fleet) listening.push(await fleet.start(router, listening, health));
+    // Admin API and web console (docs/admin-api.md); off unless admin.token is set.
+    const admin = await attachAdmin({ config, router, stores, health, logger, listening: [...listening] });
+    if (admin) stopping.push(() => admin.close());
+    if (admin) listening.push(`admin API /admin/api/ and console /admin/ on http://${where(admin.address())}`);
     return { listening, stop: stopAll };
   } catch (err) {
     await stopAll();
@@ -164,10 +175,3 @@ async function startAllInOne(config: PamperoConfig, logger: Logger): Promise<Run
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('the roster component did not attach in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -45,14 +45,18 @@ export async function startFromOptions(options: ConfigOptionValues, io: CliIo): 
 }
 
 export function startCommand(io: CliIo): Command {
-  const start = new Command('start').description('start a Pampero role (all: everything in one process)');
+  const start = new Command('start').description('start a Pampero role (all: everything in one process; muc, pubsub, roster: one component attached to a router)');
   start.addOption(new Option('--role <role>', 'what to run (env PAMPERO_ROLE; default all)').choices(ROLES));
   addConfigOptions(start)
     .option('--c2s-port <port>', 'client port with STARTTLS, 0 disables (env PAMPERO_C2S_PORT; default 5222)')
     .option('--c2s-tls-port <port>', 'client port with direct TLS, 0 disables (env PAMPERO_C2S_TLS_PORT; default 5223)')
     .option('--component-port <port>', 'XEP-0114 component port, 0 disables (env PAMPERO_COMPONENT_PORT; default 5275)')
+    .option('--component-service <url>', 'roles muc/pubsub/roster: router component port to attach to (env PAMPERO_COMPONENT_SERVICE; default xmpp://127.0.0.1:5275)')
+    .option('--component-domain <domain>', 'roles muc/pubsub/roster: domain served (env PAMPERO_COMPONENT_DOMAIN; default conference./pubsub./roster. + domain)')
+    .option('--component-secret <secret>', 'roles muc/pubsub/roster: component secret (env PAMPERO_COMPONENT_SECRET; default the data directory\'s roster.secret)')
     .option('--http-port <port>', 'HTTP /metrics /healthz /readyz port, 0 disables (env PAMPERO_HTTP_PORT; default 5280)')
     .option('--allow-plain-from-loopback', 'let loopback clients log in without TLS (env PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK)')
+    .option('--redis <url>', "join a fleet: the fleet's Redis, redis://host:port (env PAMPERO_REDIS; default none)")
     .addOption(new Option('--log-level <level>', 'least severe level logged (env PAMPERO_LOG_LEVEL; default info)').choices(LOG_LEVELS))
     .action(action(io, (options: ConfigOptionValues) => startFromOptions(options, io)));
   return start;

@@ -76,6 +76,7 @@ export function buildCommand(): Command {
     .addOption(new Option('-t, --transport <kind>', 'tcp (RFC 6120), websocket (RFC 7395), bosh (XEP-0206)').choices(['tcp', 'websocket', 'bosh']).default('tcp'))
     .option('--host <host>', 'c2s host', '127.0.0.1')
     .option('--port <port>', 'c2s port', int('--port', 1), 5222)
+    .option('--ports <list>', 'tcp: spread clients over these c2s ports (the gateways of a fleet); client i uses port i mod n, so chat partners are always on different gateways', intList('--ports'))
     .option('--starttls', 'negotiate STARTTLS before SASL (tcp)', false)
     .option('--ws-url <url>', 'WebSocket endpoint', 'ws://127.0.0.1:5280/xmpp-websocket')
     .option('--bosh-url <url>', 'BOSH endpoint', 'http://127.0.0.1:5280/http-bind')

@@ -22,6 +22,7 @@ export function optionsFrom(raw: Raw): LoadtestOptions {
       transport: raw.transport as TransportKind,
       host: raw.host as string,
       port: raw.port as number,
+      ...(raw.ports ? { ports: raw.ports as number[] } : {}),
       starttls: raw.starttls as boolean,
       websocketUrl: raw.wsUrl as string,
       boshUrl: raw.boshUrl as string,

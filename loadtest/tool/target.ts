@@ -8,6 +8,8 @@ export interface Target {
   transport: TransportKind;
   host: string;
   port: number;
+  /** tcp: several c2s ports (a fleet's gateways); client i connects to ports[i % length] instead of `port`. */
+  ports?: number[];
   /** STARTTLS on the TCP transport. */
   starttls: boolean;
   websocketUrl: string;
@@ -19,6 +21,11 @@ export interface Target {
   resource: string;
   /** Per protocol step (connect, features, auth, bind, …). */
   timeoutMs: number;
+}
+
+/** The c2s port client i connects to. */
+export function portOf(target: Target, i: number): number {
+  return target.ports && target.ports.length > 0 ? target.ports[i % target.ports.length]! : target.port;
 }
 
 /** `load%d` with n → `load<n>`; a pattern without %d is used as is (one shared password). */

@@ -42,8 +42,9 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-export async function spawnRedis(timeoutMs = 10_000): Promise<TestRedis> {
-  const port = await freePort();
+/** `port`: a given one, e.g. to start Redis again where clients expect it after a stop. */
+export async function spawnRedis(timeoutMs = 10_000, port?: number): Promise<TestRedis> {
+  port ??= await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'pampero-redis-'));
   const child = spawn(
     'redis-server',

@@ -4,7 +4,7 @@ import { BoshTransport } from './bosh-transport.js';
 import { TcpTransport } from './tcp-transport.js';
 import type { XmppTransport } from './transport.js';
 import { WebSocketTransport } from './websocket-transport.js';
-import { fullJid, password, userName, type Target } from '../target.js';
+import { fullJid, password, portOf, userName, type Target } from '../target.js';
 
 const SASL_NS = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const BIND_NS = 'urn:ietf:params:xml:ns:xmpp-bind';
@@ -81,9 +81,9 @@ export class XmppClient {
   }
 }
 
-export async function connectTransport(target: Target): Promise<XmppTransport> {
+export async function connectTransport(target: Target, i = 0): Promise<XmppTransport> {
   switch (target.transport) {
-    case 'tcp': return TcpTransport.connect(target.host, target.port, target.domain, target.timeoutMs);
+    case 'tcp': return TcpTransport.connect(target.host, portOf(target, i), target.domain, target.timeoutMs);
     case 'websocket': return WebSocketTransport.connect(new URL(target.websocketUrl), target.domain, target.timeoutMs);
     case 'bosh': return BoshTransport.connect(new URL(target.boshUrl), target.domain, target.timeoutMs);
   }
@@ -108,7 +108,7 @@ export interface LoginTiming {
 export async function login(target: Target, i: number, presence: boolean, waitEcho: boolean): Promise<LoginTiming> {
   const to = target.timeoutMs;
   const t0 = monotonicUs();
-  const c = new XmppClient(await connectTransport(target), i);
+  const c = new XmppClient(await connectTransport(target, i), i);
   try {
     c.transport.openStream(false);
     let [, features] = await c.waitFor(['</stream:features>'], to);

@@ -1,0 +1,388 @@
+// A node of a fleet: its Redis connections, heartbeat, directory view, bus and the reaping of
+// dead nodes, wired to the node's router. The router's routing code is unchanged: remote
+// sessions and remote component links look like local ones (RemoteSession, RemoteComponentLink)
+// whose delivery goes to the owning node's durable inbox (node-bus.ts).
+import { Element, parse } from 'ltx';
+import type { Redis } from 'ioredis';
+import { parseJid } from '../jid.js';
+import type { Logger } from '../log.js';
+import type { Router } from '../router/router.js';
+import type { ComponentLink, SendOutcome } from '../router/component-registry.js';
+import type { StreamErrorCondition } from '../xml/errors.js';
+import { connectRedis, redisReady } from './redis-connection.js';
+import { clusterKeys } from './keys.js';
+import { NodeBus, type BusEntry } from './node-bus.js';
+import { SessionRegistry } from './session-registry.js';
+import { ClusterSessionDirectory, type DirectoryEvent } from './cluster-directory.js';
+import { RemoteSession, type RemoteSessionTransport } from './remote-session.js';
+import { NodeHeartbeat, type NodeLoad } from './node-heartbeat.js';
+import { readClusterView } from './cluster-view.js';
+
+export interface ClusterNodeOptions {
+  nodeId: string;
+  redisUrl: string;
+  role: string;
+  version: string;
+  heartbeatMs: number;
+  /** Entries a node's inbox holds before senders get resource-constraint. */
+  maxInboxEntries: number;
+  logger: Logger;
+}
+
+type ChannelEvent =
+  | (DirectoryEvent & { v: number })
+  | { v: number; kind: 'link'; up: boolean; nodeId: string; linkId: string; domain: string }
+  | { v: number; kind: 'node-gone'; nodeId: string };
+
+const CHANNEL_VERSION = 1;
+
+/** A component link attached to another node's component port. */
+class RemoteComponentLink implements ComponentLink {
+  constructor(readonly id: string, readonly domain: string, readonly nodeId: string, private readonly node: ClusterNode) {}
+  send(stanza: Element): SendOutcome {
+    this.node.sendToLink(this, stanza);
+    return 'queued';
+  }
+  close(): void {
+    // An admin's detach reaches the owning node through the component store, not through here.
+  }
+}
+
+function isRosterPush(stanza: Element): boolean {
+  return stanza.name === 'iq' && stanza.attrs.type === 'set' && stanza.getChild('query', 'jabber:iq:roster') !== undefined;
+}
+
+export function isRemoteLink(link: ComponentLink): boolean {
+  return link instanceof RemoteComponentLink;
+}
+
+/** Stanzas already handed across once; a second remote hop would mean the views disagree. */
+const crossed = new WeakSet<Element>();
+
+export class ClusterNode implements RemoteSessionTransport {
+  readonly directory: ClusterSessionDirectory;
+  readonly registry: SessionRegistry;
+  private bus!: NodeBus;
+  private heartbeat!: NodeHeartbeat;
+  private router!: Router;
+  private readonly remoteLinks = new Map<string, RemoteComponentLink>();
+  /** Nodes whose sessions and links are in this node's view. */
+  private readonly knownLive = new Set<string>();
+  private reaper: NodeJS.Timeout | undefined;
+  private pendingAcks: string[] = [];
+  private ackScheduled = false;
+  private readonly log: Logger;
+  private stopped = false;
+
+  private constructor(
+    readonly opts: ClusterNodeOptions,
+    readonly redis: Redis,
+    private readonly subscriber: Redis,
+    private readonly reader: Redis,
+  ) {
+    this.log = opts.logger.child({ module: 'cluster', node: opts.nodeId });
+    this.registry = new SessionRegistry(redis);
+    this.directory = new ClusterSessionDirectory(opts.nodeId, this.registry, this, opts.logger);
+  }
+
+  /** Connects to Redis; pass `node.directory` to the Router, then call start(router). */
+  static async connect(opts: ClusterNodeOptions): Promise<ClusterNode> {
+    const name = opts.nodeId;
+    const redis = connectRedis({ url: opts.redisUrl, logger: opts.logger, connectionName: name });
+    const subscriber = connectRedis({ url: opts.redisUrl, logger: opts.logger, connectionName: `${name}-sub`, commandTimeoutMs: 0 });
+    const reader = connectRedis({ url: opts.redisUrl, logger: opts.logger, connectionName: `${name}-bus`, commandTimeoutMs: 0 });
+    try {
+      await Promise.all([redisReady(redis, 10_000), redisReady(subscriber, 10_000), redisReady(reader, 10_000)]);
+    } catch (err) {
+      for (const c of [redis, subscriber, reader]) c.disconnect();
+      throw new Error(`cannot reach the fleet's Redis at ${opts.redisUrl}: ${(err as Error).message}`);
+    }
+    return new ClusterNode(opts, redis, subscriber, reader);
+  }
+
+  async start(router: Router, listening: string[], load: () => Pick<NodeLoad, 'health' | 'sessions' | 'components'>): Promise<void> {
+    this.router = router;
+    this.directory.publisher = { publish: (event) => this.publish({ v: CHANNEL_VERSION, ...event }) };
+    // A component answers the node whose router sent the IQ; its id names that node (Router.idPrefix).
+    router.foreignAnswer = (link, stanza) => {
+      const id: string = stanza.attrs.id ?? '';
+      const tilde = id.indexOf('~');
+      if (stanza.name !== 'iq' || id[0] !== 'n' || tilde < 2) return false;
+      const owner = id.slice(1, tilde);
+      if (owner === this.opts.nodeId) return false;
+      this.forwardFromComponent(owner, link.domain, stanza);
+      return true;
+    };
+    router.components.onLink((link, up) => {
+      if (link instanceof RemoteComponentLink) return;
+      const field = `${this.opts.nodeId}|${link.id}`;
+      (up ? this.redis.hset(clusterKeys.links, field, link.domain) : this.redis.hdel(clusterKeys.links, field)).catch(() => undefined);
+      this.publish({ v: CHANNEL_VERSION, kind: 'link', up, nodeId: this.opts.nodeId, linkId: link.id, domain: link.domain });
+    });
+
+    this.subscriber.on('message', (_channel: string, message: string) => this.onChannel(message));
+    await this.subscriber.subscribe(clusterKeys.directoryChannel);
+    // After a reconnection the channel may have missed events: rebuild the view from Redis.
+    this.subscriber.on('ready', () => void this.subscriber.subscribe(clusterKeys.directoryChannel).then(() => this.resync()).catch(() => undefined));
+
+    this.bus = new NodeBus({
+      nodeId: this.opts.nodeId,
+      redis: this.redis,
+      reader: this.reader,
+      maxInboxEntries: this.opts.maxInboxEntries,
+      onEntry: (entry) => this.onBusEntry(entry),
+      logger: this.opts.logger,
+    });
+    await this.bus.start();
+
+    this.heartbeat = new NodeHeartbeat({
+      redis: this.redis,
+      identity: { id: this.opts.nodeId, role: this.opts.role, version: this.opts.version, listening },
+      load,
+      intervalMs: this.opts.heartbeatMs,
+      logger: this.opts.logger,
+    });
+    await this.heartbeat.start();
+    await this.resync();
+    this.reaper = setInterval(() => void this.watchMembers().catch((err: Error) => this.log.debug({ err: err.message }, 'membership check failed')), this.opts.heartbeatMs);
+    this.reaper.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    clearInterval(this.reaper);
+    // Leaving cleanly: whatever this node still has in the directory and the link table goes, and
+    // the others drop it from their views at once instead of after the down threshold.
+    await this.registry.reapNode(this.opts.nodeId).catch(() => undefined);
+    const links = await this.redis.hgetall(clusterKeys.links).catch(() => ({}) as Record<string, string>);
+    const ours = Object.keys(links).filter((f) => f.startsWith(`${this.opts.nodeId}|`));
+    if (ours.length) await this.redis.hdel(clusterKeys.links, ...ours).catch(() => undefined);
+    this.publish({ v: CHANNEL_VERSION, kind: 'node-gone', nodeId: this.opts.nodeId });
+    this.stopped = true;
+    await this.flushAcks();
+    await this.heartbeat?.stop();
+    await this.bus?.stop();
+    this.subscriber.disconnect();
+    this.redis.disconnect();
+  }
+
+  // RemoteSessionTransport: the router delivers to a session on another node.
+  deliverRemote(nodeId: string, fullJid: string, stanza: Element): void {
+    if (crossed.has(stanza)) {
+      // It already crossed once and its target was gone: treat the resource as unavailable.
+      if (stanza.name === 'message' && (stanza.attrs.type ?? 'normal') !== 'groupchat') void this.router.offline.store(parseJid(fullJid)!.bare, stanza);
+      return;
+    }
+    void this.bus.send(nodeId, 'deliver', `${fullJid}\n${stanza.toString()}`).then((outcome) => {
+      if (outcome === 'queued') return;
+      if (outcome === 'unreachable' && stanza.name === 'message') {
+        // Redis is away: the message is kept where it can be, not lost.
+        void this.router.offline.store(parseJid(fullJid)!.bare, stanza);
+        return;
+      }
+      this.router.bounce(stanza, outcome === 'full' ? 'resource-constraint' : 'service-unavailable');
+    });
+  }
+
+  terminateRemote(nodeId: string, fullJid: string, sessionId: string, condition: StreamErrorCondition, text?: string): void {
+    void this.bus.send(nodeId, 'terminate', [fullJid, sessionId, condition, text ?? ''].join('\n'));
+  }
+
+  sendToLink(link: RemoteComponentLink, stanza: Element): void {
+    void this.bus.send(link.nodeId, 'component', `${link.id}\n${stanza.toString()}`).then((outcome) => {
+      if (outcome !== 'queued') this.router.bounce(stanza, outcome === 'full' ? 'resource-constraint' : 'service-unavailable');
+    });
+  }
+
+  /** A component's stanza that belongs to another node (an answer to an IQ that node delegated). */
+  forwardFromComponent(nodeId: string, domain: string, stanza: Element): void {
+    void this.bus.send(nodeId, 'from-component', `${domain}\n${stanza.toString()}`);
+  }
+
+  private publish(event: ChannelEvent): void {
+    if (this.stopped) return;
+    this.redis.publish(clusterKeys.directoryChannel, JSON.stringify(event)).catch(() => undefined);
+  }
+
+  private onChannel(message: string): void {
+    let event: ChannelEvent;
+    try {
+      event = JSON.parse(message) as ChannelEvent;
+    } catch {
+      return;
+    }
+    if (event.v !== CHANNEL_VERSION && event.v !== CHANNEL_VERSION - 1) return;
+    if (event.nodeId === this.opts.nodeId) return;
+    switch (event.kind) {
+      case 'link':
+        if (event.up) this.addRemoteLink(event.nodeId, event.linkId, event.domain);
+        else this.dropRemoteLink(event.nodeId, event.linkId);
+        return;
+      case 'node-gone':
+        this.forgetNode(event.nodeId);
+        return;
+      default:
+        this.directory.apply(event);
+    }
+  }
+
+  private onBusEntry(entry: BusEntry): void {
+    try {
+      const newline = entry.body.indexOf('\n');
+      const head = entry.body.slice(0, newline);
+      const rest = entry.body.slice(newline + 1);
+      switch (entry.kind) {
+        case 'deliver': {
+          const stanza = parse(rest) as Element;
+          const session = this.directory.getLocal(head);
+          if (session && isRosterPush(stanza)) {
+            // Pushes reach every node holding a resource; each node forgets its cached roster and
+            // delivers only to resources that asked for the roster (RFC 6121 §2.1.6).
+            this.router.delegation.cache.forget(session.jid.bare);
+            if (session.presence.rosterInterested) session.deliver(stanza);
+          } else if (session) session.deliver(stanza);
+          else {
+            crossed.add(stanza);
+            const to = parseJid(head);
+            if (to) this.router.local.deliver(stanza, to);
+          }
+          break;
+        }
+        case 'terminate': {
+          const [fullJid, sessionId, condition, text] = entry.body.split('\n');
+          const session = this.directory.getLocal(fullJid!);
+          if (session && session.id === sessionId) session.terminate(condition as StreamErrorCondition, text || undefined);
+          break;
+        }
+        case 'component': {
+          const stanza = parse(rest) as Element;
+          const link = this.router.components.allLinks().find((l) => l.id === head && !(l instanceof RemoteComponentLink));
+          if (link) {
+            if (link.send(stanza) === 'full') this.router.bounce(stanza, 'resource-constraint', 'The component is not keeping up');
+          } else {
+            const to = parseJid(stanza.attrs.to ?? '');
+            if (to) this.router.route(stanza, to); // the link went away meanwhile: pick again
+          }
+          break;
+        }
+        case 'from-component': {
+          const stanza = parse(rest) as Element;
+          this.router.fromComponent({ id: `remote:${head}`, domain: head, send: () => 'closed', close: () => undefined }, stanza);
+          break;
+        }
+        default:
+          this.log.warn({ kind: entry.kind }, 'bus entry of an unknown kind; dropped');
+      }
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, kind: entry.kind }, 'bus entry not handled');
+    }
+    this.queueAck(entry.id);
+  }
+
+  private queueAck(id: string): void {
+    this.pendingAcks.push(id);
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    setImmediate(() => void this.flushAcks());
+  }
+
+  private async flushAcks(): Promise<void> {
+    this.ackScheduled = false;
+    const ids = this.pendingAcks;
+    this.pendingAcks = [];
+    if (ids.length) await this.bus.ack(...ids).catch(() => undefined); // not acked: delivered again after a restart
+  }
+
+  private addRemoteLink(nodeId: string, linkId: string, domain: string): void {
+    const key = `${nodeId}|${linkId}`;
+    if (this.remoteLinks.has(key)) return;
+    const link = new RemoteComponentLink(linkId, domain, nodeId, this);
+    this.remoteLinks.set(key, link);
+    this.router.components.attach(link);
+  }
+
+  private dropRemoteLink(nodeId: string, linkId: string): void {
+    const key = `${nodeId}|${linkId}`;
+    const link = this.remoteLinks.get(key);
+    if (!link) return;
+    this.remoteLinks.delete(key);
+    this.router.components.detach(link);
+  }
+
+  private forgetNode(nodeId: string): void {
+    this.knownLive.delete(nodeId);
+    this.directory.forgetNode(nodeId);
+    for (const link of [...this.remoteLinks.values()]) if (link.nodeId === nodeId) this.dropRemoteLink(nodeId, link.id);
+  }
+
+  /** Rebuilds the view of other nodes' sessions and links from Redis. */
+  private async resync(): Promise<void> {
+    const view = await readClusterView(this.redis, { downAfterMs: this.opts.heartbeatMs * 3 });
+    const live = view.filter((n) => n.up).map((n) => n.id);
+    await this.directory.resync(live);
+    this.knownLive.clear();
+    for (const id of live) this.knownLive.add(id);
+    const links = await this.redis.hgetall(clusterKeys.links);
+    const seen = new Set<string>();
+    for (const [field, domain] of Object.entries(links)) {
+      const [nodeId, linkId] = field.split('|');
+      if (!nodeId || !linkId || nodeId === this.opts.nodeId || !live.includes(nodeId)) continue;
+      seen.add(field);
+      this.addRemoteLink(nodeId, linkId, domain);
+    }
+    for (const [key, link] of [...this.remoteLinks]) if (!seen.has(key)) this.dropRemoteLink(link.nodeId, link.id);
+    // Our own links, in case Redis lost them.
+    for (const link of this.router.components.allLinks()) {
+      if (!(link instanceof RemoteComponentLink)) await this.redis.hset(clusterKeys.links, `${this.opts.nodeId}|${link.id}`, link.domain);
+    }
+  }
+
+  /**
+   * Nodes silent for three heartbeats are dead: every node drops them from its view; one node
+   * (holding the reap lock) removes their directory entries and links from Redis and sends
+   * unavailable presence on behalf of their sessions.
+   */
+  private async watchMembers(): Promise<void> {
+    // Declared dead while it was only stuck (SIGSTOP, a long pause): the others reaped this node's
+    // sessions, so it announces them again, and can be reaped again should it really die.
+    if (await this.redis.del(clusterKeys.reapLock(this.opts.nodeId))) {
+      this.log.warn('this node was reaped while it was silent; registering its sessions again');
+      await this.resync();
+    }
+    const view = await readClusterView(this.redis, { downAfterMs: this.opts.heartbeatMs * 3 });
+    // A node this one has not seen (it joined, or beats again after Redis came back): load its state.
+    for (const node of view) {
+      if (!node.up || node.id === this.opts.nodeId || this.knownLive.has(node.id)) continue;
+      this.knownLive.add(node.id);
+      await this.directory.loadNode(node.id);
+      const links = await this.redis.hgetall(clusterKeys.links);
+      for (const [field, domain] of Object.entries(links)) {
+        const [nodeId, linkId] = field.split('|');
+        if (nodeId === node.id && linkId) this.addRemoteLink(nodeId, linkId, domain);
+      }
+    }
+    for (const node of view) {
+      if (node.up || node.id === this.opts.nodeId) continue;
+      const lock = await this.redis.set(clusterKeys.reapLock(node.id), this.opts.nodeId, 'PX', 10 * 60_000, 'NX');
+      if (lock !== 'OK') {
+        this.forgetNode(node.id);
+        continue;
+      }
+      this.log.warn({ dead: node.id }, 'reaping a dead node');
+      const entries = await this.registry.entriesOfNode(node.id);
+      const reaped = new Set(await this.registry.reapNode(node.id));
+      this.forgetNode(node.id);
+      for (const { fullJid, entry } of entries) {
+        if (!reaped.has(fullJid)) continue;
+        const jid = parseJid(fullJid);
+        if (!jid) continue;
+        const ghost = new RemoteSession(entry.sessionId, jid, node.id, { available: entry.available, priority: entry.priority }, this);
+        this.router.presence.sessionEnded(ghost); // unavailable to contacts, through the roster component
+      }
+      const links = await this.redis.hgetall(clusterKeys.links);
+      const stale = Object.keys(links).filter((f) => f.startsWith(`${node.id}|`));
+      if (stale.length) await this.redis.hdel(clusterKeys.links, ...stale);
+      this.publish({ v: CHANNEL_VERSION, kind: 'node-gone', nodeId: node.id });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// The durable path between nodes: one Redis Stream per node (its inbox) read through a consumer
+// group, so an entry stays pending until the receiver acknowledges it — after its client
+// acknowledged the stanza (XEP-0198) or it went to offline storage — and survives the receiver's
+// crash for whoever takes over its inbox. Inboxes are bounded: a full inbox refuses the entry
+// (the sender answers resource-constraint) instead of trimming, because trimming would lose
+// acknowledged messages. Every entry carries the bus protocol version; a node reads entries of
+// its own version and the one before, so a rolling update never needs a full stop.
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { clusterKeys } from './keys.js';
+
+/** Version of the entries this code writes. Readers accept it and BUS_PROTOCOL_VERSION - 1. */
+export const BUS_PROTOCOL_VERSION = 1;
+const GROUP = 'pampero';
+
+export interface BusEntry {
+  /** Stream entry id; pass it to ack(). */
+  id: string;
+  /** Protocol version the sender wrote. */
+  version: number;
+  /** What the entry is: 'stanza' (XML in `body`) or a control kind a later version adds. */
+  kind: string;
+  body: string;
+  fromNode: string;
+}
+
+export type SendOutcome = 'queued' | 'full' | 'unreachable';
+
+export interface NodeBusOptions {
+  nodeId: string;
+  /** Commands (XADD, XACK). */
+  redis: Redis;
+  /** A connection of its own for the blocking XREADGROUP (connectRedis with commandTimeoutMs 0); the bus owns and closes it. */
+  reader: Redis;
+  /** Entries one inbox may hold (unacknowledged included) before it refuses more. */
+  maxInboxEntries: number;
+  /** Called for each entry; ack it (now or later) with bus.ack(entry.id). */
+  onEntry: (entry: BusEntry) => void;
+  logger: Logger;
+  /** Entries read per XREADGROUP. */
+  batchSize?: number;
+}
+
+// XADD only while the stream is below its bound; one round trip, atomic.
+const BOUNDED_XADD = `
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
+return redis.call('XADD', KEYS[1], '*', 'v', ARGV[2], 'k', ARGV[3], 'f', ARGV[4], 'b', ARGV[5])`;
+
+export class NodeBus {
+  private running = false;
+  private readLoop: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: NodeBusOptions) {
+    this.log = opts.logger.child({ module: 'bus', node: opts.nodeId });
+    opts.redis.defineCommand('pamperoBoundedXadd', { numberOfKeys: 1, lua: BOUNDED_XADD });
+  }
+
+  /** Creates the inbox's group if needed, delivers entries left pending by an earlier run, then new ones. */
+  async start(): Promise<void> {
+    await this.ensureGroup(this.opts.nodeId);
+    this.running = true;
+    this.readLoop = this.read();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.opts.reader.disconnect();
+    await this.readLoop;
+  }
+
+  /** Appends an entry to a node's inbox. Never throws: the outcome says what happened. */
+  async send(toNode: string, kind: string, body: string): Promise<SendOutcome> {
+    try {
+      const redis = this.opts.redis as Redis & { pamperoBoundedXadd(...args: unknown[]): Promise<string | null> };
+      const id = await redis.pamperoBoundedXadd(clusterKeys.inbox(toNode), this.opts.maxInboxEntries, BUS_PROTOCOL_VERSION, kind, this.opts.nodeId, body);
+      return id ? 'queued' : 'full';
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message, toNode }, 'bus send failed');
+      return 'unreachable';
+    }
+  }
+
+  /** The entry is done with: removed from the inbox for good. */
+  async ack(...ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const key = clusterKeys.inbox(this.opts.nodeId);
+    await this.opts.redis.multi().xack(key, GROUP, ...ids).xdel(key, ...ids).exec();
+  }
+
+  /** Entries in a node's inbox (for metrics and the cluster view). */
+  async inboxLength(nodeId = this.opts.nodeId): Promise<number> {
+    return this.opts.redis.xlen(clusterKeys.inbox(nodeId));
+  }
+
+  private async ensureGroup(nodeId: string): Promise<void> {
+    try {
+      await this.opts.redis.xgroup('CREATE', clusterKeys.inbox(nodeId), GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  private async read(): Promise<void> {
+    const { reader, nodeId } = this.opts;
+    const key = clusterKeys.inbox(nodeId);
+    const count = this.opts.batchSize ?? 256;
+    // '0' first: what this node had read but not acknowledged before it restarted.
+    let cursor = '0';
+    while (this.running) {
+      try {
+        const reply = (await reader.xreadgroup('GROUP', GROUP, nodeId, 'COUNT', count, 'BLOCK', 1000, 'STREAMS', key, cursor)) as
+          | Array<[string, Array<[string, string[]]>]>
+          | null;
+        const entries = reply?.[0]?.[1] ?? [];
+        if (cursor === '0' && entries.length === 0) cursor = '>';
+        for (const [id, fields] of entries) this.dispatch(id, fields);
+        if (cursor === '0' && entries.length > 0) cursor = entries[entries.length - 1]![0]; // page through the pending ones
+      } catch (err) {
+        if (!this.running) return;
+        const message = String((err as Error).message);
+        if (message.includes('NOGROUP')) await this.ensureGroup(nodeId).catch(() => undefined); // Redis lost its data
+        else this.log.debug({ err: message }, 'bus read failed; retrying');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  private dispatch(id: string, fields: string[] | null): void {
+    if (!fields) return void this.ack(id).catch(() => undefined); // deleted meanwhile
+    const map: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
+    const version = Number(map.v);
+    if (!(version === BUS_PROTOCOL_VERSION || version === BUS_PROTOCOL_VERSION - 1)) {
+      this.log.warn({ id, version }, 'bus entry of an unsupported protocol version; dropped');
+      return void this.ack(id).catch(() => undefined);
+    }
+    this.opts.onEntry({ id, version, kind: map.k ?? '', body: map.b ?? '', fromNode: map.f ?? '' });
+  }
+}

@@ -1,0 +1,106 @@
+// kill -9 of one node of a fleet: the other nodes notice within a few heartbeats, reap its
+// sessions and tell their contacts they are unavailable; its clients log in again elsewhere and
+// chat. Two real all-in-one processes share one data directory (LMDB) and one real Redis.
+import { client, xml } from '@xmpp/client';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePorts } from '../support/free-port.js';
+import { nextStanza } from '../support/next-stanza.js';
+import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
+import { isBuilt, runPampero, startPampero, type PamperoProcess } from '../support/pampero-process.js';
+
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+type XmppClient = ReturnType<typeof client>;
+const describeWhenPossible = hasRedisServer() && isBuilt() ? describe : describe.skip;
+
+describeWhenPossible('a node killed with SIGKILL', () => {
+  let redis: TestRedis;
+  let dataDir: string;
+  const nodes: Array<{ proc: PamperoProcess; c2s: number }> = [];
+  const clients: XmppClient[] = [];
+
+  async function startNode(name: string): Promise<{ proc: PamperoProcess; c2s: number }> {
+    const [c2s, tls, component, http] = await freePorts(4);
+    const proc = await startPampero(
+      {
+        PAMPERO_DATA_DIR: dataDir,
+        PAMPERO_REDIS: redis.url,
+        PAMPERO_CLUSTER__NODE_ID: name,
+        PAMPERO_CLUSTER__HEARTBEAT_SECONDS: '0.5',
+        PAMPERO_C2S_PORT: String(c2s),
+        PAMPERO_C2S_TLS_PORT: String(tls),
+        PAMPERO_COMPONENT_PORT: String(component),
+        PAMPERO_HTTP_PORT: String(http),
+        PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK: 'true',
+        PAMPERO_LOG_LEVEL: 'warn',
+      },
+      http,
+    );
+    const node = { proc, c2s };
+    nodes.push(node);
+    return node;
+  }
+
+  function connect(port: number, username: string): XmppClient {
+    const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', resource: 'r', username, password: `${username}-pw` });
+    xmpp.on('error', () => {});
+    clients.push(xmpp);
+    return xmpp;
+  }
+
+  beforeAll(async () => {
+    redis = await spawnRedis();
+    dataDir = await mkdtemp(join(tmpdir(), 'pampero-crash-'));
+    for (const user of ['alice', 'bob']) {
+      const added = await runPampero(['user', 'add', `${user}@localhost`, '--password', `${user}-pw`, '--data-dir', dataDir]);
+      expect(added.code).toBe(0);
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.stop().catch(() => {})));
+    for (const n of nodes) await n.proc.stop();
+    await redis?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('contacts on the surviving node see the dead node\'s users go unavailable, and they chat again from the survivor', async () => {
+    const node1 = await startNode('node-1');
+    const node2 = await startNode('node-2');
+
+    // alice on node 1 and bob on node 2 become mutual contacts through the (shared) roster.
+    const alice = connect(node1.c2s, 'alice');
+    const bob = connect(node2.c2s, 'bob');
+    await alice.start();
+    await bob.start();
+    await alice.send(xml('presence'));
+    await bob.send(xml('presence'));
+    await new Promise((r) => setTimeout(r, 300));
+    const toAlice = nextStanza(alice, (el) => el.is('presence') && el.attrs.type === 'subscribe', 8000);
+    await bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
+    await toAlice;
+    const toBob = nextStanza(bob, (el) => el.is('presence') && el.attrs.type === 'subscribe', 8000);
+    await alice.send(xml('presence', { to: 'bob@localhost', type: 'subscribed' }));
+    await alice.send(xml('presence', { to: 'bob@localhost', type: 'subscribe' }));
+    await toBob;
+    const aliceSeen = nextStanza(bob, (el) => el.is('presence') && el.attrs.from === 'alice@localhost/r' && !el.attrs.type, 8000);
+    await bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribed' }));
+    await alice.send(xml('presence')); // rebroadcast now that bob is subscribed
+    await aliceSeen;
+
+    // kill -9 node 1: bob learns alice is gone within a few heartbeats.
+    const gone = nextStanza(bob, (el) => el.is('presence') && el.attrs.from === 'alice@localhost/r' && el.attrs.type === 'unavailable', 8000);
+    const killedAt = Date.now();
+    await node1.proc.kill9();
+    await gone;
+    expect(Date.now() - killedAt).toBeLessThan(5000);
+
+    // alice logs in again on node 2 and the two chat.
+    const alice2 = connect(node2.c2s, 'alice');
+    await alice2.start();
+    const atBob = nextStanza(bob, (el) => el.is('message') && el.getChildText('body') === 'back', 5000);
+    await alice2.send(xml('message', { to: 'bob@localhost', type: 'chat' }, xml('body', {}, 'back')));
+    await atBob;
+  }, 60_000);
+});
