@@ -6,9 +6,11 @@ set -euo pipefail
 
 REQUIREMENTS=(
   "python3-slixmpp|/usr/bin/python3 -c 'import slixmpp'"
+  "python3-aiohttp|/usr/bin/python3 -c 'import aiohttp'"
   "redis-server|command -v redis-server"
   "chromium|test -x /usr/bin/chromium"
   "prosody|test -x /usr/bin/prosody"
+  "docker-compose|command -v docker-compose"
 )
 
 missing=()
