@@ -3,6 +3,7 @@
 // into its status and anything else into 500 (docs/admin-api.md).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { readBody } from '../http/read-body.js';
 import type { Logger } from '../log.js';
 
 /** A request body larger than this is refused with 413. */
@@ -75,21 +76,6 @@ export function bearerMatches(header: string, token: string): boolean {
   return timingSafeEqual(digest(match[1]!), digest(token));
 }
 
-function readBody(res: HttpResponse, done: (text: string | undefined) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  res.onData((chunk, isLast) => {
-    if (over) return;
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      over = true;
-      return done(undefined);
-    }
-    chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the chunk's memory after the callback
-    if (isLast) done(Buffer.concat(chunks).toString('utf8'));
-  });
-}
 
 /** Routes under the API prefix, each behind the token check and the error boundary. */
 export function adminRoutes(app: TemplatedApp, token: string, logger: Logger): AdminRoutes {
@@ -123,7 +109,7 @@ export function adminRoutes(app: TemplatedApp, token: string, logger: Logger): A
         res.onAborted(() => { state.aborted = true; });
         if (!authorized) return unauthorized(res);
         if (method !== 'post' && method !== 'put') return void run(res, state, handler, { params, query, body: undefined });
-        readBody(res, (text) => {
+        readBody(res, MAX_BODY_BYTES, (text) => {
           if (state.aborted) return;
           if (text === undefined) return sendJson(res, 413, { error: 'too-large', message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes` });
           let body: unknown;

@@ -10,10 +10,13 @@ import uws from 'uWebSockets.js';
 import type { us_listen_socket } from 'uWebSockets.js';
 import { adminRoutes, sendJson, sendRaw } from './admin-http.js';
 import type { AdminContext } from './admin-context.js';
-import { registerClusterApi, registerNotYetBuilt } from './cluster-api.js';
+import { registerClusterApi } from './cluster-api.js';
+import { registerIncidentsApi } from './incidents-api.js';
+import { registerSuspensionsApi } from './suspensions-api.js';
 import { registerComponentsApi } from './components-api.js';
 import { registerSessionsApi } from './sessions-api.js';
 import { registerUsersApi } from './users-api.js';
+import { registerRateLimitsApi } from './rate-limits-api.js';
 import type { NodeHealth } from '../cluster/node-heartbeat.js';
 
 export type { AdminContext } from './admin-context.js';
@@ -60,7 +63,9 @@ export async function attachAdmin(ctx: AdminContext): Promise<AdminServer | unde
   registerSessionsApi(routes, ctx);
   registerComponentsApi(routes, ctx);
   const cluster = registerClusterApi(routes, { ...ctx, logger: log });
-  registerNotYetBuilt(routes);
+  const rateLimits = registerRateLimitsApi(routes, { ...ctx, logger: log });
+  registerIncidentsApi(routes, ctx);
+  registerSuspensionsApi(routes, ctx);
   routes.add('get', '/admin/api', () => ({ status: 200, body: { api: 'pampero-admin', version: 1, openapi: '/admin/openapi.yaml' } }));
   app.any('/admin/api/*', (res) => sendJson(res, 404, { error: 'not-found', message: 'No such admin API endpoint (see docs/admin-api.md)' }));
 
@@ -92,6 +97,7 @@ export async function attachAdmin(ctx: AdminContext): Promise<AdminServer | unde
       closed = true;
       uws.us_listen_socket_close(listenSocket);
       await cluster.close();
+      await rateLimits.close();
     },
   };
 }

@@ -146,16 +146,3 @@ export function registerClusterApi(routes: AdminRoutes, ctx: AdminContext): Clus
     },
   };
 }
-
-/** Rate limits and incidents arrive with issue #9 (abuse control); until then they answer 501. */
-export function registerNotYetBuilt(routes: AdminRoutes): void {
-  const notYet = (what: string) => () => {
-    throw new AdminError(501, `${what} are not built yet: they come with issue #9 (abuse control: rate-limiter-flexible policies, XEP-0268/XEP-0377 incidents)`, { issue: 9 });
-  };
-  for (const [path, what] of [['/admin/api/rate-limits', 'Rate-limit policies'], ['/admin/api/incidents', 'Incidents']] as const) {
-    for (const method of ['get', 'post', 'put', 'del'] as const) {
-      routes.add(method, path, notYet(what));
-      routes.add(method, `${path}/*`, notYet(what));
-    }
-  }
-}

@@ -16,8 +16,9 @@ export function header(domain: string): string {
   return `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${domain}' version='1.0'>`;
 }
 
-export async function openRaw(port: number): Promise<RawClient> {
-  const socket = connect({ port, host: '127.0.0.1' });
+/** `localAddress` (e.g. 127.0.0.2) makes the client come from another loopback address. */
+export async function openRaw(port: number, localAddress?: string): Promise<RawClient> {
+  const socket = connect({ port, host: '127.0.0.1', localAddress });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
@@ -56,8 +57,8 @@ export async function openRaw(port: number): Promise<RawClient> {
 }
 
 /** Opens a stream and logs in with PLAIN, binds `resource` and sends initial presence. */
-export async function loginRaw(port: number, domain: string, user: string, password: string, resource = 'raw'): Promise<RawClient> {
-  const c = await openRaw(port);
+export async function loginRaw(port: number, domain: string, user: string, password: string, resource = 'raw', localAddress?: string): Promise<RawClient> {
+  const c = await openRaw(port, localAddress);
   c.send(header(domain));
   await c.waitFor(/<\/stream:features>/);
   c.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${user}\0${password}`).toString('base64')}</auth>`);

@@ -20,10 +20,10 @@ export interface RawWebSocket {
   closed: Promise<{ code: number }>;
 }
 
-/** `answerPings: false` makes a client that never answers the server's pings (a dead peer). */
-export function openWebSocket(url: string, protocols: string[] = ['xmpp'], opts: { answerPings?: boolean } = {}): Promise<RawWebSocket> {
+/** `answerPings: false` makes a client that never answers the server's pings (a dead peer); `localAddress` (e.g. 127.0.0.2) another source address. */
+export function openWebSocket(url: string, protocols: string[] = ['xmpp'], opts: { answerPings?: boolean; localAddress?: string } = {}): Promise<RawWebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocketClass(url, protocols, { autoPong: opts.answerPings ?? true });
+    const socket = new WebSocketClass(url, protocols, { autoPong: opts.answerPings ?? true, localAddress: opts.localAddress });
     const messages: string[] = [];
     let pings = 0;
     socket.on('ping', () => { pings++; });

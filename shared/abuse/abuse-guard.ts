@@ -1,0 +1,163 @@
+// What the gateway asks abuse control (docs/abuse.md): may this connection open, may this client
+// try to log in, count a failed login, may this account log in now. Rate rules are
+// rate-limiter-flexible limiters: in memory on one node, in Redis with an in-memory insurance
+// limiter in a fleet (the same budget whichever gateway a client hits; the node's own budget while
+// Redis is unreachable). Limiters are rebuilt whenever the live policy changes.
+import type { BlockList } from 'node:net';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from '../log.js';
+import { AbuseEvents } from './abuse-metrics.js';
+import { addressPrefix, normalizeAddress } from './client-address.js';
+import { allowListOf, rangeList, RULE_NAMES, type AbusePolicy, type LimitRule, type RuleName } from './policy.js';
+import type { LivePolicy } from './policy-store.js';
+import type { IncidentStore } from './incidents/incident-store.js';
+
+export interface Refusal {
+  /** The rule, or `ip-ban` for a banned range (admin action). */
+  rule: RuleName | 'ip-ban';
+  /** Seconds until the client may try again (rounded up, at least 1). */
+  retryAfterSeconds: number;
+}
+
+/** The rules counted with rate-limiter-flexible (the other two are counted locally). */
+const RATE_RULES = RULE_NAMES.filter((name) => name !== 'concurrent-connections-per-ip' && name !== 'stanzas-per-session');
+
+export class AbuseGuard {
+  /** The policy applied now (stanza budgets read their rule from here on every refill). */
+  policy: AbusePolicy;
+  private allowed: BlockList;
+  private allowedAccounts: Set<string>;
+  private limiters = new Map<RuleName, RateLimiterAbstract>();
+  private bans: Array<{ list: BlockList; until: number }> = [];
+  private readonly open = new Map<string, number>();
+  readonly events: AbuseEvents;
+
+  constructor(private readonly live: LivePolicy, private readonly redis: Redis | undefined, logger: Logger, incidents?: IncidentStore) {
+    this.events = new AbuseEvents(logger.child({ module: 'abuse' }), incidents);
+    this.policy = live.current;
+    this.allowed = allowListOf(this.policy);
+    this.allowedAccounts = new Set(this.policy.allowAccounts);
+    this.rebuild(live.current);
+    live.onChange((policy) => this.rebuild(policy));
+  }
+
+  stop(): void {
+    this.live.stop();
+  }
+
+  private rebuild(policy: AbusePolicy): void {
+    this.policy = policy;
+    this.allowed = allowListOf(policy);
+    this.allowedAccounts = new Set(policy.allowAccounts);
+    this.bans = policy.bans.map((ban) => ({ list: rangeList([ban.range]), until: Date.parse(ban.until) }));
+    // Only the limiters of changed rules are new: the counts (and lockouts) of the others live on.
+    const limiters = new Map<RuleName, RateLimiterAbstract>();
+    for (const name of RATE_RULES) {
+      const rule = policy.rules[name];
+      const current = this.limiters.get(name);
+      const same = current && current.points === rule.points && current.duration === rule.durationSeconds && current.blockDuration === rule.blockSeconds;
+      limiters.set(name, same ? current : this.limiterFor(name, rule));
+    }
+    this.limiters = limiters;
+  }
+
+  private limiterFor(name: RuleName, rule: LimitRule): RateLimiterAbstract {
+    const options = { keyPrefix: `pampero:abuse:${name}`, points: rule.points, duration: rule.durationSeconds, blockDuration: rule.blockSeconds };
+    const memory = new RateLimiterMemory(options);
+    if (!this.redis) return memory;
+    return new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+  }
+
+  isAllowedAddress(address: string): boolean {
+    const normal = normalizeAddress(address);
+    return this.allowed.check(normal, normal.includes(':') ? 'ipv6' : 'ipv4');
+  }
+
+  isAllowedAccount(bareJid: string): boolean {
+    return this.allowedAccounts.has(bareJid);
+  }
+
+  /** A banned range (admin action, docs/abuse.md): refused until the ban ends, allow-listed or not. */
+  banned(address: string): Refusal | undefined {
+    if (this.bans.length === 0) return undefined;
+    const normal = normalizeAddress(address);
+    const type = normal.includes(':') ? 'ipv6' : 'ipv4';
+    const now = Date.now();
+    for (const ban of this.bans) {
+      if (ban.until > now && ban.list.check(normal, type)) {
+        this.events.refused('ip-ban', normal);
+        return { rule: 'ip-ban', retryAfterSeconds: Math.ceil((ban.until - now) / 1000) };
+      }
+    }
+    return undefined;
+  }
+
+  /** A new connection: bans, connections per address and per prefix, and connections open at once. */
+  async admitConnection(address: string): Promise<Refusal | undefined> {
+    const ban = this.banned(address);
+    if (ban) return ban;
+    if (this.isAllowedAddress(address)) return undefined;
+    const ip = normalizeAddress(address);
+    const concurrent = this.policy.rules['concurrent-connections-per-ip'];
+    if (concurrent.enabled && (this.open.get(ip) ?? 0) >= concurrent.points) return this.refuse('concurrent-connections-per-ip', ip, 1);
+    const refusal = (await this.consume('connections-per-ip', ip)) ?? (await this.consume('connections-per-prefix', addressPrefix(ip)));
+    if (refusal) return refusal;
+    this.open.set(ip, (this.open.get(ip) ?? 0) + 1);
+    return undefined;
+  }
+
+  /** An admitted connection closed. */
+  connectionClosed(address: string): void {
+    const ip = normalizeAddress(address);
+    const count = (this.open.get(ip) ?? 0) - 1;
+    if (count > 0) this.open.set(ip, count);
+    else this.open.delete(ip);
+  }
+
+  /** Before a SASL exchange starts: logins per address, and an address locked out by failures. */
+  async admitLogin(address: string): Promise<Refusal | undefined> {
+    const ban = this.banned(address);
+    if (ban) return ban;
+    if (this.isAllowedAddress(address)) return undefined;
+    const ip = normalizeAddress(address);
+    return (await this.blocked('failed-logins-per-ip', ip)) ?? (await this.consume('logins-per-ip', ip));
+  }
+
+  /** An account locked out by failed logins (checked before its success counts). */
+  async accountLocked(bareJid: string): Promise<Refusal | undefined> {
+    if (this.isAllowedAccount(bareJid)) return undefined;
+    return this.blocked('failed-logins-per-account', bareJid);
+  }
+
+  /** A failed login: counts against the address and the account (when one was named). */
+  async loginFailed(address: string | undefined, bareJid: string | undefined): Promise<void> {
+    if (address && !this.isAllowedAddress(address)) await this.consume('failed-logins-per-ip', normalizeAddress(address));
+    if (bareJid && !this.isAllowedAccount(bareJid)) await this.consume('failed-logins-per-account', bareJid);
+  }
+
+  private async consume(rule: RuleName, key: string): Promise<Refusal | undefined> {
+    if (!this.policy.rules[rule].enabled) return undefined;
+    try {
+      await this.limiters.get(rule)!.consume(key);
+      return undefined;
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) return undefined; // the store failed: let the client through
+      return this.refuse(rule, key, rejection.msBeforeNext);
+    }
+  }
+
+  /** The key has gone over the rule's budget and is still blocked (nothing is consumed). */
+  private async blocked(rule: RuleName, key: string): Promise<Refusal | undefined> {
+    const settings = this.policy.rules[rule];
+    if (!settings.enabled) return undefined;
+    const state = await this.limiters.get(rule)!.get(key).catch(() => null);
+    if (!state || state.consumedPoints <= settings.points) return undefined;
+    return this.refuse(rule, key, state.msBeforeNext);
+  }
+
+  refuse(rule: RuleName, key: string, msBeforeNext: number): Refusal {
+    this.events.refused(rule, key);
+    return { rule, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) };
+  }
+}
