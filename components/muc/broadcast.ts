@@ -2,6 +2,11 @@
 // The real JID is shown to moderators, or to everyone in a non-anonymous room (§7.2.4 non-anonymous, §7.2.5 semi-anonymous);
 // status codes follow §15.6 and are added by the callers.
 import { NS_MUC, NS_MUC_USER } from './namespaces.js';
+
+/** XEP-0033 extended stanza addressing. */
+const NS_ADDRESS = 'http://jabber.org/protocol/address';
+/** Addresses per multicast stanza; Pampero's router takes up to 5000 (multicast-delivery.ts). */
+const ADDRESSES_PER_STANZA = 1000;
 import { occupantIdElement, stripOccupantIds } from './occupant-id.js';
 import { affiliationOf, occupantJid, sessionsOf, type Occupant, type Room } from './room.js';
 import { cloneElement, xml, type XmlChild, type XmlElement } from './xml.js';
@@ -71,6 +76,28 @@ export function broadcastPresence(room: Room, subject: Occupant, send: (s: XmlEl
 /** Sends a stanza made for each session of each occupant. */
 export function toEveryone(room: Room, make: (to: string, viewer: Occupant) => XmlElement, send: (s: XmlElement) => void): void {
   for (const viewer of room.occupants.values()) for (const to of sessionsOf(viewer)) send(make(to, viewer));
+}
+
+/**
+ * One stanza for every session of every occupant, through the server's XEP-0033 multicast: the
+ * same payload goes to all, so it crosses the component link once (muc-context.ts `multicast`).
+ */
+export function multicastToOccupants(room: Room, stanza: XmlElement, serverDomain: string): XmlElement[] {
+  const out: XmlElement[] = [];
+  let addresses: XmlElement | undefined;
+  for (const viewer of room.occupants.values()) {
+    for (const to of sessionsOf(viewer)) {
+      if (!addresses || addresses.children.length >= ADDRESSES_PER_STANZA) {
+        const copy = cloneElement(stanza);
+        copy.attrs.to = serverDomain;
+        addresses = xml('addresses', { xmlns: NS_ADDRESS });
+        copy.append(addresses);
+        out.push(copy);
+      }
+      addresses.append(xml('address', { type: 'bcc', jid: to }));
+    }
+  }
+  return out;
 }
 
 /** A message from the room itself to every occupant (§15.6 status codes of configuration changes). */

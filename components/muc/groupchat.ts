@@ -1,7 +1,7 @@
 // Sending a message to all occupants (XEP-0045 §7.4): reflected to every occupant, the sender
 // included, from room/nick with the sender's XEP-0421 occupant id; kept in the history.
 // Visitors of a moderated room may not speak (§7.4: forbidden); non-occupants neither (not-acceptable).
-import { toEveryone } from './broadcast.js';
+import { multicastToOccupants, toEveryone } from './broadcast.js';
 import { checkFlood } from './flood-control.js';
 import { recordHistory } from './history.js';
 import type { RoomContext } from './muc-context.js';
@@ -24,14 +24,17 @@ export async function handleGroupchat(ctx: RoomContext, message: XmlElement): Pr
   stripOccupantIds(reflected);
   reflected.append(occupantIdElement(sender.occupantId));
   if (message.getChild('body')) stampAndArchive(ctx, reflected, sender.nick);
-  toEveryone(
-    room,
-    (to) => {
-      const copy = cloneElement(reflected);
-      copy.attrs.to = to;
-      return copy;
-    },
-    ctx.send,
-  );
+  if (ctx.service.multicast) for (const s of multicastToOccupants(room, reflected, ctx.service.serverDomain)) ctx.send(s);
+  else {
+    toEveryone(
+      room,
+      (to) => {
+        const copy = cloneElement(reflected);
+        copy.attrs.to = to;
+        return copy;
+      },
+      ctx.send,
+    );
+  }
   if (message.getChild('body')) recordHistory(room, reflected, ctx.service.now(), ctx.service.maxHistoryChars);
 }

@@ -31,6 +31,12 @@ export interface MucServiceConfig {
   occupantIdKey: string;
   /** Archive of persistent rooms' messages (room-archive.ts); none: no MAM for rooms. */
   archive?: RoomArchive;
+  /**
+   * The server delivers XEP-0033 multicast from components (Pampero's router does): a groupchat
+   * message then leaves as one stanza with the occupants' addresses instead of one per occupant.
+   * Off for servers without it (Prosody, ejabberd without mod_multicast).
+   */
+  multicast: boolean;
   /** Who may create rooms: undefined = any user of serverDomain. */
   mayCreateRoom?: (bareJid: string) => boolean;
   log: Logger;

@@ -12,7 +12,9 @@ export interface RoomQueueLimits {
   maxRunning: number;
 }
 
-export const DEFAULT_ROOM_QUEUE_LIMITS: RoomQueueLimits = { maxPerRoom: 64, maxTotal: 4096, maxRunning: 64 };
+// A room of a few hundred occupants rejoining at once (XEP-0410 after a move) must fit; each task is
+// one stanza, so a full room queue holds about a megabyte.
+export const DEFAULT_ROOM_QUEUE_LIMITS: RoomQueueLimits = { maxPerRoom: 1024, maxTotal: 16384, maxRunning: 64 };
 
 export class RoomQueue extends KeyedQueue {
   constructor(limits: RoomQueueLimits = DEFAULT_ROOM_QUEUE_LIMITS) {

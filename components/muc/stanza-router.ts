@@ -66,6 +66,7 @@ export function serviceConfig(options: MucRouterOptions): MucServiceConfig {
     occupantIdKey: options.occupantIdKey ?? options.domain,
     mayCreateRoom: options.mayCreateRoom,
     archive: options.archive,
+    multicast: options.multicast ?? false,
     now: options.now ?? Date.now,
     domain: options.domain,
     serverDomain: options.serverDomain,

@@ -212,3 +212,42 @@ describe('Message Carbons (XEP-0280)', () => {
     expect(carbonsOf(a2, 'received')).toHaveLength(0);
   });
 });
+
+describe('XEP-0033 multicast from components (multicast-delivery.ts)', () => {
+  const link = { id: 'l1', domain: 'conference.localhost', send: () => 'queued' as const, close: () => undefined };
+  function multicast(addresses: Array<[string, string]>, extra?: (m: Element) => void): Element {
+    const m = new Element('message', { from: 'room@conference.localhost/nick', to: 'localhost', type: 'groupchat' });
+    m.c('body').t('hi all');
+    const list = m.c('addresses', { xmlns: 'http://jabber.org/protocol/address' });
+    for (const [type, jid] of addresses) list.c('address', { type, jid });
+    extra?.(m);
+    return m;
+  }
+
+  test("a component's stanza to the server with blind addresses reaches each address once, without the list", () => {
+    const { router, session } = setup();
+    const a = session('a', 'r1', 0);
+    const b = session('b', 'r2', 0);
+    router.fromComponent(link, multicast([['bcc', 'a@localhost/r1'], ['bcc', 'b@localhost/r2']]));
+    const toA = a.got.filter((s) => s.getChildText('body') === 'hi all');
+    const toB = b.got.filter((s) => s.getChildText('body') === 'hi all');
+    expect(toA.map((s) => s.attrs.to)).toEqual(['a@localhost/r1']);
+    expect(toB.map((s) => s.attrs.to)).toEqual(['b@localhost/r2']);
+    expect(toA[0]!.attrs.from).toBe('room@conference.localhost/nick');
+    expect(toA[0]!.getChild('addresses')).toBeUndefined();
+  });
+
+  test('to and cc addresses stay visible, marked delivered', () => {
+    const { router, session } = setup();
+    const a = session('a', 'r1', 0);
+    router.fromComponent(link, multicast([['to', 'a@localhost/r1'], ['bcc', 'b@localhost/x']]));
+    const got = a.got.find((s) => s.getChildText('body') === 'hi all')!;
+    const shown = got.getChild('addresses')!.getChildren('address');
+    expect(shown.map((x) => [x.attrs.type, x.attrs.jid, x.attrs.delivered])).toEqual([['to', 'a@localhost/r1', 'true']]);
+  });
+
+  test('the server advertises the multicast feature', async () => {
+    const { router } = setup();
+    expect(router.serverIq.features.has('http://jabber.org/protocol/address')).toBe(true);
+  });
+});
