@@ -7,7 +7,7 @@ import type { Logger } from '../shared/log.js';
 import type { Router } from '../shared/router/router.js';
 import type { Stores } from '../shared/storage/types.js';
 import { startRosterComponent } from '../components/roster/index.js';
-import { createRoomArchive, startMucComponent } from '../components/muc/index.js';
+import { createRoomArchive, DEFAULT_ROOM_CONFIG, startMucComponent } from '../components/muc/index.js';
 import { openLmdbMucArchiveStore, openLmdbMucRoomStore } from '../shared/storage/lmdb/muc-room-store.js';
 import { startPubsubComponent } from '../components/pubsub/index.js';
 import { openLmdbPubsubStore } from '../shared/storage/lmdb/pubsub-store.js';
@@ -53,6 +53,8 @@ export async function startBundledComponents(config: PamperoConfig, stores: Stor
     stopping.push(() => mucArchive.close());
     const muc = await startMucComponent({
       service, domain: mucDomain, secret: config.roster.secret, serverDomain: config.domain, rooms: mucRooms, archive: createRoomArchive(mucArchive.store, logger), logger,
+      defaults: { ...DEFAULT_ROOM_CONFIG, maxUsers: config.muc.defaultMaxUsers }, maxUsersLimit: config.muc.maxUsersLimit, multicast: config.muc.multicast,
+      flood: { rate: config.muc.messageRate, burst: config.muc.messageBurst },
     });
     stopping.push(() => muc.stop());
     await waitFor(() => router.components.isConnected(mucDomain), 5000, mucDomain);

@@ -11,7 +11,7 @@ import { ensureCertificate } from '../shared/tls/self-signed.js';
 import { openStores } from '../shared/storage/open.js';
 import { openLmdbMucArchiveStore, openLmdbMucRoomStore } from '../shared/storage/lmdb/muc-room-store.js';
 import { openLmdbPubsubStore } from '../shared/storage/lmdb/pubsub-store.js';
-import { createRoomArchive, startMucComponent } from '../components/muc/index.js';
+import { createRoomArchive, DEFAULT_ROOM_CONFIG, startMucComponent } from '../components/muc/index.js';
 import { startPubsubComponent } from '../components/pubsub/index.js';
 import { startRosterComponent } from '../components/roster/index.js';
 import { joinCluster } from '../shared/cluster/join-cluster.js';
@@ -60,7 +60,11 @@ async function startComponent(role: ComponentRole, config: PamperoConfig, domain
         closing.push(() => rooms.close());
         const archive = await openLmdbMucArchiveStore(config.dataDir);
         closing.push(() => archive.close());
-        const muc = await startMucComponent({ ...link, rooms, archive: createRoomArchive(archive.store, logger) });
+        const muc = await startMucComponent({
+          ...link, rooms, archive: createRoomArchive(archive.store, logger),
+          defaults: { ...DEFAULT_ROOM_CONFIG, maxUsers: config.muc.defaultMaxUsers }, maxUsersLimit: config.muc.maxUsersLimit, multicast: config.muc.multicast,
+      flood: { rate: config.muc.messageRate, burst: config.muc.messageBurst },
+        });
         return {
           stop: async () => { await muc.stop(); await closeAll(); },
           storage: `rooms in ${join(config.dataDir, 'lmdb')}, archive in ${join(config.dataDir, 'muc-archive')}`,

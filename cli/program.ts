@@ -3,6 +3,9 @@ import { Command } from 'commander';
 import { PAMPERO_VERSION } from '../shared/version.js';
 import { processIo, type CliIo } from './cli-error.js';
 import { clusterCommands } from './cluster-commands.js';
+import { limitsCommands } from './limits-commands.js';
+import { incidentsCommands } from './incidents-commands.js';
+import { abuseCommands } from './abuse-commands.js';
 import { componentCommands } from './component-commands.js';
 import { rosterCommands } from './roster-commands.js';
 import { startCommand } from './start-command.js';
@@ -17,6 +20,9 @@ export function buildProgram(io: CliIo = processIo): Command {
   program.addCommand(componentCommands(io));
   program.addCommand(rosterCommands(io));
   program.addCommand(clusterCommands(io));
+  program.addCommand(limitsCommands(io));
+  program.addCommand(incidentsCommands(io));
+  program.addCommand(abuseCommands(io));
   writeThrough(program, io);
   return program;
 }

@@ -21,6 +21,9 @@ import { joinFleet } from './fleet-membership.js';
 import { allowBundledComponents, bundledDomains, startBundledComponents } from './bundled-components.js';
 import { ConfigError } from '../shared/config/errors.js';
 import { attachAdmin } from '../shared/admin/attach-admin.js';
+import { attachUpload } from '../gateway/upload/upload-service.js';
+import { startAbuseControl } from '../shared/abuse/start-abuse-control.js';
+import { openIncidentStore } from '../shared/abuse/incidents/open-incident-store.js';
 
 export interface RunningRole {
   /** One line per listener, for the start banner. */
@@ -74,6 +77,9 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     const health = config.http.port > 0 ? await startHealthEndpoints(config.http.host, config.http.port, httpTls) : undefined;
     if (health) stopping.push(() => health.close());
 
+    // Spam reports (XEP-0377) and abuse events (docs/abuse.md).
+    const incidents = await openIncidentStore(config, stores, logger);
+    stopping.push(() => incidents.close());
     const router = new Router({
       domain: config.domain,
       rosterDomain: config.roster.domain,
@@ -85,6 +91,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       ...fleet?.routerOptions,
       contactAddresses: config.contactAddresses,
       archive: config.archive,
+      incidents,
     });
     stopping.push(async () => router.archive?.stop()); // writes the archive queue before the stores close
     // The bundled components (or, on a router, the component roles of the fleet) attach with the
@@ -106,6 +113,9 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     // XEP-0198 sessions resumable on this gateway, over TCP/TLS and WebSocket alike.
     const streamManagement = config.sm.enabled ? new ResumableSessions(config.sm) : undefined;
     if (streamManagement) stopping.push(async () => streamManagement.close());
+    // Abuse control at the gateway (docs/abuse.md); off unless abuse.enabled.
+    const abuse = parts.c2s && config.abuse.enabled ? await startAbuseControl(config, stores, logger, incidents) : undefined;
+    if (abuse) stopping.push(() => abuse.stop());
     const c2s = !parts.c2s ? undefined : await startC2sListeners({
       host: config.c2s.host,
       port: config.c2s.port,
@@ -119,6 +129,8 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       authTimeoutMs: config.c2s.authTimeoutSeconds * 1000,
       streamManagement,
       csiMaxHeldStanzas: config.csi.maxHeldStanzas,
+      abuse: abuse?.guard,
+      accountData: stores.accountData,
       secureContext,
       certificate: { cert: certificate.cert, key: certificate.key },
       logger,
@@ -135,6 +147,8 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
         authTimeoutMs: config.c2s.authTimeoutSeconds * 1000,
         streamManagement,
         csiMaxHeldStanzas: config.csi.maxHeldStanzas,
+        abuse: abuse?.guard,
+        accountData: stores.accountData,
         allowPlainFromLoopback: config.c2s.allowPlainFromLoopback,
         publicUrl: config.http.publicUrl,
         seeOtherUri: config.http.seeOtherUri,
@@ -143,6 +157,10 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
         logger,
       });
       stopping.push(async () => web.close());
+      // XEP-0363 on upload.DOMAIN: slots from the router, PUT/GET on this HTTP port (docs/upload.md).
+      const fallbackUrl = config.http.publicUrl || `http${health.secure ? 's' : ''}://${config.domain}:${health.address().port}`;
+      const upload = config.upload.enabled ? await attachUpload(router, health, { config: config.upload, dataDir: config.dataDir, fallbackUrl, logger }) : undefined;
+      if (upload) stopping.push(async () => upload.close());
     }
 
     // The all-in-one runs the roster, MUC and PubSub components itself; a fleet runs them as roles.

@@ -55,6 +55,10 @@ export class C2sConnection implements ClientTransport, StreamParserEvents {
     return this.opts.plainAllowed;
   }
 
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
+  }
+
   get canStartTls(): boolean {
     return !this.secure;
   }

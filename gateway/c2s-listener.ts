@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { C2sConnection, type C2sOptions } from './c2s-connection.js';
 import { SocketWriter } from './socket-writer.js';
 import { reportConnections, transportMeters } from './gateway-metrics.js';
+import { admitSocket } from '../shared/abuse/admit-socket.js';
 
 export interface C2sListenerOptions extends Omit<C2sOptions, 'plainAllowed'> {
   host: string;
@@ -30,7 +31,7 @@ export interface C2sListeners {
 export async function startC2sListeners(opts: C2sListenerOptions): Promise<C2sListeners> {
   const live = new Set<C2sConnection>();
   // By port, for the metrics: `tcp` is the STARTTLS port (also once upgraded), `tls` the direct TLS port.
-  const open = (socket: Socket, secure: boolean) => {
+  const accept = (socket: Socket, secure: boolean) => {
     socket.setNoDelay(true);
     const plainAllowed = opts.allowPlainFromLoopback && isLoopback(socket.remoteAddress);
     const meters = transportMeters(secure ? 'tls' : 'tcp');
@@ -40,6 +41,15 @@ export async function startC2sListeners(opts: C2sListenerOptions): Promise<C2sLi
     }));
     live.add(connection);
     socket.once('close', () => live.delete(connection));
+    return connection;
+  };
+  // Abuse control (docs/abuse.md) decides first; a refused client gets a policy-violation stream error.
+  const open = (socket: Socket, secure: boolean) => {
+    if (!opts.abuse) return void accept(socket, secure);
+    admitSocket(opts.abuse, socket, (refusal) => {
+      const connection = accept(socket, secure);
+      if (refusal) connection.terminate('policy-violation', refusal);
+    });
   };
   const servers: Server[] = [];
   let starttls: Server | undefined;

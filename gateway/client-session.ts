@@ -12,13 +12,18 @@ import type { AccountStore } from '../shared/storage/types.js';
 import type { StreamErrorCondition } from '../shared/xml/errors.js';
 import { NS } from '../shared/xml/namespaces.js';
 import type { ClientTransport } from './client-transport.js';
-import { SaslNegotiation, type Mechanism } from './sasl-negotiation.js';
+import { SaslNegotiation, type Mechanism, type SaslStep } from './sasl-negotiation.js';
 import { bindResource, isSessionRequest, sessionResult } from './resource-binding.js';
 import { streamFeatures } from './stream-features.js';
 import { ClientStateIndication } from './client-state-indication.js';
 import { transportMeters, type TransportKind, type TransportMeters } from './gateway-metrics.js';
 import { handledCountTooHigh, lateCopy, parseH, smXml, StreamManagement } from './stream-management.js';
 import { rerouteUndelivered, smQueueOverflows, type ResumableSession, type ResumableSessions } from './stream-resumption.js';
+import type { AbuseGuard } from '../shared/abuse/abuse-guard.js';
+import { StanzaShaper } from '../shared/abuse/stanza-shaper.js';
+import { refusedLoginOutcome, saslRefusalXml } from '../shared/abuse/sasl-refusal.js';
+import { accountDisabledXml, suspensionOf } from '../shared/abuse/suspensions.js';
+import type { AccountDataStore } from '../shared/storage/types.js';
 
 export interface ClientSessionOptions {
   domain: string;
@@ -32,6 +37,10 @@ export interface ClientSessionOptions {
   csiMaxHeldStanzas?: number;
   /** The transport carrying the session, for the metrics (docs/metrics.md); default tcp. */
   transportKind?: TransportKind;
+  /** Abuse control (docs/abuse.md): login limits and lockout, stanzas per session; absent: off. */
+  abuse?: AbuseGuard;
+  /** Where suspended accounts are flagged (docs/abuse.md); absent: no suspension check. */
+  accountData?: AccountDataStore;
 }
 
 /** `hibernated`: bound, but the connection dropped and the client may resume (XEP-0198 §5). */
@@ -53,8 +62,11 @@ export class ClientSession implements RoutedSession, ResumableSession {
   private authTimer: NodeJS.Timeout | undefined;
   /** Set once the client enabled stream management (XEP-0198 §3). */
   private sm: StreamManagement | undefined;
-  private readonly csi: ClientStateIndication;
+  /** Created when the client first says <inactive/> or <active/>: most sessions never do. */
+  private csi: ClientStateIndication | undefined;
   private readonly meters: TransportMeters;
+  /** Rule stanzas-per-session, once bound (absent: abuse control off or an allow-listed client). */
+  private shaper: StanzaShaper | undefined;
 
   constructor(private transport: ClientTransport, private readonly opts: ClientSessionOptions, idPrefix = 'c2s') {
     this.id = `${idPrefix}-${++sessionCount}`;
@@ -62,7 +74,6 @@ export class ClientSession implements RoutedSession, ResumableSession {
     this.meters.opened();
     this.authTimer = setTimeout(() => this.terminate('connection-timeout', 'Authentication took too long'), opts.authTimeoutMs);
     this.authTimer.unref();
-    this.csi = new ClientStateIndication(opts.csiMaxHeldStanzas ?? 100, (stanza) => this.send(stanza));
   }
 
   get owner(): string {
@@ -87,7 +98,7 @@ export class ClientSession implements RoutedSession, ResumableSession {
 
   deliver(stanza: Element): void {
     if (this.phase !== 'bound' && this.phase !== 'hibernated') return;
-    if (this.csi.holds(stanza)) return;
+    if (this.csi?.holds(stanza)) return;
     this.send(stanza);
   }
 
@@ -145,7 +156,7 @@ export class ClientSession implements RoutedSession, ResumableSession {
     // §5: resend what the client did not acknowledge; messages say when they were first sent.
     for (const { stanza, stamp } of sm.unacked.pending()) transport.sendStanza(lateCopy(stanza, stamp, this.opts.domain));
     if (sm.unacked.length > 0) sm.requestAck();
-    this.csi.flush();
+    this.csi?.flush();
   }
 
   /** Sends (or, while hibernated, only queues) a stanza, counted for XEP-0198. */
@@ -161,7 +172,8 @@ export class ClientSession implements RoutedSession, ResumableSession {
     this.phase = 'closed';
     clearTimeout(this.authTimer);
     this.authTimer = undefined;
-    this.csi.clear();
+    this.csi?.clear();
+    this.shaper?.stop();
     if (this.sm?.resumeId) this.opts.streamManagement!.forget(this.sm.resumeId);
     this.sm?.cancelRequest();
     if (!wasBound) return;
@@ -211,7 +223,7 @@ export class ClientSession implements RoutedSession, ResumableSession {
     if (this.phase === 'closed' || this.phase === 'hibernated') return;
     if (this.phase === 'bound') {
       if (el.attrs.xmlns === NS.sm) return this.onStreamManagement(el);
-      if (this.csi.onElement(el)) return;
+      if (el.attrs.xmlns === NS.csi && (el.name === 'active' || el.name === 'inactive')) return void (this.csi ??= new ClientStateIndication(this.opts.csiMaxHeldStanzas ?? 100, (stanza) => this.send(stanza))).onElement(el);
       return this.onStanza(el);
     }
     if (el.name === 'starttls' && el.attrs.xmlns === NS.tls) {
@@ -309,6 +321,11 @@ export class ClientSession implements RoutedSession, ResumableSession {
     el.attrs.from = this.jid.full; // RFC 6120 §8.1.2.1: the server stamps `from`
     this.sm?.received(); // XEP-0198 §4: handed to the router, so handled
     if (el.name === 'iq' && isSessionRequest(el)) return this.deliver(sessionResult(el));
+    if (this.shaper && !this.shaper.admit(el)) return; // held for later, or refused
+    this.route(el);
+  }
+
+  private route(el: Element): void {
     this.meters.stanzaIn(el.name);
     const arrived = performance.now();
     this.opts.router.fromClient(this, el);
@@ -322,6 +339,13 @@ export class ClientSession implements RoutedSession, ResumableSession {
         this.transport.sendXml(`<failure xmlns='${NS.sasl}'><encryption-required/></failure>`);
         return;
       }
+      const refusal = this.opts.abuse && this.transport.remoteAddress ? await this.opts.abuse.admitLogin(this.transport.remoteAddress) : undefined;
+      if (this.phase === 'closed') return;
+      if (refusal) {
+        this.transport.sendXml(saslRefusalXml(refusal));
+        if (++this.authFailures >= MAX_AUTH_FAILURES) this.terminate('policy-violation', 'Too many failed authentication attempts');
+        return;
+      }
       this.phase = 'authenticating';
       this.sasl = new SaslNegotiation(this.opts.domain, this.opts.accounts, this.mechanisms());
       step = await this.sasl.start(el);
@@ -332,6 +356,8 @@ export class ClientSession implements RoutedSession, ResumableSession {
     } else {
       return this.terminate('not-authorized', 'Unexpected SASL element');
     }
+    if (this.opts.abuse && step.kind !== 'challenge' && this.sasl) step = await this.abuseChecked(step, this.sasl.attemptedUsername);
+    if (step.kind === 'success' && this.opts.accountData) step = await this.suspensionChecked(step);
     if (this.phase === 'closed') return;
     if (step.kind === 'success') this.transport.expectStreamRestart(); // RFC 6120 §6.4.6, before the client can answer
     this.transport.sendXml(step.xml);
@@ -345,6 +371,18 @@ export class ClientSession implements RoutedSession, ResumableSession {
     }
   }
 
+  private async abuseChecked(step: SaslStep, username: string | undefined): Promise<SaslStep> {
+    const failed = step.kind === 'failure' && step.condition !== 'aborted';
+    const account = username ? makeJid(username, this.opts.domain).bare : undefined;
+    const refusal = await refusedLoginOutcome(this.opts.abuse!, failed, this.transport.remoteAddress, account);
+    return refusal ? { kind: 'failure', xml: refusal, condition: 'temporary-auth-failure' } : step;
+  }
+
+  private async suspensionChecked(step: SaslStep & { kind: 'success' }): Promise<SaslStep> {
+    const suspension = await suspensionOf(this.opts.accountData!, makeJid(step.username, this.opts.domain).bare).catch(() => undefined);
+    return suspension ? { kind: 'failure', xml: accountDisabledXml(suspension), condition: 'account-disabled' } : step;
+  }
+
   private bind(el: Element): void {
     const result = bindResource(el, makeJid(this.username, this.opts.domain));
     if ('error' in result) return this.transport.sendStanza(result.error);
@@ -354,6 +392,10 @@ export class ClientSession implements RoutedSession, ResumableSession {
     this.authTimer = undefined;
     this.opts.router.bindSession(this);
     this.meters.bound();
+    const abuse = this.opts.abuse;
+    if (abuse && !abuse.isAllowedAccount(this.jid.bare) && !(this.transport.remoteAddress && abuse.isAllowedAddress(this.transport.remoteAddress))) {
+      this.shaper = new StanzaShaper(abuse, this.jid.full, { route: (s) => this.route(s), reply: (s) => this.deliver(s), isClosed: () => this.phase === 'closed' });
+    }
     this.transport.sendStanza(result.reply);
   }
 }

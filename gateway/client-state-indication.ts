@@ -21,8 +21,8 @@ type Importance = 'presence-update' | 'chat-state' | 'urgent';
 
 export class ClientStateIndication {
   private inactive = false;
-  /** Held presence by sender, in the order of their latest update. */
-  private readonly held = new Map<string, Element>();
+  /** Held presence by sender, in the order of their latest update; created on the first one. */
+  private held: Map<string, Element> | undefined;
 
   constructor(private readonly maxHeld: number, private readonly send: (stanza: Element) => void) {}
 
@@ -44,6 +44,7 @@ export class ClientStateIndication {
     switch (importance(stanza)) {
       case 'presence-update': {
         const from = stanza.attrs.from ?? '';
+        this.held ??= new Map();
         this.held.delete(from); // the newest update replaces the older one, and moves to the end
         this.held.set(from, stanza);
         csiStanzas.inc({ action: 'held' });
@@ -61,7 +62,7 @@ export class ClientStateIndication {
 
   /** Sends what waits, oldest update first. */
   flush(): void {
-    if (this.held.size === 0) return;
+    if (!this.held || this.held.size === 0) return;
     const waiting = [...this.held.values()];
     this.held.clear();
     csiStanzas.inc({ action: 'flushed' }, waiting.length);
@@ -70,7 +71,7 @@ export class ClientStateIndication {
 
   /** The session ended: what waits is presence, so it is forgotten. */
   clear(): void {
-    this.held.clear();
+    this.held = undefined;
   }
 }
 

@@ -18,6 +18,8 @@ export interface ClientTransport {
    * `<stream:error>` must declare the `stream` prefix, stanzas must carry `jabber:client`.
    */
   readonly standaloneElements: boolean;
+  /** The client's IP address, for abuse control (docs/abuse.md); absent: the address rules are skipped. */
+  readonly remoteAddress?: string;
   /** Sends an element that is already serialised with its namespace (SASL, features). */
   sendXml(xml: string): void;
   /** Sends a stanza (adds `xmlns='jabber:client'` where the framing needs it). */

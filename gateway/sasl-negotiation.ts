@@ -10,7 +10,7 @@ import type { ScramKeys } from '../shared/storage/types.js';
 import { countLogin } from './gateway-metrics.js';
 
 export type Mechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-1' | 'PLAIN';
-export type SaslFailure = 'aborted' | 'incorrect-encoding' | 'invalid-authzid' | 'invalid-mechanism' | 'malformed-request' | 'not-authorized' | 'temporary-auth-failure' | 'encryption-required';
+export type SaslFailure = 'account-disabled' | 'aborted' | 'incorrect-encoding' | 'invalid-authzid' | 'invalid-mechanism' | 'malformed-request' | 'not-authorized' | 'temporary-auth-failure' | 'encryption-required';
 
 export type SaslStep =
   | { kind: 'challenge'; xml: string }
@@ -51,6 +51,8 @@ function plainMatches(keys: ScramKeys, password: string): boolean | Promise<bool
 export class SaslNegotiation {
   private exchange: ScramServerExchange | undefined;
   private mechanism: string | undefined;
+  /** The account the client tried to log in as (for abuse control's failed-login counts). */
+  attemptedUsername: string | undefined;
 
   constructor(private readonly domain: string, private readonly accounts: AccountStore, private readonly offered: Mechanism[]) {}
 
@@ -82,6 +84,7 @@ export class SaslNegotiation {
     if (!data) return failure('incorrect-encoding');
     if (mechanism === 'PLAIN') return this.plain(data);
     this.exchange = new ScramServerExchange(mechanism, async (username: string) => {
+      this.attemptedUsername = username.toLowerCase();
       const account = await this.lookup(username);
       return account?.credentials[mechanism];
     }, { domain: this.domain });
@@ -114,6 +117,7 @@ export class SaslNegotiation {
   private async plain(data: Buffer): Promise<SaslStep> {
     const parsed = parsePlain(data);
     if (!parsed) return failure('malformed-request');
+    this.attemptedUsername = parsed.authcid.toLowerCase();
     const account = await this.lookup(parsed.authcid);
     if (parsed.authzid && parseJid(parsed.authzid)?.bare !== `${parsed.authcid.toLowerCase()}@${this.domain}`) return failure('invalid-authzid');
     if (!account || !(await plainMatches(account.credentials['SCRAM-SHA-256'], parsed.password))) return failure('not-authorized');

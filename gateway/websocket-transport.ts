@@ -12,6 +12,7 @@ import type { ClientTransport } from './client-transport.js';
 import { escapeAttr } from './c2s-connection.js';
 import { isLoopback } from './c2s-listener.js';
 import { WebSocketWriter } from './websocket-writer.js';
+import { admitWebConnection, type WebAdmission } from '../shared/abuse/admit-web-connection.js';
 
 export const NS_FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 
@@ -32,6 +33,8 @@ interface UserData {
   remoteAddress: string;
   secure: boolean;
   transport?: WebSocketTransport;
+  /** Abuse control's decision on this connection (docs/abuse.md). */
+  admission?: WebAdmission;
 }
 
 /** Room for the framing around a stanza of `maxStanzaBytes`; bigger messages are dropped by uWS itself. */
@@ -70,11 +73,13 @@ export function attachWebSocket(app: TemplatedApp, opts: WebSocketOptions): WebS
       const transport = new WebSocketTransport(ws, data.secure, opts.allowPlainFromLoopback && isLoopback(data.remoteAddress), opts);
       data.transport = transport;
       live.add(transport);
+      if (opts.abuse) data.admission = admitWebConnection(opts.abuse, data.remoteAddress, (text) => transport.session.terminate('policy-violation', text));
     },
     message: (ws, message) => {
       ws.getUserData().transport?.onMessage(Buffer.from(message).toString('utf8'));
     },
     close: (ws) => {
+      ws.getUserData().admission?.closed();
       const transport = ws.getUserData().transport;
       if (!transport) return;
       live.delete(transport);
@@ -101,6 +106,10 @@ export class WebSocketTransport implements ClientTransport {
   private opened = false;
   private closed = false;
   private elementsInMessage = 0;
+
+  get remoteAddress(): string {
+    return this.ws.getUserData().remoteAddress;
+  }
 
   constructor(private readonly ws: WebSocket<UserData>, readonly secure: boolean, readonly plainAllowed: boolean, private readonly opts: WebSocketOptions) {
     this.writer = new WebSocketWriter(ws, opts.maxWriteBufferBytes, () => this.cutOff());

@@ -1,6 +1,7 @@
 // The BOSH endpoint (XEP-0124, XEP-0206) on the uWS app: POST bodies, session creation, and
 // requests handed to their session by sid.
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { readBody } from '../../shared/http/read-body.js';
 import { sendResponse } from '../../shared/metrics/http-endpoints.js';
 import type { ParserLimits } from '../../shared/xml/stream-parser.js';
 import type { ClientSessionOptions } from '../client-session.js';
@@ -100,23 +101,3 @@ function reply(exchange: HttpExchange, xml: string, status = '200 OK'): void {
   sendResponse(exchange.res, status, 'text/xml; charset=utf-8', xml);
 }
 
-/**
- * Collects a request body up to `max` bytes; `undefined` when it is larger, with the first chunk
- * (enough for the <body> start tag) as `prefix`.
- */
-function readBody(res: HttpResponse, max: number, done: (text: string | undefined, prefix: string) => void): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  res.onData((chunk, isLast) => {
-    if (over) return;
-    size += chunk.byteLength;
-    if (size > max) {
-      over = true;
-      const first = chunks[0] ?? Buffer.from(chunk.slice(0, 1024));
-      return done(undefined, first.subarray(0, 1024).toString('utf8'));
-    }
-    chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the chunk's memory after the callback
-    if (isLast) done(Buffer.concat(chunks).toString('utf8'), '');
-  });
-}

@@ -58,6 +58,7 @@ describe('defaults', () => {
       sm: { enabled: true, resumeTimeoutSeconds: 300, maxUnackedStanzas: 5000, ackRequestStanzas: 5, ackRequestSeconds: 5, maxHibernatedSessions: 10000 },
       csi: { maxHeldStanzas: 100 },
       archive: { enabled: true, retentionDays: 0, maxQueue: 10000, maxQueueBytes: 16777216, maxPageSize: 250, purgeIntervalSeconds: 60, purgeBatch: 10000 },
+      upload: { enabled: true, maxFileBytes: 10485760, quotaBytes: 104857600, expiryDays: 30, publicUrl: '' },
       storage: {
         backend: 'lmdb',
         scylla: {
@@ -70,8 +71,10 @@ describe('defaults', () => {
           createSchema: true,
         },
       },
+      muc: { defaultMaxUsers: 100, maxUsersLimit: 1000, multicast: true, messageRate: 5, messageBurst: 10 },
       cluster: { redisUrl: '', nodeId: '', heartbeatSeconds: 2, maxInboxEntries: 100000 },
       admin: { host: '127.0.0.1', port: 5285, token: '' },
+      abuse: { enabled: false, elasticsearchUrl: '' },
       log: { level: 'info' },
     });
   });

@@ -250,6 +250,14 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   'archive.maxPageSize': { kind: atLeast(1), description: 'Most messages one MAM query page returns.' },
   'archive.purgeIntervalSeconds': { kind: { type: 'seconds' }, description: 'Seconds between two retention runs.' },
   'archive.purgeBatch': { kind: atLeast(1), description: 'Archived messages one retention run removes, at most.' },
+  'upload.enabled': { kind: { type: 'boolean' }, description: 'Offer XEP-0363 HTTP File Upload on upload.DOMAIN through the HTTP port.' },
+  'upload.maxFileBytes': { kind: atLeast(1), description: 'Largest file one slot takes, in bytes (advertised as max-file-size).' },
+  'upload.quotaBytes': { kind: atLeast(1), description: 'Bytes of files one user may keep stored.' },
+  'upload.expiryDays': { kind: atLeast(0), description: 'Days an uploaded file is served before it is removed; 0 keeps files forever.' },
+  'upload.publicUrl': {
+    kind: text(true),
+    description: 'Base URL of upload slots (behind a proxy); empty: http.publicUrl, else http(s)://DOMAIN:PORT.',
+  },
   'storage.backend': {
     kind: { type: 'enum', values: STORAGE_BACKENDS },
     description: 'Where accounts, rosters, offline messages and components live: embedded LMDB or ScyllaDB.',
@@ -270,6 +278,14 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: { type: 'boolean' },
     description: 'Create the keyspace and tables at start when missing (development).',
   },
+  'muc.defaultMaxUsers': { kind: atLeast(1), description: 'Most occupants of a new room (muc#roomconfig_maxusers) until its owner changes it.' },
+  'muc.multicast': {
+    kind: { type: 'boolean' },
+    description: "Send each groupchat message once, with the occupants' addresses, through the server's XEP-0033 multicast; set false when the MUC role attaches to a server without it.",
+  },
+  'muc.messageRate': { kind: atLeast(1), description: 'Messages one user may send to one room per second, sustained; beyond it policy-violation.' },
+  'muc.messageBurst': { kind: atLeast(1), description: 'Messages one user may send to one room at once before muc.messageRate applies.' },
+  'muc.maxUsersLimit': { kind: atLeast(1), description: 'Highest muc#roomconfig_maxusers a room owner may set.' },
   'cluster.redisUrl': {
     kind: text(true),
     flag: '--redis',
@@ -295,6 +311,14 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: text(true),
     env: 'PAMPERO_ADMIN_TOKEN',
     description: 'Bearer token of the admin API and console; empty disables them.',
+  },
+  'abuse.enabled': {
+    kind: { type: 'boolean' },
+    description: 'Apply the abuse-control policy (connection, login and stanza limits) at the gateway.',
+  },
+  'abuse.elasticsearchUrl': {
+    kind: text(true),
+    description: 'Elasticsearch of the incident store (spam reports, abuse events); empty: embedded in the data directory.',
   },
   'log.level': {
     kind: { type: 'enum', values: LOG_LEVELS },

@@ -136,6 +136,20 @@ export interface ArchiveConfig {
   purgeBatch: number;
 }
 
+/** XEP-0363 HTTP File Upload on upload.DOMAIN, served by the gateway's HTTP port (docs/upload.md). */
+export interface UploadConfig {
+  /** Offer upload.DOMAIN (needs http.port above 0). */
+  enabled: boolean;
+  /** Largest file, in bytes (advertised as max-file-size). */
+  maxFileBytes: number;
+  /** Bytes one user may keep stored. */
+  quotaBytes: number;
+  /** Days a file is served before it is removed; 0 keeps files forever. */
+  expiryDays: number;
+  /** Base URL of the slots' PUT and GET URLs (behind a proxy); empty: http.publicUrl, else http(s)://DOMAIN:PORT. */
+  publicUrl: string;
+}
+
 export type StorageBackend = 'lmdb' | 'scylla';
 
 /** CQL consistency levels usable for reads and writes (SERIAL ones are derived, see docs/storage.md). */
@@ -162,6 +176,20 @@ export interface StorageConfig {
   scylla: ScyllaConfig;
 }
 
+/** The MUC component's room limits (docs/muc.md). */
+export interface MucConfig {
+  /** muc#roomconfig_maxusers of a new room. */
+  defaultMaxUsers: number;
+  /** Highest muc#roomconfig_maxusers an owner may set. */
+  maxUsersLimit: number;
+  /** Send groupchat messages through the server's XEP-0033 multicast (off when attached to a server without it). */
+  multicast: boolean;
+  /** Messages one user may send to one room per second, sustained (flood control). */
+  messageRate: number;
+  /** Messages one user may send to one room at once before the rate applies. */
+  messageBurst: number;
+}
+
 /** Fleet mode: what a node shares through Redis (issue 7). Empty redisUrl: a node on its own. */
 export interface ClusterConfig {
   /** redis://[:password@]host:port[/db] of the fleet's Redis; empty runs without one. */
@@ -184,6 +212,14 @@ export interface AdminConfig {
   token: string;
 }
 
+/** Abuse control (docs/abuse.md); the limits themselves are a stored policy (`pampero limits`). */
+export interface AbuseConfig {
+  /** Apply the abuse-control policy at the gateway (connections, logins, stanzas per session). */
+  enabled: boolean;
+  /** Elasticsearch of the incident store (http://host:9200); empty: the embedded store in the data directory. */
+  elasticsearchUrl: string;
+}
+
 export interface PamperoConfig {
   role: Role;
   domain: string;
@@ -196,11 +232,14 @@ export interface PamperoConfig {
   roster: RosterConfig;
   offline: OfflineConfig;
   archive: ArchiveConfig;
+  upload: UploadConfig;
   sm: StreamManagementConfig;
   csi: CsiConfig;
   contactAddresses: ContactAddressesConfig;
   storage: StorageConfig;
   cluster: ClusterConfig;
+  muc: MucConfig;
   admin: AdminConfig;
+  abuse: AbuseConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

@@ -14,7 +14,7 @@ collectDefaultMetrics({ register: metricsRegistry, prefix: 'pampero_' });
 /** What browsers need to call us from a page of another origin (XEP-0156 §3, XEP-0124 §… CORS). */
 export const CORS_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['Access-Control-Allow-Origin', '*'],
-  ['Access-Control-Allow-Methods', 'GET, POST, OPTIONS'],
+  ['Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS'],
   ['Access-Control-Allow-Headers', 'Content-Type, Authorization'],
   ['Access-Control-Max-Age', '86400'],
 ];

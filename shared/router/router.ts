@@ -15,6 +15,7 @@ import { RosterDelegation } from './roster-delegation.js';
 import { PepDelegation } from './pep-delegation.js';
 import { ComponentLinkPicker } from './component-shard.js';
 import { OfflineDelivery } from './offline-delivery.js';
+import { deliverMulticast } from './multicast-delivery.js';
 import { installServerFeatures } from './features/index.js';
 import { sendSentCarbons } from './features/carbons.js';
 import { createMessageArchive, type MessageArchive } from './archive/message-archive.js';
@@ -23,6 +24,7 @@ import { BlocklistCache } from './features/blocklist-cache.js';
 import { noteUnavailablePresence } from './features/last-activity.js';
 import type { ContactAddresses } from './features/contact-addresses.js';
 import { boundSessions, componentLinksUp, componentQueueRefusals, countRouted, stanzaErrorsSent } from './router-metrics.js';
+import type { IncidentStore } from '../abuse/incidents/incident-store.js';
 
 export interface RouterOptions {
   domain: string;
@@ -44,6 +46,8 @@ export interface RouterOptions {
   contactAddresses?: ContactAddresses;
   /** The PubSub component that serves PEP on users' bare JIDs (default pubsub.DOMAIN, docs/pep.md). */
   pepDomain?: string;
+  /** Where XEP-0377 spam reports land (docs/abuse.md); absent: the embedded store in stores.accountData. */
+  incidents?: IncidentStore;
 }
 
 export class Router {
@@ -57,6 +61,8 @@ export class Router {
   readonly serverIq = new ServerIqHandlers();
   /** IQs to a local user's bare JID that the server answers on the account's behalf (RFC 6121 §8.5.2.1.3). */
   readonly accountIq = new ServerIqHandlers();
+  /** Subdomains the router answers itself (IQs only), e.g. upload.DOMAIN (gateway/upload/); listed in the server's disco#items. */
+  readonly hosted = new Map<string, ServerIqHandlers>();
   /** Blocklists of online users and the XEP-0191 checks (features/blocklist-cache.ts). */
   readonly blocking: BlocklistCache;
   /** Run after a resource is bound and after it is gone (features keep per-user state with them). */
@@ -140,6 +146,7 @@ export class Router {
     this.linkPicker.noteFromComponent(link, stanza);
     if (stanza.attrs.to === this.domain && this.foreignAnswer?.(link, stanza)) return;
     if (stanza.attrs.to === this.domain && (this.delegation.fromComponent(link, stanza) || this.pep.fromComponent(link, stanza))) return;
+    if (stanza.attrs.to === this.domain && deliverMulticast(this, stanza)) return; // XEP-0033 from a component
     const to = this.parseTo(stanza, undefined);
     if (!to) return;
     // A component subscribing to (or answering) a local user: the roster component keeps the state.
@@ -157,6 +164,11 @@ export class Router {
       if (to.local) this.local.deliver(stanza, to);
       else this.toServer(stanza, to);
       return;
+    }
+    const hosted = !to.local ? this.hosted.get(to.domain) : undefined;
+    if (hosted) {
+      countRouted(stanza.name, 'server');
+      return this.toServer(stanza, to, hosted);
     }
     const link = this.linkPicker.pick(stanza, to);
     if (!link) {
@@ -206,20 +218,20 @@ export class Router {
     this.route(stanza, to);
   }
 
-  private toServer(stanza: Element, to: Jid): void {
+  private toServer(stanza: Element, to: Jid, handlers = this.serverIq): void {
     if (stanza.name !== 'iq') return; // messages and presence to the server itself are dropped
     const { type } = stanza.attrs;
     if (type !== 'get' && type !== 'set') return;
     const payload = stanza.getChildElements();
     const from = parseJid(stanza.attrs.from ?? '');
     if (payload.length !== 1 || !from) return this.bounce(stanza, 'bad-request');
-    this.answerServerIq(stanza, payload[0]!, from, to.full);
+    this.answerServerIq(stanza, payload[0]!, from, to.full, handlers);
   }
 
-  private answerServerIq(stanza: Element, payload: Element, from: Jid, answerFrom: string | undefined): void {
-    const handler = this.serverIq.find(stanza.attrs.type, payload.attrs.xmlns);
+  private answerServerIq(stanza: Element, payload: Element, from: Jid, answerFrom: string | undefined, handlers = this.serverIq): void {
+    const handler = handlers.find(stanza.attrs.type, payload.attrs.xmlns);
     if (!handler) return this.bounce(stanza, 'service-unavailable');
-    void this.serverIq.answer(handler, { stanza, payload, from }, answerFrom ?? this.domain).then((reply) => {
+    void handlers.answer(handler, { stanza, payload, from }, answerFrom ?? this.domain).then((reply) => {
       if (!answerFrom) delete reply.attrs.from;
       this.route(reply, from);
     });

@@ -19,7 +19,8 @@ export interface ServerIqRequest {
 export type ServerIqHandler = (request: ServerIqRequest) => Element | undefined | Promise<Element | undefined>;
 
 export class StanzaError extends Error {
-  constructor(readonly condition: StanzaErrorCondition, text?: string) {
+  /** `appCondition`: an application-specific condition added to the <error/> (RFC 6120 §8.3.4). */
+  constructor(readonly condition: StanzaErrorCondition, text?: string, readonly appCondition?: Element) {
     super(text ?? condition);
   }
 }
@@ -61,7 +62,8 @@ export class ServerIqHandlers {
     } catch (err) {
       const condition = err instanceof StanzaError ? err.condition : 'internal-server-error';
       const reply = new Element('iq', { ...attrs, type: 'error' });
-      reply.cnode(errorElement(condition, undefined, err instanceof StanzaError ? err.message : undefined));
+      const error = reply.cnode(errorElement(condition, undefined, err instanceof StanzaError ? err.message : undefined));
+      if (err instanceof StanzaError && err.appCondition) error.cnode(err.appCondition);
       return reply;
     }
   }

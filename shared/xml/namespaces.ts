@@ -10,6 +10,8 @@ export const NS = {
   bind: 'urn:ietf:params:xml:ns:xmpp-bind',
   session: 'urn:ietf:params:xml:ns:xmpp-session',
   roster: 'jabber:iq:roster',
+  /** XEP-0033 extended stanza addressing (the router's multicast for components). */
+  address: 'http://jabber.org/protocol/address',
   rosterVersioning: 'urn:xmpp:features:rosterver',
   preApproval: 'urn:xmpp:features:pre-approval',
   discoInfo: 'http://jabber.org/protocol/disco#info',
@@ -40,4 +42,5 @@ export const NS = {
   stanzaId: 'urn:xmpp:sid:0',
   rsm: 'http://jabber.org/protocol/rsm',
   hints: 'urn:xmpp:hints',
+  httpUpload: 'urn:xmpp:http:upload:0',
 } as const;

@@ -198,19 +198,54 @@ test('components: a domain attached through the API is connectable at once; re-k
   expect((await call('DELETE', `/admin/api/components/roster.${server.domain}`)).status).toBe(409);
 }, 30_000);
 
-test('cluster without Redis: this node\'s own record; rate limits and incidents answer 501 naming issue #9', async () => {
+test('cluster without Redis: this node\'s own record', async () => {
   const view = await call('GET', '/admin/api/cluster');
   expect(view.status).toBe(200);
   expect(view.body.mode).toBe('single');
   expect(view.body.nodes).toHaveLength(1);
   expect(view.body.nodes[0]).toMatchObject({ id: view.body.self, role: 'all', health: 'ok', up: true });
   expect(view.body.nodes[0].components).toContain(`roster.${server.domain}`);
-  for (const path of ['/admin/api/rate-limits', '/admin/api/incidents', '/admin/api/rate-limits/logins']) {
-    const answer = await call('GET', path);
-    expect(answer.status).toBe(501);
-    expect(answer.body.message).toMatch(/issue #9/);
-  }
   expect((await call('GET', '/admin/api/nothing-here')).status).toBe(404);
+});
+
+test('rate limits: the policy is shown, one rule changed, a bad change refused, and reset', async () => {
+  const shown = await call('GET', '/admin/api/rate-limits');
+  expect(shown.status).toBe(200);
+  expect(shown.body.rules).toContain('logins-per-ip');
+  const changed = await call('PUT', '/admin/api/rate-limits/logins-per-ip', { points: 7, action: 'delay' });
+  expect(changed.status).toBe(200);
+  expect(changed.body.rule).toMatchObject({ points: 7, action: 'delay', key: 'ip' });
+  expect((await call('GET', '/admin/api/rate-limits')).body).toMatchObject({ version: changed.body.version, policy: { rules: { 'logins-per-ip': { points: 7 } } } });
+  expect((await call('PUT', '/admin/api/rate-limits/logins-per-ip', { points: -1 })).status).toBe(400);
+  expect((await call('PUT', '/admin/api/rate-limits/no-such-rule', { points: 1 })).status).toBe(404);
+  expect((await call('PUT', '/admin/api/rate-limits', { allowIps: ['not an address'] })).status).toBe(400);
+  expect((await call('DELETE', '/admin/api/rate-limits')).status).toBe(200);
+  expect((await call('GET', '/admin/api/rate-limits')).body.policy.rules['logins-per-ip'].points).toBe(shown.body.policy.rules['logins-per-ip'].points);
+});
+
+test('incidents: searched by filters and shown one by one; a bad filter or unknown id is refused', async () => {
+  const listed = await call('GET', '/admin/api/incidents?offender=nobody%40localhost&limit=5');
+  expect(listed.status).toBe(200);
+  expect(listed.body.incidents).toEqual([]);
+  expect((await call('GET', '/admin/api/incidents?since=yesterday')).status).toBe(400);
+  expect((await call('GET', '/admin/api/incidents/no-such-id')).status).toBe(404);
+});
+
+test('abuse actions: an account suspended and unsuspended, a range banned and lifted', async () => {
+  const suspended = await call('PUT', '/admin/api/users/ada/suspension', { reason: 'testing' });
+  expect(suspended.status).toBe(200);
+  expect(suspended.body).toMatchObject({ jid: 'ada@localhost', reason: 'testing', disconnected: [] });
+  expect((await call('GET', '/admin/api/users/ada/suspension')).body.reason).toBe('testing');
+  expect((await call('DELETE', '/admin/api/users/ada/suspension')).status).toBe(204);
+  expect((await call('GET', '/admin/api/users/ada/suspension')).status).toBe(404);
+  expect((await call('PUT', '/admin/api/users/nobody/suspension', {})).status).toBe(404);
+
+  const banned = await call('POST', '/admin/api/bans', { range: '198.51.100.0/24', seconds: 60, reason: 'flood' });
+  expect(banned.status).toBe(201);
+  expect((await call('GET', '/admin/api/bans')).body.bans).toEqual([expect.objectContaining({ range: '198.51.100.0/24', reason: 'flood' })]);
+  expect((await call('POST', '/admin/api/bans', { range: 'not-a-range', seconds: 60 })).status).toBe(400);
+  expect((await call('DELETE', '/admin/api/bans?range=198.51.100.0%2F24')).status).toBe(200);
+  expect((await call('DELETE', '/admin/api/bans?range=198.51.100.0%2F24')).status).toBe(404);
 });
 
 async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {

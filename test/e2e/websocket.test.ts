@@ -12,7 +12,9 @@ let wsUrl: string;
 const clients: XmppClient[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({ c2s: { maxStanzaBytes: 10_000 } });
+  // Archiving off: the slow-reader flood below would otherwise be written to the archive too, which
+  // under a busy test run takes longer than the test (bad-input.test.ts does the same).
+  server = await startTestServer({ c2s: { maxStanzaBytes: 10_000 }, archive: { enabled: false } });
   http = `http://127.0.0.1:${server.httpPort}`;
   wsUrl = `ws://127.0.0.1:${server.httpPort}/xmpp-websocket`;
   for (const u of ['wanda', 'tom', 'vic']) await server.addUser(u, `${u}-pw`);

@@ -67,14 +67,15 @@ describe('c2s with @xmpp/client', () => {
     const bob = connect('bob');
     await Promise.all([alice.start(), bob.start()]);
     await Promise.all([alice.send(xml('presence')), bob.send(xml('presence'))]);
-    const received = nextStanza(bob, (el) => el.is('message') && el.getChildText('body') === 'hello bob');
+    // Generous waits: this runs beside the whole suite, where a loaded machine can take seconds.
+    const received = nextStanza(bob, (el) => el.is('message') && el.getChildText('body') === 'hello bob', 15_000);
     await alice.send(xml('message', { to: `bob@${server.domain}`, type: 'chat' }, xml('body', {}, 'hello bob')));
     const message = await received;
     expect(message.attrs.from).toBe(`alice@${server.domain}/test`);
-    const reply = nextStanza(alice, (el) => el.is('message') && el.getChildText('body') === 'hi alice');
+    const reply = nextStanza(alice, (el) => el.is('message') && el.getChildText('body') === 'hi alice', 15_000);
     await bob.send(xml('message', { to: message.attrs.from, type: 'chat' }, xml('body', {}, 'hi alice')));
     await reply;
-  });
+  }, 40_000);
 
   test('a message to an offline user arrives at their next login', async () => {
     const alice = connect('alice');

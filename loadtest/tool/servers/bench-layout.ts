@@ -18,7 +18,7 @@ export interface ServerEndpoints {
 
 // WebSocket paths of the anchor configs; BOSH is not enabled in them (docs/loadtest.md says how).
 export const ENDPOINTS: Record<ServerName, ServerEndpoints> = {
-  pampero: { c2sPort: 17222, httpPort: 17280, websocketUrl: null, boshUrl: null, metricsUrl: 'http://127.0.0.1:17280/metrics' },
+  pampero: { c2sPort: 17222, httpPort: 17280, websocketUrl: 'ws://127.0.0.1:17280/xmpp-websocket', boshUrl: 'http://127.0.0.1:17280/http-bind', metricsUrl: 'http://127.0.0.1:17280/metrics' },
   prosody: { c2sPort: 15222, httpPort: 15280, websocketUrl: 'ws://127.0.0.1:15280/xmpp-websocket', boshUrl: 'http://127.0.0.1:15280/http-bind', metricsUrl: null },
   ejabberd: { c2sPort: 16222, httpPort: 16280, websocketUrl: 'ws://127.0.0.1:16280/ws', boshUrl: 'http://127.0.0.1:16280/bosh', metricsUrl: null },
 };

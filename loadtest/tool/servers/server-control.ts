@@ -55,7 +55,16 @@ async function startPampero(o: { serverCpu: number; pamperoData: string }): Prom
   const { c2sPort, httpPort } = ENDPOINTS.pampero;
   const child = spawn('nice', ['-n', '-10', 'taskset', '-c', String(o.serverCpu), 'node', join(pamperoDist(), 'cli', 'pampero.js'), 'start',
     '--domain', BENCH_DOMAIN, '--data-dir', o.pamperoData, '--c2s-port', String(c2sPort), '--c2s-tls-port', '0',
-    '--http-port', String(httpPort), '--allow-plain-from-loopback', '--log-level', 'warn'], { cwd: repoRoot(), stdio: ['ignore', out, out], detached: true });
+    '--http-port', String(httpPort), '--allow-plain-from-loopback', '--log-level', 'warn'], {
+    cwd: repoRoot(), stdio: ['ignore', out, out], detached: true,
+    // Like the anchors' reference configs: rooms of up to 2000 (ejabberd max_users 2000), no
+    // message archive (neither loads MAM). The caller's PAMPERO_* variables still win.
+    // Nor do they limit messages per user in a room.
+    env: {
+      PAMPERO_MUC__DEFAULT_MAX_USERS: '2000', PAMPERO_MUC__MAX_USERS_LIMIT: '2000', PAMPERO_ARCHIVE__ENABLED: 'false',
+      PAMPERO_MUC__MESSAGE_RATE: '100000', PAMPERO_MUC__MESSAGE_BURST: '100000', ...process.env,
+    },
+  });
   child.unref();
   const pid = child.pid!;
   writeFileSync(join(logs, 'pampero.pid'), String(pid)); // compare.sh's stop finds it there too

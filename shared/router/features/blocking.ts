@@ -7,6 +7,8 @@ import type { Router } from '../router.js';
 import type { RoutedSession } from '../session.js';
 import { StanzaError, type ServerIqRequest } from '../server-iq.js';
 import { BLOCKING, matchesBlocklist } from './blocklist-cache.js';
+import { recordBlockReports, REPORTING } from '../../abuse/incidents/block-reports.js';
+import { embeddedIncidentStore } from '../../abuse/incidents/embedded-incident-store.js';
 
 /** Most JIDs one user may block (a bound on storage and on the per-user cache). */
 export const MAX_BLOCKLIST_ITEMS = 1000;
@@ -14,6 +16,8 @@ export const MAX_BLOCKLIST_ITEMS = 1000;
 export function installBlocking(router: Router): void {
   const { serverIq } = router;
   serverIq.features.add(BLOCKING);
+  serverIq.features.add(REPORTING); // XEP-0377: reports inside a block land in the incident store
+  const incidents = router.options.incidents ?? embeddedIncidentStore(router.options.stores.accountData);
   router.sessionHooks.bound.push((s) => router.blocking.sessionBound(s));
   router.sessionHooks.ended.push((s) => router.blocking.sessionEnded(s));
   /** Resources that retrieved the blocklist get pushes (§3.3 "all of the user's resources that have requested the blocklist"). */
@@ -51,6 +55,7 @@ export function installBlocking(router: Router): void {
       if (queues.get(owner.bare) === settled) queues.delete(owner.bare);
     });
     await run;
+    if (action === 'block') await recordBlockReports(incidents, payload, owner.bare, (msg, err) => router.log.warn({ err }, msg));
     setImmediate(() => push(owner.bare, action, jids)); // after the result, as in §3.3's examples
     return undefined;
   });

@@ -28,6 +28,9 @@ export function matchesBlocklist(list: ReadonlySet<string>, jid: Jid): boolean {
   return list.has(jid.bare) || (jid.resource !== '' && list.has(`${jid.domain}/${jid.resource}`));
 }
 
+/** The list of every online user who blocked nobody: one shared Set (cached lists are never changed in place; block/unblock copy). */
+const NO_BLOCKS: Set<string> = new Set();
+
 export class BlocklistCache {
   /** Bare JID → its blocklist, or the load in flight. Only users with a bound resource. */
   private readonly lists = new Map<string, Set<string> | Promise<Set<string>>>();
@@ -39,10 +42,11 @@ export class BlocklistCache {
     try {
       const json = await this.store.get(bare, BLOCKLIST_KEY);
       const items: unknown = json ? JSON.parse(json) : [];
-      return new Set(Array.isArray(items) ? items.filter((i): i is string => typeof i === 'string') : []);
+      const jids = Array.isArray(items) ? items.filter((i): i is string => typeof i === 'string') : [];
+      return jids.length === 0 ? NO_BLOCKS : new Set(jids);
     } catch (err) {
       this.router.log.error({ err, user: bare }, 'reading the blocklist failed; treating it as empty');
-      return new Set();
+      return NO_BLOCKS;
     }
   }
 

@@ -39,6 +39,7 @@ export function installDisco(router: Router): void {
     const query = new Element('query', { xmlns: NS.discoItems });
     if (payload.attrs.node || String(stanza.attrs.to ?? '').includes('@')) return query;
     for (const domain of router.components.domains()) query.c('item', { jid: domain });
+    for (const domain of router.hosted.keys()) query.c('item', { jid: domain });
     return query;
   });
 }

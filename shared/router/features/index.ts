@@ -26,4 +26,5 @@ export function installServerFeatures(router: Router): void {
   installLastActivity(router);
   installContactAddresses(router);
   router.serverIq.features.add(NS.offline); // XEP-0160, done by OfflineDelivery
+  router.serverIq.features.add(NS.address); // XEP-0033 multicast for components (multicast-delivery.ts)
 }
