@@ -116,11 +116,8 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     // Abuse control at the gateway (docs/abuse.md); off unless abuse.enabled.
     const abuse = parts.c2s && config.abuse.enabled ? await startAbuseControl(config, stores, logger, incidents) : undefined;
     if (abuse) stopping.push(() => abuse.stop());
-    const c2s = !parts.c2s ? undefined : await startC2sListeners({
-      host: config.c2s.host,
-      port: config.c2s.port,
-      tlsPort: config.c2s.tlsPort,
-      allowPlainFromLoopback: config.c2s.allowPlainFromLoopback,
+    // What every client transport's sessions share (TCP/TLS, WebSocket, BOSH).
+    const sessionSettings = {
       domain: config.domain,
       router,
       accounts: stores.accounts,
@@ -131,6 +128,13 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       csiMaxHeldStanzas: config.csi.maxHeldStanzas,
       abuse: abuse?.guard,
       accountData: stores.accountData,
+      allowPlainFromLoopback: config.c2s.allowPlainFromLoopback,
+    };
+    const c2s = !parts.c2s ? undefined : await startC2sListeners({
+      ...sessionSettings,
+      host: config.c2s.host,
+      port: config.c2s.port,
+      tlsPort: config.c2s.tlsPort,
       secureContext,
       certificate: { cert: certificate.cert, key: certificate.key },
       logger,
@@ -139,17 +143,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     // WebSocket (RFC 7395), BOSH (XEP-0124/0206) and host-meta on the HTTP port; closed with it.
     if (health && parts.c2s) {
       const web = attachWebTransports(health, {
-        domain: config.domain,
-        router,
-        accounts: stores.accounts,
-        limits,
-        maxWriteBufferBytes: config.c2s.maxWriteBufferBytes,
-        authTimeoutMs: config.c2s.authTimeoutSeconds * 1000,
-        streamManagement,
-        csiMaxHeldStanzas: config.csi.maxHeldStanzas,
-        abuse: abuse?.guard,
-        accountData: stores.accountData,
-        allowPlainFromLoopback: config.c2s.allowPlainFromLoopback,
+        ...sessionSettings,
         publicUrl: config.http.publicUrl,
         seeOtherUri: config.http.seeOtherUri,
         websocketIdleSeconds: config.http.websocketIdleSeconds,
