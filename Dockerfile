@@ -33,6 +33,8 @@ COPY --from=build /src/dist ./dist
 COPY shared/admin/console ./shared/admin/console
 COPY docs/admin-api.openapi.yaml ./docs/admin-api.openapi.yaml
 COPY deploy/config ./deploy/config
+# Elasticsearch index templates, put at start by the incident and health-snapshot stores.
+COPY deploy/elasticsearch ./deploy/elasticsearch
 # uid/gid 10001: no clash with the image's `node` user (1000) nor with host users in bind mounts.
 RUN groupadd --system --gid 10001 pampero \
  && useradd --system --uid 10001 --gid pampero --home-dir /var/lib/pampero --shell /usr/sbin/nologin pampero \
@@ -48,5 +50,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PAMPERO_HTTP_PORT||5280)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM stops cleanly (sessions closed, storage flushed) within 15 s (docs/cli.md).
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/cli/pampero.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/cli/pampero.js"]
 CMD ["start"]

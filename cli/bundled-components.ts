@@ -55,6 +55,7 @@ export async function startBundledComponents(config: PamperoConfig, stores: Stor
       service, domain: mucDomain, secret: config.roster.secret, serverDomain: config.domain, rooms: mucRooms, archive: createRoomArchive(mucArchive.store, logger), logger,
       defaults: { ...DEFAULT_ROOM_CONFIG, maxUsers: config.muc.defaultMaxUsers }, maxUsersLimit: config.muc.maxUsersLimit, multicast: config.muc.multicast,
       flood: { rate: config.muc.messageRate, burst: config.muc.messageBurst },
+      joinLimits: { perMinute: config.muc.joinsPerMinute, burst: config.muc.joinBurst },
     });
     stopping.push(() => muc.stop());
     await waitFor(() => router.components.isConnected(mucDomain), 5000, mucDomain);
@@ -65,6 +66,7 @@ export async function startBundledComponents(config: PamperoConfig, stores: Stor
     const pubsub = await startPubsubComponent({
       service, domain: pubsubDomain, secret: config.roster.secret, serverDomain: config.domain,
       store: pubsubStore.store, rosterOf: (owner) => stores.rosters.get(owner), logger,
+      publishLimits: { perMinute: config.pubsub.publishesPerMinute, burst: config.pubsub.publishBurst }, multicast: config.pubsub.multicast,
     });
     stopping.push(() => pubsub.stop());
     await waitFor(() => router.components.isConnected(pubsubDomain), 5000, pubsubDomain);

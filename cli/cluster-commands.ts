@@ -9,6 +9,8 @@ import { formatClusterView, readClusterView } from '../shared/cluster/cluster-vi
 import { action, CliError, type CliIo } from './cli-error.js';
 import { addConfigOptions, flagsFrom, type ConfigOptionValues } from './config-options.js';
 import { startLocalFleet } from './local-fleet.js';
+import { addClusterOperations } from './cluster-operations.js';
+import { restartOnSignal } from './rolling-restart.js';
 
 function count(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -69,6 +71,8 @@ export function clusterCommands(io: CliIo): Command {
         },
         (line) => io.out(line),
       );
+      // SIGHUP (pampero cluster rolling-restart): every process in turn, drained and started again.
+      await restartOnSignal(fleet, config.dataDir, (line) => io.out(line));
       await new Promise<void>((resolve) => {
         const stop = () => void fleet.stop().then(resolve);
         process.once('SIGINT', stop);
@@ -76,5 +80,6 @@ export function clusterCommands(io: CliIo): Command {
       });
     }),
   );
+  addClusterOperations(cluster, io);
   return cluster;
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../shared/log.js';
 import { startHealthEndpoints, type HealthEndpoints } from '../shared/metrics/http-endpoints.js';
 import { ensureCertificate } from '../shared/tls/self-signed.js';
 import { openStores } from '../shared/storage/open.js';
+import { startHealthSnapshots } from '../shared/health/health-snapshot-writer.js';
 import { openLmdbMucArchiveStore, openLmdbMucRoomStore } from '../shared/storage/lmdb/muc-room-store.js';
 import { openLmdbPubsubStore } from '../shared/storage/lmdb/pubsub-store.js';
 import { createRoomArchive, DEFAULT_ROOM_CONFIG, startMucComponent } from '../components/muc/index.js';
@@ -64,6 +65,7 @@ async function startComponent(role: ComponentRole, config: PamperoConfig, domain
           ...link, rooms, archive: createRoomArchive(archive.store, logger),
           defaults: { ...DEFAULT_ROOM_CONFIG, maxUsers: config.muc.defaultMaxUsers }, maxUsersLimit: config.muc.maxUsersLimit, multicast: config.muc.multicast,
       flood: { rate: config.muc.messageRate, burst: config.muc.messageBurst },
+          joinLimits: { perMinute: config.muc.joinsPerMinute, burst: config.muc.joinBurst },
         });
         return {
           stop: async () => { await muc.stop(); await closeAll(); },
@@ -76,7 +78,8 @@ async function startComponent(role: ComponentRole, config: PamperoConfig, domain
         const pubsubDir = join(config.dataDir, 'pubsub');
         const pubsubStore = openLmdbPubsubStore(pubsubDir);
         closing.push(() => pubsubStore.close());
-        const pubsub = await startPubsubComponent({ ...link, store: pubsubStore.store, rosterOf: (owner) => stores.rosters.get(owner) });
+        const pubsub = await startPubsubComponent({ ...link, store: pubsubStore.store, rosterOf: (owner) => stores.rosters.get(owner),
+          publishLimits: { perMinute: config.pubsub.publishesPerMinute, burst: config.pubsub.publishBurst }, multicast: config.pubsub.multicast });
         return { stop: async () => { await pubsub.stop(); await closeAll(); }, storage: `nodes in ${pubsubDir}` };
       }
       case 'roster': {
@@ -125,11 +128,19 @@ export async function startComponentRole(role: ComponentRole, config: PamperoCon
     throw err;
   });
   if (membership) listening.push(`fleet node ${membership.nodeId} on ${config.cluster.redisUrl}`);
+  // Health snapshots (docs/metrics.md): a component role has no embedded store, so only to Elasticsearch.
+  const snapshots = await startHealthSnapshots({
+    config,
+    logger,
+    nodeId: membership?.nodeId,
+    facts: () => ({ health: health?.state === 'draining' ? 'draining' : 'ok', dependenciesDown: [], sessions: 0, components: [domain] }),
+  }).catch((err: Error) => void logger.warn({ err: err.message }, 'health snapshots not started'));
   return {
     listening,
     stop: async () => {
       health?.setReady(false);
       try {
+        await snapshots?.stop();
         await membership?.leave();
         await component.stop();
       } finally {

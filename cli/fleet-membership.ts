@@ -8,6 +8,7 @@ import { ClusterNode, isRemoteLink } from '../shared/cluster/cluster-node.js';
 import { defaultNodeId } from '../shared/cluster/node-heartbeat.js';
 import { PAMPERO_VERSION } from '../shared/version.js';
 import type { HealthEndpoints } from '../shared/metrics/http-endpoints.js';
+import { BUS_VERSION_ENV } from '../shared/config/env-layer.js';
 
 export interface FleetMembership {
   node: ClusterNode;
@@ -28,12 +29,14 @@ export async function joinFleet(config: PamperoConfig, logger: Logger): Promise<
     heartbeatMs: config.cluster.heartbeatSeconds * 1000,
     maxInboxEntries: config.cluster.maxInboxEntries,
     logger,
+    busVersion: busVersionOverride(),
   });
   return {
     node,
     routerOptions: { sessions: node.directory, nodeId },
     async start(router, listening, health) {
       health?.addReadinessCheck('redis', () => node.redis.status === 'ready');
+      node.onDrainRequest = () => void health?.drain(); // `pampero cluster drain NODE`
       await node.start(router, [...listening], () => ({
         // What /readyz says, for the cluster view: draining, degraded (a dependency down) or ok.
         health: health?.state === 'draining' ? 'draining' : health?.dependenciesDown().length ? 'degraded' : 'ok',
@@ -44,4 +47,16 @@ export async function joinFleet(config: PamperoConfig, logger: Logger): Promise<
     },
     leave: () => node.stop(),
   };
+}
+
+/**
+ * PAMPERO_BUS_PROTOCOL_VERSION: run this node speaking an older bus protocol version (N-1), as the
+ * previous release would; only for testing mixed-version fleets (docs/cluster.md).
+ */
+function busVersionOverride(): number | undefined {
+  const raw = process.env[BUS_VERSION_ENV];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new Error(`${BUS_VERSION_ENV} must be a whole number, got '${raw}'`);
+  return n;
 }

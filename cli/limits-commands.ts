@@ -30,6 +30,8 @@ export interface RuleChange {
   points?: string;
   duration?: string;
   block?: string;
+  maxBlock?: string;
+  backoffReset?: string;
   action?: string;
   enable?: boolean;
   disable?: boolean;
@@ -43,6 +45,8 @@ export async function setLimit(store: PolicyStore, rule: string, change: RuleCha
     points: change.points,
     durationSeconds: change.duration,
     blockSeconds: change.block,
+    maxBlockSeconds: change.maxBlock,
+    backoffResetSeconds: change.backoffReset,
     action: change.action,
     enabled: change.enable ? true : change.disable ? false : undefined,
   };
@@ -60,7 +64,8 @@ export function formatPolicy(policy: AbusePolicy, version: number): string[] {
   for (const name of RULE_NAMES) {
     const r = policy.rules[name];
     const per = r.durationSeconds > 0 ? ` per ${r.durationSeconds} s` : ' at once';
-    const block = r.blockSeconds > 0 ? `, block ${r.blockSeconds} s` : '';
+    const growing = (r.maxBlockSeconds ?? 0) > r.blockSeconds ? ` doubling up to ${r.maxBlockSeconds} s (reset after ${r.backoffResetSeconds ?? 0} s clean)` : '';
+    const block = r.blockSeconds > 0 ? `, block ${r.blockSeconds} s${growing}` : '';
     lines.push(`${name.padEnd(30)} ${r.enabled ? 'on ' : 'off'} ${r.points}${per} by ${r.key}${block}, ${r.action}`);
   }
   lines.push(`allowed addresses: ${policy.allowIps.join(', ') || '(none)'}`);
@@ -92,6 +97,8 @@ export function limitsCommands(io: CliIo): Command {
       .option('--points <n>', 'budget per duration (connections open at once for concurrent-connections-per-ip)')
       .option('--duration <seconds>', 'length of the window')
       .option('--block <seconds>', 'how long a key over budget stays refused (0: until the window ends)')
+      .option('--max-block <seconds>', 'failed-login rules: each lockout of a key doubles, up to this (≤ --block: no growth)')
+      .option('--backoff-reset <seconds>', 'failed-login rules: a key clean this long after its last lockout starts again at --block')
       .option('--action <refuse|delay>', 'refuse at once, or delay the excess a little first')
       .option('--enable', 'check the rule')
       .option('--disable', 'stop checking the rule'),

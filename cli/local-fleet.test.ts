@@ -15,10 +15,17 @@ test('the default layout has 2 routers, 2 instances of each component and 3 gate
   }
 });
 
-test('component instances are spread over the routers round-robin', () => {
+test('component instances are spread over the routers round-robin, each listing the others to reattach to', () => {
   const plan = planFleet(config, { gateways: 1, routers: 2, instances: 2, basePort: 15000, redisUrl: '' }, 'redis://x:1');
   const services = plan.filter((p) => ['roster', 'muc', 'pubsub'].includes(p.role)).map((p) => p.env.PAMPERO_COMPONENT__SERVICE);
-  expect(services).toEqual(['xmpp://127.0.0.1:15101', 'xmpp://127.0.0.1:15102', 'xmpp://127.0.0.1:15101', 'xmpp://127.0.0.1:15102', 'xmpp://127.0.0.1:15101', 'xmpp://127.0.0.1:15102']);
+  const one = 'xmpp://127.0.0.1:15101,xmpp://127.0.0.1:15102';
+  const two = 'xmpp://127.0.0.1:15102,xmpp://127.0.0.1:15101';
+  expect(services).toEqual([one, two, one, two, one, two]);
+});
+
+test('a draining gateway sends its clients to the next gateway', () => {
+  const plan = planFleet(config, { gateways: 3, routers: 1, instances: 1, basePort: 15000, redisUrl: '' }, 'redis://x:1');
+  expect(plan.filter((p) => p.role === 'gateway').map((p) => p.env.PAMPERO_C2S__SEE_OTHER_HOST)).toEqual(['127.0.0.1:15220', '127.0.0.1:15230', '127.0.0.1:15210']);
 });
 
 test('no two processes share a port', () => {

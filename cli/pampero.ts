@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The `pampero` executable (package.json "bin": dist/cli/pampero.js).
 import { reportFailure, processIo } from './cli-error.js';
 import { buildProgram } from './program.js';

@@ -24,6 +24,12 @@ import { attachAdmin } from '../shared/admin/attach-admin.js';
 import { attachUpload } from '../gateway/upload/upload-service.js';
 import { startAbuseControl } from '../shared/abuse/start-abuse-control.js';
 import { openIncidentStore } from '../shared/abuse/incidents/open-incident-store.js';
+import { startHealthSnapshots } from '../shared/health/health-snapshot-writer.js';
+import { routerHealthFacts } from '../shared/health/router-health-facts.js';
+import { installNonContactLimit } from '../shared/router/non-contact-limit.js';
+import { InBandRegistration } from '../gateway/registration/in-band-registration.js';
+import { NodeDrain } from '../shared/cluster/drain.js';
+import { sasl2Settings } from '../gateway/sasl2-negotiation.js';
 
 export interface RunningRole {
   /** One line per listener, for the start banner. */
@@ -63,6 +69,14 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
   const stopAll = async () => {
     for (const stop of stopping.reverse()) await stop().catch((err) => logger.warn({ err }, 'error while stopping'));
   };
+  // Before a stop, and on POST /admin/api/drain or `pampero cluster drain`: move the work elsewhere (shared/cluster/drain.ts).
+  const drain = new NodeDrain(logger);
+  let drainVia: (() => Promise<void>) | undefined;
+  const stopDrained = async () => {
+    await drainVia?.().catch(() => undefined); // /readyz 503 first, then the steps (health.onDrain)
+    await drain.run(); // the same run: waits for it when an admin drain started it earlier
+    await stopAll();
+  };
   try {
     const stores = await openStores({ dataDir: config.dataDir, storage: config.storage });
     stopping.push(() => stores.close());
@@ -91,6 +105,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       ...fleet?.routerOptions,
       contactAddresses: config.contactAddresses,
       archive: config.archive,
+      push: config.push,
       incidents,
     });
     stopping.push(async () => router.archive?.stop()); // writes the archive queue before the stores close
@@ -109,13 +124,16 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     });
     const closeComponentPort = async () => componentPort?.close();
     stopping.push(closeComponentPort);
+    // A draining router lets its components go: they reattach to another router (component.service lists them).
+    if (componentPort && role === 'router') drain.add({ name: 'component port', run: () => componentPort.close() });
 
     // XEP-0198 sessions resumable on this gateway, over TCP/TLS and WebSocket alike.
-    const streamManagement = config.sm.enabled ? new ResumableSessions(config.sm) : undefined;
+    const streamManagement = config.sm.enabled ? new ResumableSessions(config.sm, fleet?.node) : undefined;
     if (streamManagement) stopping.push(async () => streamManagement.close());
     // Abuse control at the gateway (docs/abuse.md); off unless abuse.enabled.
     const abuse = parts.c2s && config.abuse.enabled ? await startAbuseControl(config, stores, logger, incidents) : undefined;
     if (abuse) stopping.push(() => abuse.stop());
+    if (abuse) installNonContactLimit(router, abuse.guard); // messages to non-contacts per user (docs/abuse.md)
     // What every client transport's sessions share (TCP/TLS, WebSocket, BOSH).
     const sessionSettings = {
       domain: config.domain,
@@ -128,6 +146,9 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       csiMaxHeldStanzas: config.csi.maxHeldStanzas,
       abuse: abuse?.guard,
       accountData: stores.accountData,
+      sasl2: config.sasl2.enabled ? sasl2Settings(config.sasl2, stores.accountData) : undefined, // docs/sasl2.md
+      // XEP-0077 before authentication (docs/registration.md); registration.mode off by default.
+      registration: new InBandRegistration({ config: config.registration, domain: config.domain, accounts: stores.accounts, abuse: abuse?.guard, logger }),
       allowPlainFromLoopback: config.c2s.allowPlainFromLoopback,
     };
     const c2s = !parts.c2s ? undefined : await startC2sListeners({
@@ -140,6 +161,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       logger,
     });
     if (c2s) stopping.push(() => c2s.close());
+    if (c2s) drain.add({ name: 'c2s clients', run: () => c2s.drain(config.c2s.seeOtherHost || undefined) });
     // WebSocket (RFC 7395), BOSH (XEP-0124/0206) and host-meta on the HTTP port; closed with it.
     if (health && parts.c2s) {
       const web = attachWebTransports(health, {
@@ -151,6 +173,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
         logger,
       });
       stopping.push(async () => web.close());
+      drain.add({ name: 'web clients', run: () => web.close() });
       // XEP-0363 on upload.DOMAIN: slots from the router, PUT/GET on this HTTP port (docs/upload.md).
       const fallbackUrl = config.http.publicUrl || `http${health.secure ? 's' : ''}://${config.domain}:${health.address().port}`;
       const upload = config.upload.enabled ? await attachUpload(router, health, { config: config.upload, dataDir: config.dataDir, fallbackUrl, logger }) : undefined;
@@ -161,6 +184,10 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     if (parts.bundled && componentPort) {
       const bundled = await startBundledComponents(config, stores, router, componentPort.address().port, logger);
       stopping.splice(stopping.indexOf(closeComponentPort), 0, () => bundled.stop()); // before the port closes
+    }
+    if (health) {
+      health.onDrain(() => drain.run());
+      drainVia = () => health.drain();
     }
     health?.setReady(true);
     // /readyz turns 503 while the node cannot serve rosters (docs/metrics.md). A fleet's router is
@@ -176,11 +203,15 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     if (componentPort) listening.push(`XEP-0114 components on ${where(componentPort.address())}${parts.bundled ? ` (bundled: ${bundledDomains(config).join(', ')})` : ''}`);
     if (health) listening.push(`HTTP${health.secure ? 'S' : ''} /metrics /healthz /readyz${parts.c2s ? ', WebSocket /xmpp-websocket, BOSH /http-bind, /.well-known/host-meta' : ''} on ${where(health.address())}`);
     if (fleet) listening.push(await fleet.start(router, listening, health));
+    // Health snapshots to the embedded store or Elasticsearch (docs/metrics.md); off unless healthSnapshots.intervalSeconds.
+    const snapshots = await startHealthSnapshots({ config, accountData: stores.accountData, logger, nodeId: fleet?.routerOptions.nodeId, facts: () => routerHealthFacts(router, health) });
+    if (snapshots) stopping.push(() => snapshots.stop());
+    if (snapshots) listening.push(`health snapshots every ${config.healthSnapshots.intervalSeconds} s to ${config.healthSnapshots.elasticsearchUrl || 'the embedded store'}`);
     // Admin API and web console (docs/admin-api.md); off unless admin.token is set.
-    const admin = await attachAdmin({ config, router, stores, health, logger, listening: [...listening] });
+    const admin = await attachAdmin({ config, router, stores, health, logger, listening: [...listening], healthSnapshots: snapshots?.store });
     if (admin) stopping.push(() => admin.close());
     if (admin) listening.push(`admin API /admin/api/ and console /admin/ on http://${where(admin.address())}`);
-    return { listening, stop: stopAll };
+    return { listening, stop: stopDrained };
   } catch (err) {
     await stopAll();
     throw err;

@@ -7,6 +7,7 @@ import { ensureCertificate } from '../shared/tls/self-signed.js';
 import { action, type CliIo } from './cli-error.js';
 import { addConfigOptions, flagsFrom, type ConfigOptionValues } from './config-options.js';
 import { startRole } from './roles.js';
+import { startIdleGc } from '../shared/runtime/idle-gc.js';
 
 /** A stop that takes longer than this ends the process anyway, with a failure code. */
 const STOP_DEADLINE_MS = 15_000;
@@ -16,6 +17,13 @@ export async function startFromOptions(options: ConfigOptionValues, io: CliIo): 
   await ensureCertificate(config); // a bad certificate is a config error, reported before any port opens
   const logger = createLogger(config.log.level);
   const running = await startRole(config, logger);
+  // Once per process (not in startRole: tests start many nodes in one process).
+  if (config.memory.idleGc) {
+    startIdleGc({
+      minGrowthBytes: config.memory.idleGcMinGrowthMb * 1024 * 1024,
+      onCollect: (before, after) => logger.debug({ heapBeforeMb: before >> 20, heapAfterMb: after >> 20 }, 'idle garbage collection'),
+    });
+  }
   for (const line of running.listening) io.out(line);
 
   let stopping = false;

@@ -12,6 +12,7 @@ import { XmppStreamParser, type ParserLimits, type StreamParserEvents, type Stre
 import { ClientSession, type ClientSessionOptions } from './client-session.js';
 import type { ClientTransport } from './client-transport.js';
 import type { SocketWriter } from './socket-writer.js';
+import { byteShaperFor, type ByteShaper } from '../shared/abuse/byte-shaper.js';
 
 export interface C2sOptions extends ClientSessionOptions {
   limits: ParserLimits;
@@ -19,6 +20,19 @@ export interface C2sOptions extends ClientSessionOptions {
   secureContext: SecureContext;
   /** TLS may be skipped on this connection (loopback, allowed by config). */
   plainAllowed: boolean;
+  /** Called once when the connection has ended, however it ended. */
+  onClosed?: (connection: C2sConnection) => void;
+}
+
+const CONNECTION = Symbol('c2s connection');
+type ConnectedSocket = Socket & { [CONNECTION]?: C2sConnection };
+
+function onSocketData(this: ConnectedSocket, chunk: Buffer): void {
+  this[CONNECTION]?.received(chunk);
+}
+
+function onSocketEnd(this: ConnectedSocket): void {
+  this[CONNECTION]?.socketClosed();
 }
 
 export class C2sConnection implements ClientTransport, StreamParserEvents {
@@ -30,12 +44,15 @@ export class C2sConnection implements ClientTransport, StreamParserEvents {
   private headerSent = false;
   private closed = false;
   private readonly writer: SocketWriter;
+  /** Rule bytes-per-session (docs/abuse.md); absent: abuse control off or an allow-listed address. */
+  private readonly bytes: ByteShaper | undefined;
 
   constructor(private socket: Socket, public secure: boolean, private readonly opts: C2sOptions, writerFactory: (socket: Socket, onOverflow: () => void) => SocketWriter) {
     this.writer = writerFactory(socket, () => this.cutOff());
     this.session = new ClientSession(this, opts);
     // The connection itself handles the parser's events: no extra object or closures per session.
     this.parser = new XmppStreamParser(opts.limits, this);
+    this.bytes = byteShaperFor(opts.abuse, socket.remoteAddress, () => this.socket, () => this.session);
     this.listen(socket);
   }
 
@@ -118,15 +135,27 @@ export class C2sConnection implements ClientTransport, StreamParserEvents {
     this.listen(tlsSocket);
   }
 
+  // The socket events go to module-level handlers that find the connection on the socket: no
+  // closures per connection (every idle session pays for what it holds).
   private listen(socket: Socket): void {
-    socket.on('data', (chunk: Buffer) => this.parser.write(this.decoder.write(chunk)));
-    socket.on('error', () => this.socketClosed());
-    socket.on('close', () => this.socketClosed());
+    (socket as ConnectedSocket)[CONNECTION] = this;
+    socket.on('data', onSocketData);
+    socket.on('error', onSocketEnd);
+    socket.on('close', onSocketEnd);
   }
 
-  private socketClosed(): void {
+  /** Bytes from the client (called by onSocketData). */
+  received(chunk: Buffer): void {
+    if (this.bytes && !this.bytes.take(chunk.length)) return; // refused: the stream is ending
+    this.parser.write(this.decoder.write(chunk));
+  }
+
+  /** The socket is gone (called by onSocketEnd, and by our own close paths). */
+  socketClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.opts.onClosed?.(this);
+    this.bytes?.stop();
     this.parser.stop();
     this.writer.close();
     if (!this.socket.destroyed) this.socket.destroy();

@@ -25,22 +25,33 @@ export interface C2sListeners {
   /** Bound addresses, e.g. for the start banner. */
   addresses(): { starttls?: AddressInfo; directTls?: AddressInfo };
   connections(): number;
+  /**
+   * Draining: no new connections, and every client is told to go elsewhere — `<see-other-host>`
+   * with `redirect` (host:port) when given, else `system-shutdown` (RFC 6120 §4.9.3).
+   */
+  drain(redirect?: string): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startC2sListeners(opts: C2sListenerOptions): Promise<C2sListeners> {
   const live = new Set<C2sConnection>();
   // By port, for the metrics: `tcp` is the STARTTLS port (also once upgraded), `tls` the direct TLS port.
+  // One options object per (port, plain allowed), shared by its connections: a copy per connection
+  // cost every idle session a few hundred bytes (docs/benchmarks.md, idle sessions).
+  const meteredBy = { tcp: transportMeters('tcp'), tls: transportMeters('tls') };
+  const onClosed = (connection: C2sConnection) => live.delete(connection);
+  const optionsFor = (kind: 'tcp' | 'tls', plainAllowed: boolean): C2sOptions => ({ ...opts, plainAllowed, transportKind: meteredBy[kind].transport, onClosed });
+  const shared = { tcp: [optionsFor('tcp', false), optionsFor('tcp', true)], tls: [optionsFor('tls', false), optionsFor('tls', true)] };
   const accept = (socket: Socket, secure: boolean) => {
     socket.setNoDelay(true);
     const plainAllowed = opts.allowPlainFromLoopback && isLoopback(socket.remoteAddress);
-    const meters = transportMeters(secure ? 'tls' : 'tcp');
-    const connection = new C2sConnection(socket, secure, { ...opts, plainAllowed, transportKind: meters.transport }, (s, onOverflow) => new SocketWriter(s, opts.maxWriteBufferBytes, () => {
+    const kind = secure ? 'tls' : 'tcp';
+    const meters = meteredBy[kind];
+    const connection = new C2sConnection(socket, secure, shared[kind][plainAllowed ? 1 : 0]!, (s, onOverflow) => new SocketWriter(s, opts.maxWriteBufferBytes, () => {
       meters.overflow();
       onOverflow();
     }));
     live.add(connection);
-    socket.once('close', () => live.delete(connection));
     return connection;
   };
   // Abuse control (docs/abuse.md) decides first; a refused client gets a policy-violation stream error.
@@ -70,6 +81,14 @@ export async function startC2sListeners(opts: C2sListenerOptions): Promise<C2sLi
   return {
     addresses: () => ({ starttls: starttls?.address() as AddressInfo | undefined, directTls: direct?.address() as AddressInfo | undefined }),
     connections: () => live.size,
+    drain: async (redirect) => {
+      const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      for (const c of live) {
+        if (redirect) c.terminate('see-other-host', redirect);
+        else c.terminate('system-shutdown');
+      }
+      await Promise.all(closing);
+    },
     close: async () => {
       stopReporting();
       for (const c of live) c.terminate('system-shutdown');

@@ -92,7 +92,7 @@ const loginFailures = new Counter({
   registers: [metricsRegistry],
 });
 
-const SASL_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN'] as const;
+const SASL_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN', 'HT-SHA-256-NONE'] as const; // the last: XEP-0484 FAST
 const logins = Object.fromEntries(SASL_MECHANISMS.map((m) => [m, loginsTotal.labels(m)])) as Record<string, Counter.Internal>;
 
 /** Counts one SASL outcome; unknown mechanisms are counted as `other` (bounded label values). */

@@ -12,10 +12,11 @@ import { countLogin } from './gateway-metrics.js';
 export type Mechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-1' | 'PLAIN';
 export type SaslFailure = 'account-disabled' | 'aborted' | 'incorrect-encoding' | 'invalid-authzid' | 'invalid-mechanism' | 'malformed-request' | 'not-authorized' | 'temporary-auth-failure' | 'encryption-required';
 
+/** Each step as RFC 6120 XML, with its raw data for the SASL2 profile (sasl2-negotiation.ts). */
 export type SaslStep =
-  | { kind: 'challenge'; xml: string }
-  | { kind: 'success'; xml: string; username: string }
-  | { kind: 'failure'; xml: string; condition: SaslFailure };
+  | { kind: 'challenge'; xml: string; data?: Buffer }
+  | { kind: 'success'; xml: string; username: string; data?: Buffer }
+  | { kind: 'failure'; xml: string; condition: SaslFailure; text?: string };
 
 export function mechanismsElement(mechanisms: Mechanism[]): Element {
   const el = new Element('mechanisms', { xmlns: NS.sasl });
@@ -27,10 +28,10 @@ function failure(condition: SaslFailure, text?: string): SaslStep {
   const el = new Element('failure', { xmlns: NS.sasl });
   el.c(condition);
   if (text) el.c('text').t(text);
-  return { kind: 'failure', xml: el.toString(), condition };
+  return { kind: 'failure', xml: el.toString(), condition, text };
 }
 
-function decode(text: string): Buffer | undefined {
+export function decodeSaslData(text: string): Buffer | undefined {
   const t = text.trim();
   if (t === '' || t === '=') return Buffer.alloc(0);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(t)) return undefined;
@@ -57,12 +58,23 @@ export class SaslNegotiation {
   constructor(private readonly domain: string, private readonly accounts: AccountStore, private readonly offered: Mechanism[]) {}
 
   async start(auth: Element): Promise<SaslStep> {
-    this.mechanism = auth.attrs.mechanism;
-    return this.counted(await this.begin(auth));
+    const data = decodeSaslData(auth.getText());
+    return this.startWith(auth.attrs.mechanism, data ?? 'bad-encoding');
   }
 
   async respond(response: Element): Promise<SaslStep> {
-    return this.counted(await this.step(response));
+    const data = decodeSaslData(response.getText());
+    return this.respondWith(data ?? 'bad-encoding');
+  }
+
+  /** The same with decoded data, for SASL2 (XEP-0388 §2.3 <initial-response/>). */
+  async startWith(mechanism: string | undefined, data: Buffer | 'bad-encoding'): Promise<SaslStep> {
+    this.mechanism = mechanism;
+    return this.counted(await this.begin(mechanism, data));
+  }
+
+  async respondWith(data: Buffer | 'bad-encoding'): Promise<SaslStep> {
+    return this.counted(await this.step(data));
   }
 
   abort(): SaslStep {
@@ -77,11 +89,10 @@ export class SaslNegotiation {
     return step;
   }
 
-  private async begin(auth: Element): Promise<SaslStep> {
-    const mechanism = auth.attrs.mechanism as Mechanism;
+  private async begin(name: string | undefined, data: Buffer | 'bad-encoding'): Promise<SaslStep> {
+    const mechanism = name as Mechanism;
     if (!this.offered.includes(mechanism)) return failure('invalid-mechanism');
-    const data = decode(auth.getText());
-    if (!data) return failure('incorrect-encoding');
+    if (data === 'bad-encoding') return failure('incorrect-encoding');
     if (mechanism === 'PLAIN') return this.plain(data);
     this.exchange = new ScramServerExchange(mechanism, async (username: string) => {
       this.attemptedUsername = username.toLowerCase();
@@ -91,10 +102,9 @@ export class SaslNegotiation {
     return this.scramStep(data);
   }
 
-  private async step(response: Element): Promise<SaslStep> {
+  private async step(data: Buffer | 'bad-encoding'): Promise<SaslStep> {
     if (!this.exchange) return failure('malformed-request', 'No authentication in progress');
-    const data = decode(response.getText());
-    if (!data) return failure('incorrect-encoding');
+    if (data === 'bad-encoding') return failure('incorrect-encoding');
     return this.scramStep(data);
   }
 
@@ -103,10 +113,10 @@ export class SaslNegotiation {
     const step = await exchange.step(data);
     switch (step.kind) {
       case 'challenge':
-        return { kind: 'challenge', xml: `<challenge xmlns='${NS.sasl}'>${step.data.toString('base64')}</challenge>` };
+        return { kind: 'challenge', xml: `<challenge xmlns='${NS.sasl}'>${step.data.toString('base64')}</challenge>`, data: step.data };
       case 'success':
         this.exchange = undefined;
-        return { kind: 'success', xml: `<success xmlns='${NS.sasl}'>${step.data.toString('base64')}</success>`, username: exchange.username! };
+        return { kind: 'success', xml: `<success xmlns='${NS.sasl}'>${step.data.toString('base64')}</success>`, username: exchange.username!, data: step.data };
       case 'failure':
         this.exchange = undefined;
         return failure(step.condition, step.text);

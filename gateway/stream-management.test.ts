@@ -122,3 +122,40 @@ describe('late copies (XEP-0203)', () => {
     expect(lateCopy(presence, 'x', 'example.com')).toBe(presence);
   });
 });
+
+describe('a session taken over from another gateway (fleet)', () => {
+  test('its queue goes on from the restored ack: the next h counts from there', () => {
+    const queue = new UnackedQueue(10);
+    queue.restore(40, [{ stanza: msg(41), stamp: 's41' }, { stanza: msg(42), stamp: 's42' }]);
+    expect(queue.sendCount).toBe(42);
+    expect(queue.ack(41)).toEqual({ ok: true, acknowledged: 1 });
+    expect(queue.pending().map((p) => p.stamp)).toEqual(['s42']);
+    expect(queue.ack(44)).toEqual({ ok: false, sendCount: 42 });
+  });
+
+  test('what goes out, comes in and gets acknowledged is told to the Redis mirror; <r/> is answered once it is written', async () => {
+    const calls: string[] = [];
+    let flushed: () => void = () => undefined;
+    const mirror = {
+      sent: (_stamp: string, xml: string) => calls.push(`sent ${xml.length > 0}`),
+      handled: (h: number) => calls.push(`handled ${h}`),
+      acknowledged: (count: number, h: number) => calls.push(`acked ${count} ${h}`),
+      flush: () => new Promise<void>((resolve) => (flushed = resolve)),
+    };
+    const sm = new StreamManagement({ resumeTimeoutSeconds: 60, maxUnackedStanzas: 10, ackRequestStanzas: 100, ackRequestSeconds: 60, maxHibernatedSessions: 1 }, () => undefined);
+    sm.mirror = mirror as never;
+    sm.sent(msg(1));
+    sm.sent(msg(2));
+    sm.received();
+    sm.ack(1);
+    sm.ack(1); // nothing new: not told
+    expect(calls).toEqual(['sent true', 'sent true', 'handled 1', 'acked 1 1']);
+    const answers: number[] = [];
+    sm.answerRequest((h) => answers.push(h));
+    expect(answers).toEqual([]);
+    flushed();
+    await new Promise((r) => setImmediate(r));
+    expect(answers).toEqual([1]);
+    sm.cancelRequest();
+  });
+});

@@ -5,6 +5,7 @@
 import { Element, clone } from 'ltx';
 import { NS } from '../shared/xml/namespaces.js';
 import type { StanzaErrorCondition } from '../shared/xml/errors.js';
+import type { SmMirror } from '../shared/cluster/session-resumption.js';
 
 /** §4: 'h' is an xs:unsignedInt that wraps from 2^32 - 1 back to 0. */
 export const H_MODULUS = 2 ** 32;
@@ -87,6 +88,12 @@ export class UnackedQueue {
     return { ok: true, acknowledged };
   }
 
+  /** A session taken over from another gateway (docs/cluster.md): its last ack and what it had not acknowledged. */
+  restore(acked: number, items: UnackedStanza[]): void {
+    this.acked = acked;
+    this.items = items.slice(0, this.max);
+  }
+
   pending(): readonly UnackedStanza[] {
     return this.items;
   }
@@ -108,6 +115,8 @@ export class StreamManagement {
   resumeId: string | undefined;
   /** The resumption timeout granted to this session (§3 'max'). */
   resumeTimeoutMs = 0;
+  /** In a fleet, the copy of this state in Redis that lets any gateway resume the session. */
+  mirror: SmMirror | undefined;
   private sinceRequest = 0;
   private requestTimer: NodeJS.Timeout | undefined;
 
@@ -117,11 +126,14 @@ export class StreamManagement {
 
   received(): void {
     this.inbound = nextH(this.inbound);
+    this.mirror?.handled(this.inbound);
   }
 
   /** Records a stanza sent (or queued while the connection is gone); false when the queue is full. */
   sent(stanza: Element): boolean {
-    if (!this.unacked.push(stanza)) return false;
+    const stamp = new Date().toISOString();
+    if (!this.unacked.push(stanza, stamp)) return false;
+    this.mirror?.sent(stamp, stanza.toString());
     if (++this.sinceRequest >= this.options.ackRequestStanzas) this.requestAck();
     else if (!this.requestTimer) {
       this.requestTimer = setTimeout(() => this.requestAck(), this.options.ackRequestSeconds * 1000);
@@ -137,7 +149,20 @@ export class StreamManagement {
   }
 
   ack(h: number): AckOutcome {
-    return this.unacked.ack(h);
+    const outcome = this.unacked.ack(h);
+    if (outcome.ok && outcome.acknowledged > 0) this.mirror?.acknowledged(outcome.acknowledged, h);
+    return outcome;
+  }
+
+  /**
+   * Answers <r/> with the current 'h'. In a fleet only once the stanzas it counts are durable in
+   * Redis (their effects and the count are written in the same pipeline), so a client resuming on
+   * another gateway after this one died never loses what an ack covered.
+   */
+  answerRequest(send: (h: number) => void): void {
+    const h = this.inbound;
+    if (!this.mirror) return send(h);
+    void this.mirror.flush().then(() => send(h));
   }
 
   /** No ack requests while there is no connection, nor after the end. */

@@ -3,14 +3,19 @@
 // stanzas for it keep queueing (bounded), and for the resumption timeout a new authenticated
 // stream of the same user may take it over with <resume/>. When the timer runs out the session
 // ends for good (client-session.ts: unavailable presence, unacknowledged stanzas rerouted).
-// The cluster issue moves this state to Redis so that resumption works on any gateway.
+// In a fleet (docs/cluster.md) the state is mirrored in Redis instead: a session whose connection
+// drops, or whose gateway stops, is parked there and any gateway may resume it.
 import { randomBytes } from 'node:crypto';
 import type { Element } from 'ltx';
 import { parseJid } from '../shared/jid.js';
 import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from '../shared/metrics/http-endpoints.js';
 import type { Router } from '../shared/router/router.js';
-import { lateCopy, type StreamManagementOptions, type UnackedStanza } from './stream-management.js';
+import type { ResourcePresence } from '../shared/router/session.js';
+import type { StreamErrorCondition } from '../shared/xml/errors.js';
+import type { FleetResumption } from '../shared/cluster/resumption-fleet.js';
+import type { SessionResumptionStore, SmMirror, TakenSession } from '../shared/cluster/session-resumption.js';
+import { lateCopy, type StreamManagement, type StreamManagementOptions, type UnackedStanza } from './stream-management.js';
 
 export const smResumptions = new Counter({
   name: 'pampero_sm_resumptions_total',
@@ -31,6 +36,12 @@ export const smQueueOverflows = new Counter({
   registers: [metricsRegistry],
 });
 
+export const smHandovers = new Counter({
+  name: 'pampero_sm_fleet_handovers_total',
+  help: 'Resumable sessions parked in Redis for any gateway of the fleet (connection dropped, gateway stopping, resumed elsewhere)',
+  registers: [metricsRegistry],
+});
+
 export const smResumptionTimeouts = new Counter({
   name: 'pampero_sm_resumption_timeouts_total',
   help: 'Hibernated sessions that were not resumed in time and ended',
@@ -43,29 +54,95 @@ export interface ResumableSession {
   readonly owner: string;
   /** The resumption timeout ran out, or the gateway is stopping: end for good. */
   endHibernation(): void;
+  /** Fleet: park in Redis and close the connection with `condition`; false when it cannot be parked. */
+  leave(condition?: StreamErrorCondition, text?: string): boolean;
+  readonly id: string;
+  readonly jid: { full: string };
+  readonly presence: ResourcePresence;
+}
+
+/** What a fleet node offers (shared/cluster/cluster-node.ts). */
+export interface FleetResumptionLink {
+  readonly smStore: SessionResumptionStore;
+  readonly resumption: FleetResumption | undefined;
 }
 
 interface Entry {
   session: ResumableSession;
   /** Set while hibernated. */
   timer?: NodeJS.Timeout;
+  /** Set in a fleet: the session's state in Redis. */
+  mirror?: SmMirror;
 }
 
 export class ResumableSessions {
   private readonly byId = new Map<string, Entry>();
   private hibernated = 0;
 
-  constructor(readonly options: StreamManagementOptions) {}
+  constructor(readonly options: StreamManagementOptions, private readonly fleet?: FleetResumptionLink) {
+    if (fleet) fleet.smStore.maxQueue = options.maxUnackedStanzas;
+  }
+
+  /** In a fleet: a session not held here may be resumed from Redis (takeFromFleet). */
+  get inFleet(): boolean {
+    return this.fleet?.resumption !== undefined;
+  }
 
   get hibernatedCount(): number {
     return this.hibernated;
   }
 
   /** A session enabled resumption: its SM-ID (unguessable, it is all a resuming client shows besides its login). */
-  register(session: ResumableSession): string {
+  register(session: ResumableSession, sm?: StreamManagement): string {
     const id = randomBytes(18).toString('base64url');
-    this.byId.set(id, { session });
+    const entry: Entry = { session };
+    this.byId.set(id, entry);
+    if (sm && this.fleet) {
+      entry.mirror = sm.mirror = this.fleet.smStore.track(session.jid.full, id, session.id, sm.resumeTimeoutMs);
+      this.listenForHandovers();
+    }
     return id;
+  }
+
+  /** A session taken from Redis (takeFromFleet) is now held here under its SM-ID. */
+  adopt(id: string, session: ResumableSession, sm: StreamManagement): void {
+    const entry: Entry = { session };
+    this.byId.set(id, entry);
+    if (this.fleet) entry.mirror = sm.mirror = this.fleet.smStore.adopt(session.jid.full, id);
+    this.listenForHandovers();
+  }
+
+  /**
+   * Fleet: parks the session in Redis, then `detach` (synchronously) unbinds it here without
+   * ending it. False when not in a fleet or its mirror is not trustworthy (Redis was away).
+   */
+  handOver(id: string, detach: () => void): boolean {
+    const entry = this.byId.get(id);
+    const resumption = this.fleet?.resumption;
+    if (!entry || !resumption || !entry.mirror || entry.mirror.broken || entry.timer) return false;
+    this.byId.delete(id);
+    smHandovers.inc();
+    void resumption.park(entry.session.jid.full, id, entry.session.presence, detach);
+    return true;
+  }
+
+  /** <resume/> of a session this gateway does not hold: taken from Redis, or undefined. */
+  async takeFromFleet(id: string, owner: string, sessionId: string): Promise<TakenSession | undefined> {
+    const taken = await this.fleet?.resumption?.take(owner, id, sessionId).catch(() => undefined);
+    smResumptions.inc({ outcome: taken ? 'resumed' : 'failed' });
+    return taken;
+  }
+
+  /** A taken session whose new connection went away before it was bound: parked again. */
+  release(id: string, taken: TakenSession): void {
+    void this.fleet?.resumption?.release(taken, id);
+  }
+
+  private listenForHandovers(): void {
+    const resumption = this.fleet?.resumption;
+    if (resumption && !resumption.onHandover) {
+      resumption.onHandover = (smId) => this.byId.get(smId)?.session.leave('conflict', 'Resumed on another connection') ?? false;
+    }
   }
 
   /** The connection dropped: keep the session for `timeoutMs`. False when too many are already kept. */
@@ -89,6 +166,7 @@ export class ResumableSessions {
   take(id: string, owner: string): ResumableSession | undefined {
     const entry = this.byId.get(id);
     if (!entry || entry.session.owner !== owner) {
+      if (this.inFleet) return undefined; // the fleet is asked next (takeFromFleet counts the outcome)
       smResumptions.inc({ outcome: 'failed' });
       return undefined;
     }
@@ -103,6 +181,7 @@ export class ResumableSessions {
     if (!entry) return;
     this.wake(entry);
     this.byId.delete(id);
+    entry.mirror?.end();
   }
 
   /** The gateway stops: hibernated sessions end now (their messages go to offline storage). */

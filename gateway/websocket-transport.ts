@@ -13,6 +13,7 @@ import { escapeAttr } from './c2s-connection.js';
 import { isLoopback } from './c2s-listener.js';
 import { WebSocketWriter } from './websocket-writer.js';
 import { admitWebConnection, type WebAdmission } from '../shared/abuse/admit-web-connection.js';
+import { byteShaperFor, NO_PAUSE, type ByteShaper } from '../shared/abuse/byte-shaper.js';
 
 export const NS_FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 
@@ -106,6 +107,8 @@ export class WebSocketTransport implements ClientTransport {
   private opened = false;
   private closed = false;
   private elementsInMessage = 0;
+  /** Rule bytes-per-session (docs/abuse.md): uWS cannot pause reads, so only the refusal applies. */
+  private readonly bytes: ByteShaper | undefined;
 
   get remoteAddress(): string {
     return this.ws.getUserData().remoteAddress;
@@ -121,10 +124,12 @@ export class WebSocketTransport implements ClientTransport {
       onError: (condition, text) => this.session.terminate(condition, text),
     });
     this.parser.write(SYNTHETIC_HEADER);
+    this.bytes = byteShaperFor(opts.abuse, this.remoteAddress, () => NO_PAUSE, () => this.session);
   }
 
   onMessage(text: string): void {
     if (this.closed) return;
+    if (this.bytes && !this.bytes.take(text.length)) return; // refused: the stream is ending (length in UTF-16 units, ≈ bytes)
     this.elementsInMessage = 0;
     this.parser.write(text);
     // RFC 7395 §3.3.3: every message is one complete element.
@@ -181,6 +186,7 @@ export class WebSocketTransport implements ClientTransport {
       return;
     }
     this.closed = true;
+    this.bytes?.stop();
     this.writer.detach();
     this.parser.stop();
     this.session.ended();

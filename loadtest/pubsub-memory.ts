@@ -3,6 +3,8 @@
 // interface, then serves random item retrievals and publishes through the component's own stanza
 // router (everything a component process holds except its XEP-0114 socket) and reports RSS —
 // anonymous memory and LMDB's file-backed pages apart, read from /proc/self/status.
+// The fill runs through its own LMDB environment, closed before the serving one opens, so the
+// figures after "reopened" are those of a component process started on the filled store.
 //
 //   node --expose-gc dist/loadtest/pubsub-memory.js [--items 1000000] [--nodes 10000]
 //        [--requests 20000] [--payload 200] [--dir DIR (default: a temp dir, removed after)]
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
   const requests = Number(values.requests);
   const perNode = Math.ceil(items / nodes);
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'pampero-pubsub-mem-'));
-  const { store, close } = openLmdbPubsubStore(dir);
+  const filling = openLmdbPubsubStore(dir);
   const text = 'x'.repeat(Math.max(0, Number(values.payload) - 60));
   const limits = { ...DEFAULT_NODE_LIMITS, maxItems: Math.max(perNode, DEFAULT_NODE_LIMITS.maxItems) };
   const started = Date.now();
@@ -48,17 +50,23 @@ async function main(): Promise<void> {
 
   for (let n = 0; n < nodes; n++) {
     const node = `node-${n}`;
-    await store.createNode({ service: SERVICE, node, config: { ...defaultNodeConfig(limits), maxItems: perNode }, creator: 'owner@bench.local', createdAt: Date.now() });
+    await filling.store.createNode({ service: SERVICE, node, config: { ...defaultNodeConfig(limits), maxItems: perNode }, creator: 'owner@bench.local', createdAt: Date.now() });
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < perNode && n * perNode + i < items; i++) {
       const payload = `<entry xmlns='http://www.w3.org/2005/Atom'><title>${n}-${i}</title><summary>${text}</summary></entry>`;
-      writes.push(store.publishItem(SERVICE, node, { id: `item-${i}`, payload, publisher: 'owner@bench.local', publishedAt: Date.now() }, perNode));
+      writes.push(filling.store.publishItem(SERVICE, node, { id: `item-${i}`, payload, publisher: 'owner@bench.local', publishedAt: Date.now() }, perNode));
     }
     await Promise.all(writes);
     if ((n + 1) % Math.max(1, Math.floor(nodes / 10)) === 0) console.log(JSON.stringify({ phase: 'fill', nodesDone: n + 1, seconds: (Date.now() - started) / 1000, ...memory() }));
   }
   gc();
   console.log(JSON.stringify({ phase: 'filled', seconds: (Date.now() - started) / 1000, lmdbFileMB: mb(statSync(join(dir, 'data.mdb'), { throwIfNoEntry: false })?.size ?? 0), ...memory() }));
+  // A component process serves a store it did not write: close the filling environment (its
+  // mapped pages leave this process) and open the store afresh, as `pampero start --role pubsub` does.
+  await filling.close();
+  const { store, close } = openLmdbPubsubStore(dir);
+  gc();
+  console.log(JSON.stringify({ phase: 'reopened', ...memory() }));
 
   // The component's stanza router on the filled store: random retrievals and publishes.
   const router = createStanzaRouter({ domain: SERVICE, serverDomain: 'bench.local', store, log: pino({ level: 'silent' }), limits });

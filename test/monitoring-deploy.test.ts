@@ -9,6 +9,8 @@ import '../gateway/gateway-metrics.js';
 import '../shared/router/router-metrics.js';
 import '../shared/storage/instrumented-stores.js';
 import '../shared/cluster/redis-metrics.js';
+import '../shared/abuse/abuse-metrics.js';
+import '../shared/health/health-snapshot-writer.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const read = (...path: string[]) => readFileSync(join(root, ...path), 'utf8');

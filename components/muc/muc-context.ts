@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { MucRoomStore } from '../../shared/storage/types.js';
 import type { FloodLimits } from './flood-control.js';
+import type { UserRateLimits } from '../../shared/abuse/user-rate-limit.js';
 import type { RoomArchive } from './room-archive.js';
 import type { Room, RoomConfig } from './room.js';
 import type { XmlElement } from './xml.js';
@@ -25,6 +26,8 @@ export interface MucServiceConfig {
   maxHistoryChars: number;
   /** Per-user message rate in a room (flood-control.ts). */
   flood: FloodLimits;
+  /** Rooms one user may enter per minute over the service (join-limit.ts). */
+  joinLimits: UserRateLimits;
   /** Most rooms live in this instance at once; creating one more is refused resource-constraint. */
   maxLiveRooms: number;
   /** Key of the XEP-0421 occupant ids (stable across instances that share it). */

@@ -12,6 +12,7 @@ import { occupantIdFor } from './occupant-id.js';
 import { affiliationOf, defaultRole, occupantByRealJid, type Occupant, type Room } from './room.js';
 import { isReservedForAnother } from './registration.js';
 import { subjectMessage } from './subject.js';
+import { checkJoinRate } from './join-limit.js';
 import { refuse, xml, type XmlElement } from './xml.js';
 
 
@@ -71,6 +72,7 @@ async function enter(ctx: RoomContext, presence: XmlElement, nick: string, creat
   // §7.2.10: maximum number of occupants (owners and admins may still enter).
   if (room.occupants.size >= room.config.maxUsers && !privileged) refuse('wait', 'service-unavailable', 'This room is full');
   checkPassword(room, presence, created);
+  checkJoinRate(ctx.service, realJid.bare); // docs/abuse.md: joins per user
 
   const payload = presencePayload(presence);
   const occupant: Occupant = {

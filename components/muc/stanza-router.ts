@@ -9,6 +9,7 @@ import { broadcastPresence } from './broadcast.js';
 import { destroyRoom } from './destroy.js';
 import { isDiscoQuery, roomInfo, roomItems, serviceInfo, serviceItems } from './disco.js';
 import { DEFAULT_FLOOD_LIMITS } from './flood-control.js';
+import { DEFAULT_JOIN_LIMITS } from './join-limit.js';
 import { handleGroupchat } from './groupchat.js';
 import { handleMediatedInvitation, isMediatedInvitation } from './invites.js';
 import { countLiveRooms, mucHandlerErrors, mucQueued, mucShed, mucStanzas } from './metrics.js';
@@ -63,6 +64,7 @@ export function serviceConfig(options: MucRouterOptions): MucServiceConfig {
     maxHistoryChars: options.maxHistoryChars ?? 256 * 1024,
     maxLiveRooms: options.maxLiveRooms ?? 10_000,
     flood: { ...DEFAULT_FLOOD_LIMITS, ...options.flood },
+    joinLimits: { ...DEFAULT_JOIN_LIMITS, ...options.joinLimits },
     occupantIdKey: options.occupantIdKey ?? options.domain,
     mayCreateRoom: options.mayCreateRoom,
     archive: options.archive,

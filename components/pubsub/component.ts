@@ -8,6 +8,8 @@ import { DEFAULT_NODE_LIMITS, type NodeLimits } from './node-config-form.js';
 import type { NodeQueueLimits } from './node-queue.js';
 import { createStanzaRouter } from './stanza-router.js';
 import { startComponentLink } from '../../shared/component/component-link.js';
+import type { UserRateLimits } from '../../shared/abuse/user-rate-limit.js';
+import { publishLimit } from './publish-limit.js';
 
 export interface PubsubComponentOptions {
   /** The router's XEP-0114 port, e.g. 'xmpp://127.0.0.1:5275'. */
@@ -26,6 +28,10 @@ export interface PubsubComponentOptions {
   queueLimits?: Partial<NodeQueueLimits>;
   /** XEP-0060 §7.1.4 auto-create on publish (default true). */
   autoCreate?: boolean;
+  /** Items one user may publish per minute (config pubsub.publishesPerMinute, publish-limit.ts). */
+  publishLimits?: Partial<UserRateLimits>;
+  /** Notifications through the server's XEP-0033 multicast (config pubsub.multicast; default false). */
+  multicast?: boolean;
 }
 
 export interface RunningPubsubComponent {
@@ -44,6 +50,8 @@ export async function startPubsubComponent(options: PubsubComponentOptions): Pro
     limits: { ...DEFAULT_NODE_LIMITS, ...options.limits },
     queueLimits: options.queueLimits,
     autoCreate: options.autoCreate ?? true,
+    publishLimit: publishLimit(options.publishLimits, log),
+    multicast: options.multicast ?? false,
   });
   return startComponentLink({
     service: options.service,

@@ -9,6 +9,9 @@ import type { HandlerContext } from './pubsub-context.js';
 import { xml, type XmlChild, type XmlElement } from './xmpp-bindings.js';
 
 const SUBSCRIBERS_PER_PAGE = 500;
+/** XEP-0033 extended stanza addressing; Pampero's router takes up to 5000 addresses a stanza. */
+const NS_ADDRESS = 'http://jabber.org/protocol/address';
+const ADDRESSES_PER_STANZA = 1000;
 
 /** The stored payload as an element (it was serialised from a parsed, size-checked element). */
 export function payloadElement(item: PubsubItem): XmlElement | null {
@@ -59,6 +62,7 @@ export async function forEachSubscriber(
  */
 export async function notifySubscribers(ctx: HandlerContext, service: string, node: PubsubNode, event: () => XmlChild[]): Promise<void> {
   if (!node.config.deliverNotifications) return;
+  if (ctx.multicast && service === ctx.domain) return multicastToSubscribers(ctx, service, node, event);
   const pep = service !== ctx.domain ? ctx.pepRecipients : undefined;
   const explicit = new Set<string>();
   await forEachSubscriber(ctx, service, node.node, (sub) => {
@@ -68,6 +72,27 @@ export async function notifySubscribers(ctx: HandlerContext, service: string, no
   if (!pep) return;
   const implicit = (await pep(ctx, service, node)).filter((jid) => !explicit.has(jid.split('/')[0]!));
   await Promise.allSettled(implicit.map((jid) => ctx.send(eventMessage(ctx, service, jid, ...event()))));
+}
+
+/**
+ * The same, through the server's XEP-0033 multicast: one message per page of subscribers, with
+ * their addresses as blind copies, so a node of 1,000 subscribers crosses the component link in
+ * two stanzas instead of 1,000 and the router serialises the event once (multicast-copy.ts).
+ */
+async function multicastToSubscribers(ctx: HandlerContext, service: string, node: PubsubNode, event: () => XmlChild[]): Promise<void> {
+  let page: string[] = [];
+  const flush = () => {
+    if (page.length === 0) return;
+    const message = eventMessage(ctx, service, ctx.serverDomain, ...event());
+    message.append(xml('addresses', { xmlns: NS_ADDRESS }, page.map((jid) => xml('address', { type: 'bcc', jid }))));
+    page = [];
+    return ctx.send(message);
+  };
+  await forEachSubscriber(ctx, service, node.node, (sub) => {
+    page.push(sub.jid);
+    return page.length >= ADDRESSES_PER_STANZA ? flush() : undefined;
+  });
+  await flush();
 }
 
 /** §7.1.2: a published item, with its payload when pubsub#deliver_payloads is set. */

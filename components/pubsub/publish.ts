@@ -10,6 +10,7 @@ import { applyConfigForm, checkPreconditions } from './node-config-form.js';
 import { createNode } from './node-create.js';
 import { notifyPublished, notifyRetracted } from './notifications.js';
 import { newNodeConfig, type HandlerContext, type PubsubRequest } from './pubsub-context.js';
+import { checkPublishRate } from './publish-limit.js';
 import { forbidden, nodeIdRequired, nodeNotFound, PubsubError } from './pubsub-errors.js';
 import { childElements, xml, type XmlElement } from './xmpp-bindings.js';
 
@@ -44,6 +45,7 @@ function payloadOf(node: PubsubNode, item: XmlElement | undefined): string {
 export async function handlePublish(ctx: HandlerContext, req: PubsubRequest, publish: XmlElement, pubsub: XmlElement): Promise<XmlElement> {
   const id = publish.attrs.node;
   if (!id) throw nodeIdRequired(); // §7.1.3 (no instant publishing here)
+  checkPublishRate(ctx, req.from.bare); // docs/abuse.md: publishes per user
   const options = readForm(pubsub.getChild('publish-options'));
   if (options && options.formType !== undefined && options.formType !== FORM_PUBLISH_OPTIONS) throw new PubsubError('modify', 'bad-request', 'invalid-options');
   const node = await targetNode(ctx, req, id, options);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pampero-loadtest` (package.json bin; `npm run loadtest -- …`): parse, then one of provision,
-// compare, or a single run with its reports. A hard deadline ends the process whatever happens.
+// compare, abuse or archive modes, or a single run with its reports. A hard deadline ends the process whatever happens.
 import { CommanderError } from 'commander';
 import { buildCommand } from './options.js';
 import { parseOptions } from './parse-options.js';
@@ -11,6 +11,9 @@ import { runCompare } from './servers/compare.js';
 import { provisionAccounts } from './servers/provision.js';
 import { compareMarkdown } from './report/compare-report.js';
 import { usersNeeded } from './scenario-defaults.js';
+import { abuseMarkdown, runAbuseModes } from './servers/abuse-modes.js';
+import { archiveMarkdown, runArchiveModes } from './servers/archive-modes.js';
+import { withLoginFlood } from './flood/login-flood.js';
 
 const log = (line: string) => process.stderr.write(line + '\n');
 
@@ -28,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
   const hardStop = setTimeout(() => {
     log(`pampero-loadtest: hard deadline of ${options.deadlineS} s (+60 s) passed, exiting`);
     process.exit(3);
-  }, (options.deadlineS * (options.compare.length + 1) + 60) * 1000);
+  }, (options.deadlineS * (options.compare.length + options.abuseModes.length + options.archiveModes.length + 1) + 60) * 1000);
   hardStop.unref();
 
   if (options.provision) {
@@ -47,7 +50,19 @@ async function main(argv: string[]): Promise<number> {
     log(`reports in ${outDir} (compare.md, compare.html, <server>/report.html)`);
     return outcomes.every((x) => x.report) ? 0 : 1;
   }
-  const report = await runScenario(options, log);
+  if (options.abuseModes.length > 0) {
+    const outcomes = await runAbuseModes(options, outDir, log);
+    process.stdout.write(abuseMarkdown(outcomes, options));
+    log(`reports in ${outDir} (abuse.md, abuse-<mode>/report.html)`);
+    return outcomes.every((x) => x.report) ? 0 : 1;
+  }
+  if (options.archiveModes.length > 0) {
+    const outcomes = await runArchiveModes(options, outDir, log);
+    process.stdout.write(archiveMarkdown(outcomes, options));
+    log(`reports in ${outDir} (archive.md, archive-<mode>/report.html)`);
+    return outcomes.every((x) => x.report) ? 0 : 1;
+  }
+  const report = await withLoginFlood(options, log, () => runScenario(options, log));
   const files = await writeReports(report, outDir, options.jsonOut);
   process.stdout.write(markdownReport(report));
   log(`reports: ${files.markdown}  ${files.html}  ${files.json}`);

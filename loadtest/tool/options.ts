@@ -51,7 +51,25 @@ export interface LoadtestOptions {
   generatorCpu: number | undefined;
   pamperoData: string;
   pamperoIterations: number;
+  /** Start Pampero once per mode and run against each (servers/abuse-modes.ts); empty: no. */
+  abuseModes: AbuseMode[];
+  /** Failed logins per second flooding the c2s port meanwhile (flood/login-flood.ts); 0: none. */
+  floodLogins: number;
+  /** Source address of the flood (a loopback alias, e.g. 127.0.0.2). */
+  floodFrom: string;
+  /** Start Pampero once per mode, archive and carbons off/on, and run against each (servers/archive-modes.ts); empty: no. */
+  archiveModes: ArchiveMode[];
+  /** Every client enables Message Carbons (XEP-0280) after binding, waiting for the result. */
+  carbons: boolean;
 }
+
+/** off: abuse control off; on: on, every rule with a budget nobody meets; default: the default policy, the generator's 127.0.0.1 allow-listed. */
+export type AbuseMode = 'off' | 'on' | 'default';
+export const ABUSE_MODES: AbuseMode[] = ['off', 'on', 'default'];
+
+/** off: archive.enabled false, clients without carbons; on: archive.enabled, every client enables carbons. */
+export type ArchiveMode = 'off' | 'on';
+export const ARCHIVE_MODES: ArchiveMode[] = ['off', 'on'];
 
 const int = (name: string, min: number) => (v: string) => {
   if (!/^-?\d+$/.test(v) || Number(v) < min) throw new Error(`${name} must be an integer ≥ ${min}, got '${v}'`);
@@ -64,6 +82,14 @@ const num = (name: string, min: number) => (v: string) => {
 };
 const intList = (name: string) => (v: string) => v.split(',').map((x) => int(name, 0)(x.trim()));
 const collect = (v: string, prev: number[] = []) => [...prev, int('--server-pid', 1)(v)];
+const abuseList = (v: string) => v.split(',').map((s) => {
+  if (!ABUSE_MODES.includes(s.trim() as AbuseMode)) throw new Error(`--abuse takes ${ABUSE_MODES.join(', ')}, got '${s}'`);
+  return s.trim() as AbuseMode;
+});
+const archiveList = (v: string) => v.split(',').map((s) => {
+  if (!ARCHIVE_MODES.includes(s.trim() as ArchiveMode)) throw new Error(`--archive takes ${ARCHIVE_MODES.join(', ')}, got '${s}'`);
+  return s.trim() as ArchiveMode;
+});
 const serverList = (v: string) => v.split(',').map((s) => {
   if (!SERVERS.includes(s as ServerName) || s === 'pampero') throw new Error(`--compare takes prosody and/or ejabberd, got '${s}'`);
   return s as ServerName;
@@ -125,5 +151,13 @@ export function buildCommand(): Command {
     .option('--server-cpu <n>', 'compare: CPU the servers are pinned to', int('--server-cpu', 0), 0)
     .option('--generator-cpu <n>', 'pin the generator to this CPU (compare: default 1)', int('--generator-cpu', 0))
     .option('--pampero-data <dir>', "compare/provision: Pampero's data directory", '/tmp/pampero-bench/pampero')
-    .option('--pampero-iterations <n>', 'SCRAM iterations of provisioned Pampero accounts', int('--pampero-iterations', 1), 4096);
+    .option('--pampero-iterations <n>', 'SCRAM iterations of provisioned Pampero accounts', int('--pampero-iterations', 1), 4096)
+    .option('--abuse <modes>', 'start Pampero once per mode and run against each: off (abuse control off), on (every limit on, budgets nobody meets), ' +
+      'default (the default policy, 127.0.0.1 allow-listed); with off in the list prints the cost of abuse control in % (e.g. --abuse off,on)', abuseList)
+    .option('--flood-logins <per-s>', 'meanwhile flood the c2s port with failed logins at this rate from --flood-from (a separate process); ' +
+      'with -s login the login figures are the legitimate users\' (e.g. -s login --abuse default --flood-logins 5000)', num('--flood-logins', 0), 0)
+    .option('--flood-from <address>', 'source address of the login flood (a loopback alias)', '127.0.0.2')
+    .option('--archive <modes>', 'chat: start Pampero once per mode and run against each: off (message archive off, clients without carbons), ' +
+      'on (archive on, every client enables carbons after binding); with off in the list prints the cost in % (e.g. -s chat --archive off,on)', archiveList)
+    .option('--carbons', 'every client enables Message Carbons (XEP-0280) after binding', false);
 }

@@ -72,7 +72,16 @@ export function optionsFrom(raw: Raw): LoadtestOptions {
     generatorCpu: raw.generatorCpu as number | undefined,
     pamperoData: raw.pamperoData as string,
     pamperoIterations: raw.pamperoIterations as number,
+    abuseModes: (raw.abuse as LoadtestOptions['abuseModes'] | undefined) ?? [],
+    floodLogins: raw.floodLogins as number,
+    floodFrom: raw.floodFrom as string,
+    archiveModes: (raw.archive as LoadtestOptions['archiveModes'] | undefined) ?? [],
+    carbons: raw.carbons as boolean,
   };
+  if (options.abuseModes.length > 0 && options.compare.length > 0) throw new Error('--abuse and --compare are separate runs; give one of them');
+  if (options.archiveModes.length > 0 && (options.compare.length > 0 || options.abuseModes.length > 0)) throw new Error('--archive, --abuse and --compare are separate runs; give one of them');
+  if (options.archiveModes.length > 0 && scenario !== 'chat') throw new Error('--archive measures the chat scenario (-s chat)');
+  if (options.archiveModes.length > 0 && options.carbons) throw new Error('--archive sets carbons per mode; leave out --carbons');
   if (scenario === 'roster' && options.samples > options.clients) throw new Error('--samples must not exceed --clients (the population)');
   if (fanout && options.durationS <= 0) throw new Error('--duration must be > 0');
   if (scenario === 'chat' && clients < 2) throw new Error('chat needs at least 2 clients');

@@ -12,6 +12,7 @@ import { addressPrefix, normalizeAddress } from './client-address.js';
 import { allowListOf, rangeList, RULE_NAMES, type AbusePolicy, type LimitRule, type RuleName } from './policy.js';
 import type { LivePolicy } from './policy-store.js';
 import type { IncidentStore } from './incidents/incident-store.js';
+import { LockoutBackoff } from './lockout-backoff.js';
 
 export interface Refusal {
   /** The rule, or `ip-ban` for a banned range (admin action). */
@@ -20,8 +21,11 @@ export interface Refusal {
   retryAfterSeconds: number;
 }
 
-/** The rules counted with rate-limiter-flexible (the other two are counted locally). */
-const RATE_RULES = RULE_NAMES.filter((name) => name !== 'concurrent-connections-per-ip' && name !== 'stanzas-per-session');
+/** The rules counted with rate-limiter-flexible (the others are counted locally). */
+const LOCAL_RULES: ReadonlySet<RuleName> = new Set(['concurrent-connections-per-ip', 'stanzas-per-session', 'bytes-per-session']);
+const RATE_RULES = RULE_NAMES.filter((name) => !LOCAL_RULES.has(name));
+/** Rules whose lockouts grow for repeat offenders (lockout-backoff.ts). */
+const BACKOFF_RULES: ReadonlySet<RuleName> = new Set(['failed-logins-per-ip', 'failed-logins-per-account']);
 
 export class AbuseGuard {
   /** The policy applied now (stanza budgets read their rule from here on every refill). */
@@ -31,6 +35,7 @@ export class AbuseGuard {
   private limiters = new Map<RuleName, RateLimiterAbstract>();
   private bans: Array<{ list: BlockList; until: number }> = [];
   private readonly open = new Map<string, number>();
+  private readonly backoff = new LockoutBackoff((keyPrefix, points, duration) => this.limiterWith({ keyPrefix, points, duration, blockDuration: 0 }));
   readonly events: AbuseEvents;
 
   constructor(private readonly live: LivePolicy, private readonly redis: Redis | undefined, logger: Logger, incidents?: IncidentStore) {
@@ -63,7 +68,10 @@ export class AbuseGuard {
   }
 
   private limiterFor(name: RuleName, rule: LimitRule): RateLimiterAbstract {
-    const options = { keyPrefix: `pampero:abuse:${name}`, points: rule.points, duration: rule.durationSeconds, blockDuration: rule.blockSeconds };
+    return this.limiterWith({ keyPrefix: `pampero:abuse:${name}`, points: rule.points, duration: rule.durationSeconds, blockDuration: rule.blockSeconds });
+  }
+
+  private limiterWith(options: { keyPrefix: string; points: number; duration: number; blockDuration: number }): RateLimiterAbstract {
     const memory = new RateLimiterMemory(options);
     if (!this.redis) return memory;
     return new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
@@ -136,6 +144,20 @@ export class AbuseGuard {
     if (bareJid && !this.isAllowedAccount(bareJid)) await this.consume('failed-logins-per-account', bareJid);
   }
 
+  /** A XEP-0077 registration attempt (docs/registration.md): bans, then registrations per address. */
+  async admitRegistration(address: string): Promise<Refusal | undefined> {
+    const ban = this.banned(address);
+    if (ban) return ban;
+    if (this.isAllowedAddress(address)) return undefined;
+    return this.consume('registrations-per-ip', normalizeAddress(address));
+  }
+
+  /** A message of `bareJid` to someone not in their roster (shared/router/non-contact-limit.ts). */
+  async messageToNonContact(bareJid: string): Promise<Refusal | undefined> {
+    if (this.isAllowedAccount(bareJid)) return undefined;
+    return this.consume('messages-to-non-contacts', bareJid);
+  }
+
   private async consume(rule: RuleName, key: string): Promise<Refusal | undefined> {
     if (!this.policy.rules[rule].enabled) return undefined;
     try {
@@ -143,7 +165,13 @@ export class AbuseGuard {
       return undefined;
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) return undefined; // the store failed: let the client through
-      return this.refuse(rule, key, rejection.msBeforeNext);
+      const settings = this.policy.rules[rule];
+      let ms = rejection.msBeforeNext;
+      // The consume that went over the budget started a lockout: a repeat offender's lasts longer.
+      if (BACKOFF_RULES.has(rule) && settings.blockSeconds > 0 && rejection.consumedPoints === settings.points + 1) {
+        ms = await this.backoff.lockoutBegan(rule, settings, this.limiters.get(rule)!, key, ms);
+      }
+      return this.refuse(rule, key, ms);
     }
   }
 

@@ -17,6 +17,9 @@ export const RULE_NAMES = [
   'failed-logins-per-ip',
   'failed-logins-per-account',
   'stanzas-per-session',
+  'registrations-per-ip',
+  'bytes-per-session',
+  'messages-to-non-contacts',
 ] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 
@@ -30,6 +33,13 @@ export interface LimitRule {
   action: RuleAction;
   /** Off: the rule is not checked at all. */
   enabled: boolean;
+  /**
+   * Growing lockout (backoff, failed-login rules): each lockout of a key lasts twice the one
+   * before, up to this many seconds; absent or ≤ blockSeconds: every lockout lasts blockSeconds.
+   */
+  maxBlockSeconds?: number;
+  /** Seconds without a lockout after which a key's next lockout is back to blockSeconds. */
+  backoffResetSeconds?: number;
 }
 
 export interface AbusePolicy {
@@ -53,6 +63,9 @@ export interface IpBan {
 const rule = (key: KeyKind, points: number, durationSeconds: number, blockSeconds = 0, action: RuleAction = 'refuse'): LimitRule =>
   ({ key, points, durationSeconds, blockSeconds, action, enabled: true });
 
+/** Lockouts double up to a day, and start again at blockSeconds after a day without one. */
+const LOCKOUT_BACKOFF = { maxBlockSeconds: 86_400, backoffResetSeconds: 86_400 };
+
 /** Generous defaults: a normal user or a NAT of users never meets them; a flood does. */
 export function defaultPolicy(): AbusePolicy {
   return {
@@ -61,9 +74,15 @@ export function defaultPolicy(): AbusePolicy {
       'connections-per-prefix': rule('ip-prefix', 600, 60, 60),
       'concurrent-connections-per-ip': rule('ip', 200, 0),
       'logins-per-ip': rule('ip', 60, 60, 60),
-      'failed-logins-per-ip': rule('ip', 20, 600, 300),
-      'failed-logins-per-account': rule('account', 5, 600, 300),
+      'failed-logins-per-ip': { ...rule('ip', 20, 600, 300), ...LOCKOUT_BACKOFF },
+      'failed-logins-per-account': { ...rule('account', 5, 600, 300), ...LOCKOUT_BACKOFF },
       'stanzas-per-session': rule('session', 100, 1, 0, 'delay'),
+      // XEP-0077 registration attempts (docs/registration.md): each CAPTCHA handed out, or each form submitted in open mode.
+      'registrations-per-ip': rule('ip', 10, 3600, 0),
+      // Bytes a client session sends (TCP/TLS reads paused while over, byte-shaper.ts): 256 KiB/s.
+      'bytes-per-session': rule('session', 262_144, 1, 0, 'delay'),
+      // Messages with a body to JIDs not in the sender's roster with a subscription (non-contact-limit.ts).
+      'messages-to-non-contacts': rule('account', 60, 60, 60),
     },
     allowIps: [],
     allowAccounts: [],
@@ -103,7 +122,7 @@ export function mergeRule(name: string, current: LimitRule, patch: unknown): Lim
   if (typeof patch !== 'object' || patch === null) throw new PolicyError(`rule ${name}: an object`);
   const p = patch as Record<string, unknown>;
   const next = { ...current };
-  for (const field of ['points', 'durationSeconds', 'blockSeconds'] as const) {
+  for (const field of ['points', 'durationSeconds', 'blockSeconds', 'maxBlockSeconds', 'backoffResetSeconds'] as const) {
     if (p[field] === undefined) continue;
     const n = Number(p[field]);
     if (!Number.isFinite(n) || n < 0) throw new PolicyError(`rule ${name}: ${field} must be a number ≥ 0`);

@@ -6,6 +6,7 @@ import type { HealthEndpoints } from '../metrics/http-endpoints.js';
 import type { Router } from '../router/router.js';
 import type { Stores } from '../storage/types.js';
 import type { Redis } from 'ioredis';
+import type { HealthSnapshotStore } from '../health/health-snapshot.js';
 
 export interface AdminContext {
   config: PamperoConfig;
@@ -20,4 +21,6 @@ export interface AdminContext {
   nodeId?: string;
   /** Listener lines for the node's own record (the start banner's). */
   listening?: string[];
+  /** Where this node writes its health snapshots (healthSnapshots.intervalSeconds > 0); otherwise the configured store is opened to read. */
+  healthSnapshots?: HealthSnapshotStore;
 }

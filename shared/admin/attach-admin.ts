@@ -17,6 +17,7 @@ import { registerComponentsApi } from './components-api.js';
 import { registerSessionsApi } from './sessions-api.js';
 import { registerUsersApi } from './users-api.js';
 import { registerRateLimitsApi } from './rate-limits-api.js';
+import { registerHealthSnapshotsApi } from './health-snapshots-api.js';
 import type { NodeHealth } from '../cluster/node-heartbeat.js';
 
 export type { AdminContext } from './admin-context.js';
@@ -31,6 +32,8 @@ export interface AdminServer {
 const CONSOLE_FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
+  'rate-limits.js': 'text/javascript; charset=utf-8',
+  'incidents.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
 };
 
@@ -66,6 +69,7 @@ export async function attachAdmin(ctx: AdminContext): Promise<AdminServer | unde
   const rateLimits = registerRateLimitsApi(routes, { ...ctx, logger: log });
   registerIncidentsApi(routes, ctx);
   registerSuspensionsApi(routes, ctx);
+  const healthSnapshots = registerHealthSnapshotsApi(routes, { ...ctx, logger: log });
   routes.add('get', '/admin/api', () => ({ status: 200, body: { api: 'pampero-admin', version: 1, openapi: '/admin/openapi.yaml' } }));
   app.any('/admin/api/*', (res) => sendJson(res, 404, { error: 'not-found', message: 'No such admin API endpoint (see docs/admin-api.md)' }));
 
@@ -98,6 +102,7 @@ export async function attachAdmin(ctx: AdminContext): Promise<AdminServer | unde
       uws.us_listen_socket_close(listenSocket);
       await cluster.close();
       await rateLimits.close();
+      await healthSnapshots.close();
     },
   };
 }

@@ -2,18 +2,17 @@
 // node's heartbeat, cluster-view.ts) or, without a fleet, this node's own record in the same
 // shape; this node's live figures for the console's charts; and draining (/readyz turns 503).
 import { hostname } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { readClusterView, type NodeView } from '../cluster/cluster-view.js';
 import { defaultNodeId, type NodeHealth } from '../cluster/node-heartbeat.js';
 import { connectRedis, redisReady } from '../cluster/redis-connection.js';
 import { metricsRegistry } from '../metrics/http-endpoints.js';
 import { PAMPERO_VERSION } from '../version.js';
+import { ProcessLoadSampler } from '../health/process-load.js';
 import { AdminError, type AdminRoutes } from './admin-http.js';
 import type { AdminContext } from './admin-context.js';
 
 const startedAt = Date.now();
-const LAG_RESOLUTION_MS = 20;
 
 export interface ClusterApi {
   /** ok, or draining once POST /admin/api/drain was called. */
@@ -40,21 +39,10 @@ export function registerClusterApi(routes: AdminRoutes, ctx: AdminContext): Clus
   };
 
   // CPU and event-loop lag between two requests, like the heartbeat measures them between beats.
-  const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-  lag.enable();
-  let lastCpu = process.cpuUsage();
-  let lastCpuAt = performance.now();
+  const load = new ProcessLoadSampler();
   const ownRecord = (): NodeView => {
     const now = Date.now();
-    const cpu = process.cpuUsage();
-    const at = performance.now();
-    const usedMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000;
-    const cpuPercent = at > lastCpuAt ? Math.round((usedMs / (at - lastCpuAt)) * 1000) / 10 : 0;
-    lastCpu = cpu;
-    lastCpuAt = at;
-    // The histogram measures whole timer periods: the delay is what exceeds the resolution.
-    const eventLoopLagMs = Number.isFinite(lag.mean) ? Math.max(0, Math.round((lag.mean / 1e6 - LAG_RESOLUTION_MS) * 10) / 10) : 0;
-    lag.reset();
+    const { cpuPercent, eventLoopLagMs, rssBytes } = load.sample();
     return {
       id: nodeId,
       role: config.role,
@@ -63,7 +51,7 @@ export function registerClusterApi(routes: AdminRoutes, ctx: AdminContext): Clus
       health: health(),
       sessions: router.sessions.size,
       components: router.components.domains(),
-      rssBytes: process.memoryUsage.rss(),
+      rssBytes,
       cpuPercent,
       eventLoopLagMs,
       host: hostname(),
@@ -141,7 +129,7 @@ export function registerClusterApi(routes: AdminRoutes, ctx: AdminContext): Clus
   return {
     health,
     close: async () => {
-      lag.disable();
+      load.close();
       ownRedis?.disconnect();
     },
   };

@@ -14,6 +14,7 @@ import { registerComponentsApi } from './components-api.js';
 import { registerSessionsApi } from './sessions-api.js';
 import { registerUsersApi } from './users-api.js';
 import { registerRateLimitsApi } from './rate-limits-api.js';
+import { registerHealthSnapshotsApi } from './health-snapshots-api.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HTTP: Record<Method, string> = { get: 'get', post: 'post', put: 'put', del: 'delete' };
@@ -29,6 +30,7 @@ test('every admin API route is in docs/admin-api.openapi.yaml, and every documen
   const rateLimits = registerRateLimitsApi(recorder, ctx);
   registerIncidentsApi(recorder, ctx);
   registerSuspensionsApi(recorder, ctx);
+  await registerHealthSnapshotsApi(recorder, ctx).close();
   await cluster.close();
   await rateLimits.close();
 

@@ -17,6 +17,8 @@ import { ClusterSessionDirectory, type DirectoryEvent } from './cluster-director
 import { RemoteSession, type RemoteSessionTransport } from './remote-session.js';
 import { NodeHeartbeat, type NodeLoad } from './node-heartbeat.js';
 import { readClusterView } from './cluster-view.js';
+import { PARKED_NODE, SessionResumptionStore, withDedupId } from './session-resumption.js';
+import { FleetResumption, HANDOVER_KIND } from './resumption-fleet.js';
 
 export interface ClusterNodeOptions {
   nodeId: string;
@@ -27,7 +29,12 @@ export interface ClusterNodeOptions {
   /** Entries a node's inbox holds before senders get resource-constraint. */
   maxInboxEntries: number;
   logger: Logger;
+  /** Bus protocol version this node speaks (default the current one; node-bus.ts). */
+  busVersion?: number;
 }
+
+/** After leaving the directory, a stopping node reads its inbox this long: what others sent before they saw it leave is routed anew (docs/cluster.md, drain). */
+const HANDOVER_MS = 500;
 
 type ChannelEvent =
   | (DirectoryEvent & { v: number })
@@ -73,6 +80,14 @@ export class ClusterNode implements RemoteSessionTransport {
   private ackScheduled = false;
   private readonly log: Logger;
   private stopped = false;
+  /** When this node's Redis connection was last (re)established: nobody is reaped right after (see watchMembers). */
+  private redisReadyAt = Date.now();
+  /** `pampero cluster drain NODE` (a 'drain' entry in this node's inbox). */
+  onDrainRequest: (() => void) | undefined;
+  /** XEP-0198 state of this node's resumable sessions in Redis (session-resumption.ts). */
+  readonly smStore: SessionResumptionStore;
+  /** Resumption on any gateway (resumption-fleet.ts); set by start(). */
+  resumption: FleetResumption | undefined;
 
   private constructor(
     readonly opts: ClusterNodeOptions,
@@ -83,6 +98,7 @@ export class ClusterNode implements RemoteSessionTransport {
     this.log = opts.logger.child({ module: 'cluster', node: opts.nodeId });
     this.registry = new SessionRegistry(redis);
     this.directory = new ClusterSessionDirectory(opts.nodeId, this.registry, this, opts.logger);
+    this.smStore = new SessionResumptionStore(redis, opts.nodeId, 5000, opts.logger);
   }
 
   /** Connects to Redis; pass `node.directory` to the Router, then call start(router). */
@@ -120,6 +136,7 @@ export class ClusterNode implements RemoteSessionTransport {
       this.publish({ v: CHANNEL_VERSION, kind: 'link', up, nodeId: this.opts.nodeId, linkId: link.id, domain: link.domain });
     });
 
+    this.redis.on('ready', () => (this.redisReadyAt = Date.now()));
     this.subscriber.on('message', (_channel: string, message: string) => this.onChannel(message));
     await this.subscriber.subscribe(clusterKeys.directoryChannel);
     // After a reconnection the channel may have missed events: rebuild the view from Redis.
@@ -132,8 +149,23 @@ export class ClusterNode implements RemoteSessionTransport {
       maxInboxEntries: this.opts.maxInboxEntries,
       onEntry: (entry) => this.onBusEntry(entry),
       logger: this.opts.logger,
+      protocolVersion: this.opts.busVersion,
     });
     await this.bus.start();
+    this.resumption = new FleetResumption({
+      nodeId: this.opts.nodeId,
+      router,
+      directory: this.directory,
+      store: this.smStore,
+      transport: this,
+      publish: (event) => this.publish({ v: CHANNEL_VERSION, ...event }),
+      send: async (nodeId, kind, body) => (await this.bus.send(nodeId, kind, body)) === 'queued',
+      handoverWaitMs: Math.max(5000, this.opts.heartbeatMs * 6),
+      logger: this.opts.logger,
+    });
+    // Resumable sessions a previous run of this node id held (it crashed and came back before it
+    // was reaped): parked, so their clients resume them here or anywhere.
+    await this.resumption.parkNode(this.opts.nodeId).then((parked) => this.resumption?.open(parked), () => undefined);
 
     this.heartbeat = new NodeHeartbeat({
       redis: this.redis,
@@ -159,6 +191,7 @@ export class ClusterNode implements RemoteSessionTransport {
     if (ours.length) await this.redis.hdel(clusterKeys.links, ...ours).catch(() => undefined);
     this.publish({ v: CHANNEL_VERSION, kind: 'node-gone', nodeId: this.opts.nodeId });
     this.stopped = true;
+    if (this.bus) await new Promise((r) => setTimeout(r, HANDOVER_MS)); // entries in flight are re-routed (to the sessions' new nodes or offline storage)
     await this.flushAcks();
     await this.heartbeat?.stop();
     await this.bus?.stop();
@@ -168,6 +201,7 @@ export class ClusterNode implements RemoteSessionTransport {
 
   // RemoteSessionTransport: the router delivers to a session on another node.
   deliverRemote(nodeId: string, fullJid: string, stanza: Element): void {
+    if (nodeId === PARKED_NODE) return this.resumption?.deliverParked(fullJid, stanza);
     if (crossed.has(stanza)) {
       // It already crossed once and its target was gone: treat the resource as unavailable.
       if (stanza.name === 'message' && (stanza.attrs.type ?? 'normal') !== 'groupchat') void this.router.offline.store(parseJid(fullJid)!.bare, stanza);
@@ -185,6 +219,7 @@ export class ClusterNode implements RemoteSessionTransport {
   }
 
   terminateRemote(nodeId: string, fullJid: string, sessionId: string, condition: StreamErrorCondition, text?: string): void {
+    if (nodeId === PARKED_NODE) return void this.resumption?.replaced(fullJid, sessionId); // no connection to end: what it held goes to the new bind
     void this.bus.send(nodeId, 'terminate', [fullJid, sessionId, condition, text ?? ''].join('\n'));
   }
 
@@ -226,7 +261,8 @@ export class ClusterNode implements RemoteSessionTransport {
     }
   }
 
-  private onBusEntry(entry: BusEntry): void {
+  /** `ack` false: an entry of a dead node's inbox being drained (watchMembers). */
+  private onBusEntry(entry: BusEntry, ack = true): void {
     try {
       const newline = entry.body.indexOf('\n');
       const head = entry.body.slice(0, newline);
@@ -240,11 +276,11 @@ export class ClusterNode implements RemoteSessionTransport {
             // delivers only to resources that asked for the roster (RFC 6121 §2.1.6).
             this.router.delegation.cache.forget(session.jid.bare);
             if (session.presence.rosterInterested) session.deliver(stanza);
-          } else if (session) session.deliver(stanza);
+          } else if (session) withDedupId(entry.id, () => session.deliver(stanza));
           else {
             crossed.add(stanza);
             const to = parseJid(head);
-            if (to) this.router.local.deliver(stanza, to);
+            if (to) withDedupId(entry.id, () => this.router.local.deliver(stanza, to));
           }
           break;
         }
@@ -270,13 +306,20 @@ export class ClusterNode implements RemoteSessionTransport {
           this.router.fromComponent({ id: `remote:${head}`, domain: head, send: () => 'closed', close: () => undefined }, stanza);
           break;
         }
+        case HANDOVER_KIND:
+          this.resumption?.handoverRequested(entry.body);
+          break;
+        case 'drain':
+          this.log.warn({ from: entry.fromNode }, 'drain requested');
+          this.onDrainRequest?.();
+          break;
         default:
           this.log.warn({ kind: entry.kind }, 'bus entry of an unknown kind; dropped');
       }
     } catch (err) {
       this.log.warn({ err: (err as Error).message, kind: entry.kind }, 'bus entry not handled');
     }
-    this.queueAck(entry.id);
+    if (ack) this.queueAck(entry.id);
   }
 
   private queueAck(id: string): void {
@@ -290,6 +333,7 @@ export class ClusterNode implements RemoteSessionTransport {
     this.ackScheduled = false;
     const ids = this.pendingAcks;
     this.pendingAcks = [];
+    void this.smStore.flush(); // stanzas delivered to resumable sessions are in their Redis lists before their entries go
     if (ids.length) await this.bus.ack(...ids).catch(() => undefined); // not acked: delivered again after a restart
   }
 
@@ -318,7 +362,7 @@ export class ClusterNode implements RemoteSessionTransport {
   /** Rebuilds the view of other nodes' sessions and links from Redis. */
   private async resync(): Promise<void> {
     const view = await readClusterView(this.redis, { downAfterMs: this.opts.heartbeatMs * 3 });
-    const live = view.filter((n) => n.up).map((n) => n.id);
+    const live = [...view.filter((n) => n.up).map((n) => n.id), PARKED_NODE];
     await this.directory.resync(live);
     this.knownLive.clear();
     for (const id of live) this.knownLive.add(id);
@@ -338,6 +382,31 @@ export class ClusterNode implements RemoteSessionTransport {
   }
 
   /**
+   * A dead node's inbox: what others sent it (delivered or not, never acknowledged) is routed
+   * anew — to parked sessions' lists (without duplicates), sessions' new nodes, offline storage.
+   * Resolves to the cursor to go on from (watchMembers reads again, after a pause, what senders
+   * wrote before they saw the node gone, then deletes the inbox).
+   */
+  private async drainInbox(deadNode: string, cursor = '-'): Promise<string> {
+    const key = clusterKeys.inbox(deadNode);
+    for (;;) {
+      const page = (await this.redis.xrange(key, cursor, '+', 'COUNT', 200)) as Array<[string, string[]]>;
+      for (const [id, fields] of page) {
+        const map: Record<string, string> = {};
+        for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
+        if (map.k === 'deliver' || map.k === 'component' || map.k === 'from-component') {
+          this.onBusEntry({ id, version: Number(map.v), kind: map.k, body: map.b ?? '', fromNode: map.f ?? '' }, false);
+        }
+      }
+      // Gone once routed (issued after what routing wrote): a node coming back with this id, or
+      // another reaper should this one stop, does not route them twice.
+      if (page.length) await this.redis.xdel(key, ...page.map(([id]) => id));
+      if (page.length) cursor = `(${page[page.length - 1]![0]}`;
+      if (page.length < 200) return cursor;
+    }
+  }
+
+  /**
    * Nodes silent for three heartbeats are dead: every node drops them from its view; one node
    * (holding the reap lock) removes their directory entries and links from Redis and sends
    * unavailable presence on behalf of their sessions.
@@ -349,6 +418,7 @@ export class ClusterNode implements RemoteSessionTransport {
       this.log.warn('this node was reaped while it was silent; registering its sessions again');
       await this.resync();
     }
+    await this.resumption?.sweep().catch((err: Error) => this.log.debug({ err: err.message }, 'sweep of parked sessions failed')); // resumption timeouts
     const view = await readClusterView(this.redis, { downAfterMs: this.opts.heartbeatMs * 3 });
     // A node this one has not seen (it joined, or beats again after Redis came back): load its state.
     for (const node of view) {
@@ -361,14 +431,22 @@ export class ClusterNode implements RemoteSessionTransport {
         if (nodeId === node.id && linkId) this.addRemoteLink(nodeId, linkId, domain);
       }
     }
+    // Redis just came back (restarted from its AOF, every beat in it is old): the others beat
+    // again within a heartbeat, so nobody is declared dead before a full down threshold passed.
+    const settling = Date.now() - this.redisReadyAt < this.opts.heartbeatMs * 3;
     for (const node of view) {
-      if (node.up || node.id === this.opts.nodeId) continue;
+      if (settling || node.up || node.id === this.opts.nodeId) continue;
       const lock = await this.redis.set(clusterKeys.reapLock(node.id), this.opts.nodeId, 'PX', 10 * 60_000, 'NX');
       if (lock !== 'OK') {
         this.forgetNode(node.id);
         continue;
       }
       this.log.warn({ dead: node.id }, 'reaping a dead node');
+      // Resumable sessions wait for their clients instead; its inbox is drained at once, so clients
+      // resuming elsewhere find what it never acknowledged in their lists. Failures do not stop the reaping.
+      const parked = (await this.resumption?.parkNode(node.id).catch(() => [])) ?? [];
+      const drained = await this.drainInbox(node.id).catch(() => '-');
+      await this.resumption?.open(parked);
       const entries = await this.registry.entriesOfNode(node.id);
       const reaped = new Set(await this.registry.reapNode(node.id));
       this.forgetNode(node.id);
@@ -383,6 +461,9 @@ export class ClusterNode implements RemoteSessionTransport {
       const stale = Object.keys(links).filter((f) => f.startsWith(`${node.id}|`));
       if (stale.length) await this.redis.hdel(clusterKeys.links, ...stale);
       this.publish({ v: CHANNEL_VERSION, kind: 'node-gone', nodeId: node.id });
+      await new Promise((r) => setTimeout(r, 1000)); // senders that had not seen it gone yet
+      await this.drainInbox(node.id, drained).catch(() => undefined);
+      await this.redis.del(clusterKeys.inbox(node.id)).catch(() => undefined);
     }
   }
 }

@@ -20,6 +20,16 @@ export const clusterKeys = {
   links: `${PREFIX}:links`,
   /** Pub/sub channel: directory and link changes (directory-sync.ts). */
   directoryChannel: `${PREFIX}:directory`,
+  /** Hash: node id → the bus protocol version it speaks (node-bus.ts; mixed versions in a rolling update). */
+  busVersions: `${PREFIX}:bus-versions`,
+  /** Hash: one resumable XEP-0198 session (node, session, jid, h, acked, timeout; session-resumption.ts). */
+  smState: (bareJid: string, smId: string) => `${PREFIX}:sm:{${bareJid}}:${smId}`,
+  /** List: the stanzas sent to that session and not acknowledged yet (`stamp\txml`), oldest first. */
+  smQueue: (bareJid: string, smId: string) => `${PREFIX}:smq:{${bareJid}}:${smId}`,
+  /** Set: `bare|smId` of the resumable sessions a node holds, parked when it dies. */
+  nodeSm: (nodeId: string) => `${PREFIX}:node-sm:{${nodeId}}`,
+  /** Sorted set: `bare|smId` of parked sessions (no node holds them) → resumption deadline (ms). */
+  smParked: `${PREFIX}:sm-parked`,
   /** String with a TTL: the node that reaps a dead node holds it. */
   reapLock: (nodeId: string) => `${PREFIX}:reap:{${nodeId}}`,
 };

@@ -39,6 +39,11 @@ export interface NodeBusOptions {
   logger: Logger;
   /** Entries read per XREADGROUP. */
   batchSize?: number;
+  /**
+   * The version this node speaks: BUS_PROTOCOL_VERSION, or the one before to run a node as the
+   * previous release would (tests of mixed-version fleets; env PAMPERO_BUS_PROTOCOL_VERSION).
+   */
+  protocolVersion?: number;
 }
 
 // XADD only while the stream is below its bound; one round trip, atomic.
@@ -46,24 +51,42 @@ const BOUNDED_XADD = `
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
 return redis.call('XADD', KEYS[1], '*', 'v', ARGV[2], 'k', ARGV[3], 'f', ARGV[4], 'b', ARGV[5])`;
 
+/** How often the versions the other nodes speak are read again. */
+const PEER_VERSIONS_MS = 1000;
+
 export class NodeBus {
   private running = false;
+  readonly version: number;
+  /** Node → the version it speaks, as it announced it (keys.busVersions). */
+  private peerVersions = new Map<string, number>();
+  private peerTimer: NodeJS.Timeout | undefined;
   private readLoop: Promise<void> | undefined;
   private readonly log: Logger;
 
   constructor(private readonly opts: NodeBusOptions) {
     this.log = opts.logger.child({ module: 'bus', node: opts.nodeId });
+    this.version = opts.protocolVersion ?? BUS_PROTOCOL_VERSION;
+    if (this.version !== BUS_PROTOCOL_VERSION && this.version !== BUS_PROTOCOL_VERSION - 1) {
+      throw new Error(`bus protocol version ${this.version}: this release speaks ${BUS_PROTOCOL_VERSION} and ${BUS_PROTOCOL_VERSION - 1}`);
+    }
     opts.redis.defineCommand('pamperoBoundedXadd', { numberOfKeys: 1, lua: BOUNDED_XADD });
   }
 
   /** Creates the inbox's group if needed, delivers entries left pending by an earlier run, then new ones. */
   async start(): Promise<void> {
     await this.ensureGroup(this.opts.nodeId);
+    await this.announceVersion();
     this.running = true;
     this.readLoop = this.read();
+    this.peerTimer = setInterval(() => void this.announceVersion().catch(() => undefined), PEER_VERSIONS_MS);
+    this.peerTimer.unref();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.peerTimer);
+    // Whoever writes to this inbox meanwhile uses N-1 until this node announces itself again
+    // (it may come back speaking the previous version).
+    await this.opts.redis.hdel(clusterKeys.busVersions, this.opts.nodeId).catch(() => undefined);
     this.running = false;
     this.opts.reader.disconnect();
     await this.readLoop;
@@ -73,12 +96,33 @@ export class NodeBus {
   async send(toNode: string, kind: string, body: string): Promise<SendOutcome> {
     try {
       const redis = this.opts.redis as Redis & { pamperoBoundedXadd(...args: unknown[]): Promise<string | null> };
-      const id = await redis.pamperoBoundedXadd(clusterKeys.inbox(toNode), this.opts.maxInboxEntries, BUS_PROTOCOL_VERSION, kind, this.opts.nodeId, body);
+      if (!this.peerVersions.has(toNode)) {
+        const theirs = await redis.hget(clusterKeys.busVersions, toNode);
+        if (theirs !== null) this.peerVersions.set(toNode, Number(theirs));
+      }
+      const id = await redis.pamperoBoundedXadd(clusterKeys.inbox(toNode), this.opts.maxInboxEntries, this.versionFor(toNode), kind, this.opts.nodeId, body);
       return id ? 'queued' : 'full';
     } catch (err) {
       this.log.debug({ err: (err as Error).message, toNode }, 'bus send failed');
       return 'unreachable';
     }
+  }
+
+  /**
+   * The version written to a node: ours if it speaks ours or newer, else the one before (which
+   * every node reads: N reads N and N-1). A node not announced yet gets N-1 too, so an entry is
+   * never written in a version its reader would drop during a rolling update.
+   */
+  versionFor(toNode: string): number {
+    const theirs = this.peerVersions.get(toNode);
+    return theirs !== undefined && theirs >= this.version ? this.version : Math.min(this.version, BUS_PROTOCOL_VERSION - 1);
+  }
+
+  /** Writes the version this node speaks and reads the others'. */
+  private async announceVersion(): Promise<void> {
+    const [, all] = (await this.opts.redis.multi().hset(clusterKeys.busVersions, this.opts.nodeId, this.version).hgetall(clusterKeys.busVersions).exec()) ?? [];
+    const map = (all?.[1] ?? {}) as Record<string, string>;
+    this.peerVersions = new Map(Object.entries(map).map(([node, v]) => [node, Number(v)]));
   }
 
   /** The entry is done with: removed from the inbox for good. */
@@ -131,7 +175,7 @@ export class NodeBus {
     const map: Record<string, string> = {};
     for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
     const version = Number(map.v);
-    if (!(version === BUS_PROTOCOL_VERSION || version === BUS_PROTOCOL_VERSION - 1)) {
+    if (!(version === this.version || version === this.version - 1)) {
       this.log.warn({ id, version }, 'bus entry of an unsupported protocol version; dropped');
       return void this.ack(id).catch(() => undefined);
     }

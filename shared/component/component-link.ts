@@ -79,10 +79,27 @@ function detachMiddleware(entity: ComponentEntity<any>): void {
   entity.removeListener('element', listeners[0]!);
 }
 
+/** `xmpp://a:5275, xmpp://b:5275` → both; one URL → itself. */
+export function routerServices(service: string): string[] {
+  const list = service.split(',').map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : [service];
+}
+
 /** Connects, attaches the pipeline and resolves once attached (rejects if the first attempt fails). */
 export async function startComponentLink<E extends LinkStanza>(options: ComponentLinkOptions<E>): Promise<{ stop(): Promise<void> }> {
-  const { log, label, pipeline, service } = options;
+  const { log, label, pipeline } = options;
+  // `service` may name several routers (comma-separated): the link attaches to the first and,
+  // when its router goes away (drained, crashed), reattaches to the next one.
+  const services = routerServices(options.service);
+  let current = 0;
+  let service = services[0]!;
   const entity = createEntity<E>({ service, domain: options.domain, password: options.secret });
+  const rotate = () => {
+    if (services.length < 2) return;
+    current = (current + 1) % services.length;
+    service = services[current]!;
+    (entity as unknown as { options: { service: string } }).options.service = service; // @xmpp/reconnect reads it at each attempt
+  };
   detachMiddleware(entity);
   const send = linkSend(entity, log, label, options.sendFailures);
   let accepting = true;
@@ -99,12 +116,13 @@ export async function startComponentLink<E extends LinkStanza>(options: Componen
     log.info({ service }, `${label}: component attached`);
   });
   entity.on('disconnect', () => {
-    if (online && accepting) log.warn({ service }, `${label}: component link lost, reconnecting`);
+    if (online && accepting) log.warn({ service }, `${label}: component link lost, reconnecting${services.length > 1 ? ' to the next router' : ''}`);
     online = false;
+    rotate();
   });
 
   try {
-    await entity.start();
+    await entity.start(); // the first router must answer at start; later, any of them
   } catch (err) {
     entity.reconnect.stop();
     await entity.stop().catch(() => undefined);

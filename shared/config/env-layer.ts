@@ -7,7 +7,9 @@ import { CONFIG_KEY_NAMES, CONFIG_KEYS, genericEnvName, type ConfigKey } from '.
 
 /** PAMPERO_ variables that are not configuration keys. */
 export const CONFIG_FILE_ENV = 'PAMPERO_CONFIG';
-const NOT_KEYS = new Set([CONFIG_FILE_ENV]);
+/** Runs a fleet node speaking the previous bus protocol (tests of mixed versions; cli/fleet-membership.ts). */
+export const BUS_VERSION_ENV = 'PAMPERO_BUS_PROTOCOL_VERSION';
+const NOT_KEYS = new Set([CONFIG_FILE_ENV, BUS_VERSION_ENV]);
 
 const KEY_BY_ENV_NAME = new Map<string, ConfigKey>();
 // Flat names first: on a tie, a suggestion names the documented flat form.

@@ -47,6 +47,7 @@ describe('defaults', () => {
         maxAttributes: 64,
         maxWriteBufferBytes: 1048576,
         authTimeoutSeconds: 30,
+        seeOtherHost: '',
       },
       tls: { certFile: '', keyFile: '' },
       components: { host: '127.0.0.1', port: 5275, maxQueuedStanzas: 10000, iqTimeoutSeconds: 10 },
@@ -57,6 +58,8 @@ describe('defaults', () => {
       contactAddresses: { abuse: [], admin: [], feedback: [], sales: [], security: [], status: [], support: [] },
       sm: { enabled: true, resumeTimeoutSeconds: 300, maxUnackedStanzas: 5000, ackRequestStanzas: 5, ackRequestSeconds: 5, maxHibernatedSessions: 10000 },
       csi: { maxHeldStanzas: 100 },
+      sasl2: { enabled: true, fastTokenDays: 21, maxFastClients: 32 },
+      push: { enabled: true, includeBody: false, includeSender: true, maxRegistrationsPerAccount: 10, minIntervalSeconds: 5, maxTracked: 100000 },
       archive: { enabled: true, retentionDays: 0, maxQueue: 10000, maxQueueBytes: 16777216, maxPageSize: 250, purgeIntervalSeconds: 60, purgeBatch: 10000 },
       upload: { enabled: true, maxFileBytes: 10485760, quotaBytes: 104857600, expiryDays: 30, publicUrl: '' },
       storage: {
@@ -71,10 +74,14 @@ describe('defaults', () => {
           createSchema: true,
         },
       },
-      muc: { defaultMaxUsers: 100, maxUsersLimit: 1000, multicast: true, messageRate: 5, messageBurst: 10 },
+      muc: { defaultMaxUsers: 100, maxUsersLimit: 1000, multicast: true, messageRate: 5, messageBurst: 10, joinsPerMinute: 60, joinBurst: 100 },
+      pubsub: { publishesPerMinute: 7200, publishBurst: 1000, multicast: true },
       cluster: { redisUrl: '', nodeId: '', heartbeatSeconds: 2, maxInboxEntries: 100000 },
       admin: { host: '127.0.0.1', port: 5285, token: '' },
       abuse: { enabled: false, elasticsearchUrl: '' },
+      registration: { mode: 'off', captcha: 'ocr', challengeSeconds: 300, maxChallenges: 1000 },
+      healthSnapshots: { intervalSeconds: 0, elasticsearchUrl: '', retentionHours: 168 },
+      memory: { idleGc: true, idleGcMinGrowthMb: 16 },
       log: { level: 'info' },
     });
   });

@@ -84,6 +84,10 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     env: 'PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK',
     description: 'Let clients on 127.0.0.0/8 and ::1 authenticate without TLS (tests, load tests).',
   },
+  'c2s.seeOtherHost': {
+    kind: text(true),
+    description: 'Where a draining gateway sends its clients (RFC 6120 see-other-host, host:port); empty: system-shutdown.',
+  },
   'c2s.maxStanzaBytes': { kind: atLeast(1024), description: 'Largest stanza accepted, in bytes.' },
   'c2s.maxDepth': { kind: atLeast(2), description: 'Deepest element nesting accepted in a stanza.' },
   'c2s.maxAttributes': { kind: atLeast(1), description: 'Most attributes accepted on one element.' },
@@ -122,7 +126,7 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: text(),
     flag: '--component-service',
     env: 'PAMPERO_COMPONENT_SERVICE',
-    description: "Roles muc, pubsub, roster: the router's XEP-0114 port to attach to, as xmpp://host:port.",
+    description: "Roles muc, pubsub, roster: the router's XEP-0114 port to attach to, as xmpp://host:port; several comma-separated: the next one is used when the current router goes away.",
   },
   'component.domain': {
     kind: { type: 'domain', allowEmpty: true },
@@ -233,6 +237,33 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: atLeast(1),
     description: 'Presence updates held for an inactive client (XEP-0352), at most; beyond it they are sent.',
   },
+  'sasl2.enabled': {
+    kind: { type: 'boolean' },
+    description: 'Offer XEP-0388 SASL2 with Bind 2 (XEP-0386) and FAST tokens (XEP-0484) beside RFC 6120 SASL.',
+  },
+  'sasl2.fastTokenDays': { kind: atLeast(1), description: 'Days a FAST token stays valid; a login with a token past half of it gets a new one.' },
+  'sasl2.maxFastClients': { kind: atLeast(1), description: 'Clients (SASL2 user-agent ids) one account keeps FAST tokens for, at most.' },
+  'push.enabled': {
+    kind: { type: 'boolean' },
+    description: 'Let clients enable XEP-0357 push notifications to their app servers (advertised on accounts only when on).',
+  },
+  'push.includeBody': {
+    kind: { type: 'boolean' },
+    description: "Put the message text into notifications (last-message-body); off by default, as the app server is a third party.",
+  },
+  'push.includeSender': { kind: { type: 'boolean' }, description: "Put the sender's JID into notifications (last-message-sender)." },
+  'push.maxRegistrationsPerAccount': {
+    kind: atLeast(1),
+    description: 'Push registrations one account keeps, at most; enabling one more drops the oldest.',
+  },
+  'push.minIntervalSeconds': {
+    kind: atLeast(0),
+    description: 'Least seconds between two notifications to one registration; messages meanwhile go as one (message-count).',
+  },
+  'push.maxTracked': {
+    kind: atLeast(1),
+    description: 'Registrations with a notification in flight or waiting, per router, at most; beyond it notifications are dropped.',
+  },
   'archive.enabled': {
     kind: { type: 'boolean' },
     env: 'PAMPERO_ARCHIVE_ENABLED',
@@ -285,6 +316,14 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   },
   'muc.messageRate': { kind: atLeast(1), description: 'Messages one user may send to one room per second, sustained; beyond it policy-violation.' },
   'muc.messageBurst': { kind: atLeast(1), description: 'Messages one user may send to one room at once before muc.messageRate applies.' },
+  'muc.joinsPerMinute': { kind: atLeast(0), description: 'Rooms one user may enter per minute, over the service; beyond it policy-violation (0: no limit).' },
+  'muc.joinBurst': { kind: atLeast(1), description: 'Rooms one user may enter at once (autojoin at login) before muc.joinsPerMinute applies.' },
+  'pubsub.publishesPerMinute': { kind: atLeast(0), description: 'Items one user may publish per minute over every node, PEP included; beyond it policy-violation (0: no limit).' },
+  'pubsub.multicast': {
+    kind: { type: 'boolean' },
+    description: "Send each notification of a pubsub.DOMAIN node once, with the subscribers' addresses, through the server's XEP-0033 multicast; set false when the PubSub role attaches to a server without it.",
+  },
+  'pubsub.publishBurst': { kind: atLeast(1), description: 'Items one user may publish at once before pubsub.publishesPerMinute applies.' },
   'muc.maxUsersLimit': { kind: atLeast(1), description: 'Highest muc#roomconfig_maxusers a room owner may set.' },
   'cluster.redisUrl': {
     kind: text(true),
@@ -320,6 +359,36 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: text(true),
     description: 'Elasticsearch of the incident store (spam reports, abuse events); empty: embedded in the data directory.',
   },
+  'registration.mode': {
+    kind: { type: 'enum', values: ['off', 'open', 'captcha', 'admin-only'] },
+    description: 'XEP-0077 in-band registration: off, open, captcha (XEP-0158) or admin-only (admin API and CLI only).',
+  },
+  'registration.captcha': {
+    kind: { type: 'enum', values: ['ocr', 'qa', 'both'] },
+    description: 'The CAPTCHA of captcha mode: ocr (an image), qa (a text question) or both (either answers).',
+  },
+  'registration.challengeSeconds': { kind: { type: 'seconds' }, description: 'Seconds a CAPTCHA challenge stays answerable.' },
+  'registration.maxChallenges': {
+    kind: atLeast(1),
+    description: 'CAPTCHA challenges waiting for an answer on one gateway, at most (then resource-constraint).',
+  },
+  'healthSnapshots.intervalSeconds': {
+    kind: atLeast(0),
+    description: "Seconds between two health snapshots of this node (the heartbeat's facts) written to the snapshot store; 0: none.",
+  },
+  'healthSnapshots.elasticsearchUrl': {
+    kind: text(true),
+    description: 'Elasticsearch the health snapshots go to (one index a day); empty: embedded in the data directory.',
+  },
+  'healthSnapshots.retentionHours': {
+    kind: atLeast(1),
+    description: 'Hours the embedded store keeps health snapshots.',
+  },
+  'memory.idleGc': {
+    kind: { type: 'boolean' },
+    description: 'One full garbage collection when the event loop has been quiet (under 10 % busy) for 3 s after the heap grew: returns the garbage of a login burst instead of keeping it in RSS.',
+  },
+  'memory.idleGcMinGrowthMb': { kind: atLeast(1), description: 'Heap growth (MiB) since the last full collection that makes an idle one worth doing.' },
   'log.level': {
     kind: { type: 'enum', values: LOG_LEVELS },
     flag: '--log-level',

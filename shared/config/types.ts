@@ -21,6 +21,8 @@ export interface C2sConfig {
   maxWriteBufferBytes: number;
   /** Seconds a connection may take from connect to bound resource. */
   authTimeoutSeconds: number;
+  /** host:port a draining gateway sends its clients to (see-other-host); empty: system-shutdown. */
+  seeOtherHost: string;
 }
 
 export interface TlsConfig {
@@ -118,6 +120,32 @@ export interface CsiConfig {
   maxHeldStanzas: number;
 }
 
+/** XEP-0388 SASL2 with XEP-0386 Bind 2 and XEP-0484 FAST tokens (docs/sasl2.md). */
+export interface Sasl2Config {
+  /** Offer SASL2 (with Bind 2 and FAST) beside RFC 6120 SASL. */
+  enabled: boolean;
+  /** Days a FAST token stays valid; past half of it a login with the token gets a new one. */
+  fastTokenDays: number;
+  /** Clients (SASL2 user-agent ids) one account keeps FAST tokens for, at most. */
+  maxFastClients: number;
+}
+
+/** XEP-0357 push notifications to app servers (docs/push.md). */
+export interface PushConfig {
+  /** Let clients enable push (urn:xmpp:push:0 on accounts' disco#info only when on). */
+  enabled: boolean;
+  /** Send last-message-body (off: message text never leaves the server through a push service). */
+  includeBody: boolean;
+  /** Send last-message-sender. */
+  includeSender: boolean;
+  /** Registrations one account keeps, at most; enabling one more drops the oldest. */
+  maxRegistrationsPerAccount: number;
+  /** Least seconds between two notifications to one registration; what comes meanwhile is coalesced. */
+  minIntervalSeconds: number;
+  /** Registrations with a notification in flight or waiting, at most, per router; beyond it notifications are dropped. */
+  maxTracked: number;
+}
+
 /** Message Archive Management (XEP-0313) for user archives (docs/archive.md). */
 export interface ArchiveConfig {
   /** Archive one-to-one messages and answer MAM queries (advertised on accounts only when on). */
@@ -188,6 +216,20 @@ export interface MucConfig {
   messageRate: number;
   /** Messages one user may send to one room at once before the rate applies. */
   messageBurst: number;
+  /** Rooms one user may enter per minute, over the whole service (docs/abuse.md); 0: no limit. */
+  joinsPerMinute: number;
+  /** Rooms one user may enter at once (e.g. autojoin at login) before joinsPerMinute applies. */
+  joinBurst: number;
+}
+
+/** The PubSub component's per-user limits (docs/abuse.md). */
+export interface PubsubConfig {
+  /** Items one user may publish per minute, over every node (PEP included); 0: no limit. */
+  publishesPerMinute: number;
+  /** Items one user may publish at once before publishesPerMinute applies. */
+  publishBurst: number;
+  /** Send each notification once, with the subscribers' addresses, through the server's XEP-0033 multicast. */
+  multicast: boolean;
 }
 
 /** Fleet mode: what a node shares through Redis (issue 7). Empty redisUrl: a node on its own. */
@@ -220,6 +262,36 @@ export interface AbuseConfig {
   elasticsearchUrl: string;
 }
 
+/** XEP-0077 in-band registration (docs/registration.md); off by default. */
+export interface RegistrationConfig {
+  /** off: no in-band registration; open: username and password; captcha: plus a XEP-0158 CAPTCHA; admin-only: only the admin API and CLI create accounts. */
+  mode: 'off' | 'open' | 'captcha' | 'admin-only';
+  /** The CAPTCHA offered in captcha mode: ocr (an image), qa (a text question) or both (either answers). */
+  captcha: 'ocr' | 'qa' | 'both';
+  /** Seconds a CAPTCHA challenge stays answerable. */
+  challengeSeconds: number;
+  /** CAPTCHA challenges waiting for an answer on one gateway, at most (then resource-constraint). */
+  maxChallenges: number;
+}
+
+/** Health snapshots (docs/metrics.md): the heartbeat's facts written to a store every few seconds; off by default. */
+export interface HealthSnapshotsConfig {
+  /** Seconds between two snapshots of this node; 0 (the default) writes none. */
+  intervalSeconds: number;
+  /** Elasticsearch (http://host:9200) the snapshots go to; empty: the embedded store in the data directory. */
+  elasticsearchUrl: string;
+  /** Hours the embedded store keeps snapshots (Elasticsearch: one index a day, dropped by the site). */
+  retentionHours: number;
+}
+
+/** Process memory housekeeping (shared/runtime/idle-gc.ts). */
+export interface MemoryConfig {
+  /** Run one full garbage collection when the event loop has been quiet for a few seconds after the heap grew. */
+  idleGc: boolean;
+  /** Heap growth since the last full collection that makes an idle one worth doing, MiB. */
+  idleGcMinGrowthMb: number;
+}
+
 export interface PamperoConfig {
   role: Role;
   domain: string;
@@ -235,11 +307,17 @@ export interface PamperoConfig {
   upload: UploadConfig;
   sm: StreamManagementConfig;
   csi: CsiConfig;
+  sasl2: Sasl2Config;
+  push: PushConfig;
   contactAddresses: ContactAddressesConfig;
   storage: StorageConfig;
   cluster: ClusterConfig;
   muc: MucConfig;
+  pubsub: PubsubConfig;
   admin: AdminConfig;
   abuse: AbuseConfig;
+  healthSnapshots: HealthSnapshotsConfig;
+  registration: RegistrationConfig;
+  memory: MemoryConfig;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

@@ -42,7 +42,8 @@ function crossKeyProblems(config: PamperoConfig, sourceOf: (key: ConfigKey) => s
   if (redisUrl !== '' && !/^rediss?:\/\/[^\s/]+/.test(redisUrl)) {
     problems.push(`${sourceOf('cluster.redisUrl')}: cluster.redisUrl: must look like redis://host:port (or rediss:// for TLS), got '${redisUrl}'`);
   }
-  if (!/^xmpp:\/\/[^\s:/]+:\d{1,5}\/?$/.test(config.component.service)) {
+  // One router's component port, or several, comma-separated (the link moves on when one goes away).
+  if (!config.component.service.split(',').every((one) => /^xmpp:\/\/[^\s:/]+:\d{1,5}\/?$/.test(one.trim()))) {
     problems.push(`${sourceOf('component.service')}: component.service: must be xmpp://host:port (the router's component port), got ${JSON.stringify(config.component.service)}`);
   }
   const portOwner = new Map<number, ConfigKey>();

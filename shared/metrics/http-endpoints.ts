@@ -35,7 +35,7 @@ export interface HealthEndpoints {
   setReady(ready: boolean): void;
   /**
    * Draining (before a rolling update): /readyz answers 503 `draining` from now on, so load
-   * balancers send no new clients; sessions already here keep being served. Hooks run once.
+   * balancers send no new clients; the onDrain hooks (shared/cluster/drain.ts) move the sessions already here. Hooks run once.
    */
   drain(): Promise<void>;
   /** Called when draining starts (listeners may stop accepting, components detach, …). */

@@ -71,6 +71,7 @@ export class LocalDelivery {
     }
     if (stanza.name === 'iq') {
       if (type === 'get' || type === 'set') this.answerForAccount(stanza, to);
+      else this.router.push?.answered(stanza); // an app server's answer to a notification (XEP-0357)
       return;
     }
     // <message/>
@@ -117,6 +118,8 @@ export class LocalDelivery {
       if (!hasBody(stanza)) return; // chat states and receipts alone are not worth storing
       if (!(await this.router.offline.store(bare, stanza))) {
         this.router.bounce(stanza, 'service-unavailable', 'The recipient is offline and their offline storage is full');
+      } else {
+        this.router.push?.storedOffline(bare, stanza); // XEP-0357
       }
     } catch (err) {
       this.router.log.error({ err, to: bare }, 'offline storage failed');

@@ -5,11 +5,13 @@
 //
 // Only components may use it (a client could turn it into a spam amplifier), and the list is
 // bounded. Copies share the payload's children: nothing on the delivery path changes them for the
-// stanza kinds components multicast (groupchat messages, presence).
+// stanza kinds components multicast (groupchat messages, presence), and they are serialised once
+// for all copies (multicast-copy.ts).
 import { Element } from 'ltx';
 import { parseJid } from '../jid.js';
 import { NS } from '../xml/namespaces.js';
 import type { Router } from './router.js';
+import { MulticastCopy, SharedPayload } from './multicast-copy.js';
 
 /** Most addresses one multicast stanza may carry (XEP-0033 §5 lets a service set its limit). */
 export const MAX_MULTICAST_ADDRESSES = 5000;
@@ -32,12 +34,11 @@ export function deliverMulticast(router: Router, stanza: Element): boolean {
     for (const a of shown) kept.cnode(new Element('address', { ...a.attrs, delivered: 'true' }));
     payload.push(kept);
   }
+  const shared = new SharedPayload(payload as Array<Element | string>);
   for (const address of list) {
     const to = parseJid(address.attrs.jid ?? '');
     if (!to || !['to', 'cc', 'bcc'].includes(address.attrs.type)) continue;
-    const copy = new Element(stanza.name, { ...stanza.attrs, to: to.full });
-    copy.children = payload as Element['children'];
-    router.route(copy, to);
+    router.route(new MulticastCopy(stanza.name, { ...stanza.attrs, to: to.full }, shared), to);
   }
   return true;
 }

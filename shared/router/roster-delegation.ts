@@ -22,6 +22,10 @@ export class RosterDelegation {
   private readonly pending = new Map<string, PendingIq>();
   private nextId = 0;
   readonly cache = new RosterResultCache(100_000);
+  /** Told every full roster result and every push (non-contact-limit.ts); `full` false for a push. */
+  onRoster: ((bare: string, query: Element | undefined, full: boolean) => void) | undefined;
+  /** Answers to the router's own delegated IQs (non-contact-limit.ts), by id; the sender removes its entry on timeout. */
+  readonly ownRequests = new Map<string, (answer: Element) => void>();
 
   constructor(
     private readonly router: Router,
@@ -77,6 +81,12 @@ export class RosterDelegation {
       this.answer(stanza);
       return true;
     }
+    const own = stanza.name === 'iq' ? this.ownRequests.get(stanza.attrs.id) : undefined;
+    if (own) {
+      this.ownRequests.delete(stanza.attrs.id);
+      own(stanza);
+      return true;
+    }
     if (stanza.name === 'message') {
       const inner = unwrapForwarded(stanza, 'privilege');
       if (inner) this.deliverPrivileged(inner);
@@ -95,7 +105,10 @@ export class RosterDelegation {
     }
     inner.attrs.to = entry.session.jid.full;
     inner.attrs.from = entry.session.jid.bare;
-    if (entry.request.attrs.type === 'get' && inner.attrs.type === 'result') this.cache.remember(entry.session.jid.bare, inner.getChild('query', NS.roster));
+    if (entry.request.attrs.type === 'get' && inner.attrs.type === 'result') {
+      this.cache.remember(entry.session.jid.bare, inner.getChild('query', NS.roster));
+      this.onRoster?.(entry.session.jid.bare, inner.getChild('query', NS.roster), true);
+    }
     entry.session.deliver(inner);
   }
 
@@ -139,6 +152,7 @@ export class RosterDelegation {
   /** Roster push (RFC 6121 §2.1.6): to each interested resource, each with its own `to`. */
   private push(bare: string, iq: Element): void {
     this.cache.forget(bare);
+    this.onRoster?.(bare, iq.getChild('query', NS.roster), false);
     for (const s of this.router.sessions.resourcesOf(bare)) {
       if (!s.presence.rosterInterested) continue;
       const copy = new Element('iq', { ...iq.attrs, to: s.jid.full });

@@ -20,11 +20,14 @@ import { installServerFeatures } from './features/index.js';
 import { sendSentCarbons } from './features/carbons.js';
 import { createMessageArchive, type MessageArchive } from './archive/message-archive.js';
 import type { ArchiveConfig } from '../config/types.js';
+import type { PushConfig } from '../config/types.js';
+import { PushNotifications } from './features/push/push-notifications.js';
 import { BlocklistCache } from './features/blocklist-cache.js';
 import { noteUnavailablePresence } from './features/last-activity.js';
 import type { ContactAddresses } from './features/contact-addresses.js';
 import { boundSessions, componentLinksUp, componentQueueRefusals, countRouted, stanzaErrorsSent } from './router-metrics.js';
 import type { IncidentStore } from '../abuse/incidents/incident-store.js';
+import type { NonContactLimit } from './non-contact-limit.js';
 
 export interface RouterOptions {
   domain: string;
@@ -42,6 +45,8 @@ export interface RouterOptions {
   nodeId?: string;
   /** Message archive settings (XEP-0313, docs/archive.md); absent: the config defaults. */
   archive?: ArchiveConfig;
+  /** Push notifications (XEP-0357, docs/push.md); absent: the config defaults (on). */
+  push?: PushConfig;
   /** XEP-0157 addresses shown in the server's disco#info (docs/account-features.md). */
   contactAddresses?: ContactAddresses;
   /** The PubSub component that serves PEP on users' bare JIDs (default pubsub.DOMAIN, docs/pep.md). */
@@ -73,8 +78,12 @@ export class Router {
   readonly pep: PepDelegation;
   private readonly linkPicker: ComponentLinkPicker;
   readonly offline: OfflineDelivery;
+  /** Messages to non-contacts per user (non-contact-limit.ts, docs/abuse.md); undefined: abuse control off. */
+  nonContacts: NonContactLimit | undefined;
   /** User archives (XEP-0313); undefined when disabled. */
   readonly archive: MessageArchive | undefined;
+  /** XEP-0357 push notifications; undefined when disabled (push.enabled false). */
+  readonly push: PushNotifications | undefined;
   readonly log: Logger;
 
   constructor(readonly options: RouterOptions) {
@@ -90,6 +99,7 @@ export class Router {
     this.linkPicker = new ComponentLinkPicker(this.components);
     this.blocking = new BlocklistCache(this, options.stores.accountData);
     this.archive = createMessageArchive(options.stores, options.archive, this.sessions, this.log);
+    this.push = options.push?.enabled === false ? undefined : new PushNotifications(this, options.push);
     installServerFeatures(this);
     this.components.onChange((domain, up) => componentLinksUp.set({ domain }, up ? 1 : 0));
   }
@@ -122,6 +132,7 @@ export class Router {
     if (to && this.blocking.refusesOutbound(session, stanza, to)) return; // XEP-0191 §3.3
     switch (stanza.name) {
       case 'message':
+        if (to && this.nonContacts?.holds(session, stanza, to)) return; // routed later, or refused
         this.route(stanza, to ?? parseJid(session.jid.bare)!);
         sendSentCarbons(this, session, stanza);
         this.archive?.sent(session, stanza, to);

@@ -31,11 +31,16 @@ export const DEFAULT_ERROR_TYPE: Record<StanzaErrorCondition, StanzaErrorType> =
   'unexpected-request': 'wait',
 };
 
-/** `<stream:error>` (RFC 6120 §4.9.2), with an application-specific condition if given (§4.9.4); the caller closes the stream after it. */
+/**
+ * `<stream:error>` (RFC 6120 §4.9.2), with an application-specific condition if given (§4.9.4); the
+ * caller closes the stream after it. For `see-other-host`, `text` is the other host (host:port),
+ * which §4.9.3.19 puts inside the condition element.
+ */
 export function streamErrorXml(condition: StreamErrorCondition, text?: string, appCondition?: Element): string {
   const el = new Element('stream:error');
-  el.c(condition, { xmlns: NS.streams });
-  if (text) el.c('text', { xmlns: NS.streams }).t(text);
+  const conditionEl = el.c(condition, { xmlns: NS.streams });
+  if (condition === 'see-other-host' && text) conditionEl.t(text);
+  else if (text) el.c('text', { xmlns: NS.streams }).t(text);
   if (appCondition) el.cnode(appCondition);
   return el.toString();
 }

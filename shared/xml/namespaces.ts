@@ -43,4 +43,20 @@ export const NS = {
   rsm: 'http://jabber.org/protocol/rsm',
   hints: 'urn:xmpp:hints',
   httpUpload: 'urn:xmpp:http:upload:0',
+  /** XEP-0357 push notifications (shared/router/features/push.ts, docs/push.md). */
+  push: 'urn:xmpp:push:0',
+  /** XEP-0390 entity capabilities 2.0 and the XEP-0300 <hash/> it carries. */
+  caps2: 'urn:xmpp:caps',
+  hashes: 'urn:xmpp:hashes:2',
+  /** XEP-0077 in-band registration (gateway/registration/, docs/registration.md). */
+  register: 'jabber:iq:register',
+  registerFeature: 'http://jabber.org/features/iq-register',
+  /** XEP-0158 CAPTCHA forms, XEP-0221 media element, XEP-0231 bits of binary. */
+  captcha: 'urn:xmpp:captcha',
+  mediaElement: 'urn:xmpp:media-element',
+  bob: 'urn:xmpp:bob',
+  /** XEP-0388 SASL2, XEP-0386 Bind 2, XEP-0484 FAST (gateway/sasl2-negotiation.ts, docs/sasl2.md). */
+  sasl2: 'urn:xmpp:sasl:2',
+  bind2: 'urn:xmpp:bind:0',
+  fast: 'urn:xmpp:fast:0',
 } as const;

@@ -33,6 +33,9 @@ describeWhenPossible('a node killed with SIGKILL', () => {
         PAMPERO_COMPONENT_PORT: String(component),
         PAMPERO_HTTP_PORT: String(http),
         PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK: 'true',
+        // Not resumable: a resumable session of a dead node is parked until its timeout instead (docs/cluster.md).
+        PAMPERO_SM__RESUME_TIMEOUT_SECONDS: '0',
+        PAMPERO_SASL2__ENABLED: 'false', // RFC 6120 binding: the resource is the one asked for (docs/sasl2.md)
         PAMPERO_LOG_LEVEL: 'warn',
       },
       http,

@@ -107,7 +107,8 @@ test('Pampero services are health-checked on /readyz; components wait for health
 test('Redis keeps the bus durable (AOF) and the component instances attach to both routers', () => {
   expect(services.redis!.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
   const targets = pamperoServices.filter(([, s]) => ['roster', 'muc', 'pubsub'].includes(roleOf(s))).map(([, s]) => s.environment?.PAMPERO_COMPONENT_SERVICE);
-  expect(new Set(targets)).toEqual(new Set(['xmpp://router-1:5275', 'xmpp://router-2:5275']));
+  // Each instance prefers one router and falls back to the other when it drains or dies.
+  expect(new Set(targets)).toEqual(new Set(['xmpp://router-1:5275,xmpp://router-2:5275', 'xmpp://router-2:5275,xmpp://router-1:5275']));
 });
 
 test('Prometheus scrapes every Pampero service; Grafana is provisioned with the dashboard', () => {

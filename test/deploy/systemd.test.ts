@@ -14,7 +14,7 @@ const directives = unit.split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
 
 test('the unit runs the role named by its instance, with the config file of that role', () => {
   expect(directives).toEqual(expect.arrayContaining([
-    'ExecStart=/usr/bin/node /opt/pampero/dist/cli/pampero.js start --role %i',
+    'ExecStart=/usr/bin/node --max-semi-space-size=4 /opt/pampero/dist/cli/pampero.js start --role %i',
     'Environment=PAMPERO_CONFIG=/etc/pampero/%i.yaml',
     'EnvironmentFile=/etc/pampero/pampero.env',
   ]));

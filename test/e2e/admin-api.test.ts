@@ -6,6 +6,10 @@ import { component } from '@xmpp/component';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { freePort } from '../support/free-port.js';
 import { loginWebSocket } from '../support/web-clients.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
@@ -67,8 +71,30 @@ const ENDPOINTS: Array<[string, string, unknown]> = [
   ['GET', '/admin/api/node', undefined],
   ['POST', '/admin/api/drain', undefined],
   ['GET', '/admin/api/rate-limits', undefined],
+  ['PUT', '/admin/api/rate-limits', { rules: { 'logins-per-ip': { points: 1 } } }],
+  ['PUT', '/admin/api/rate-limits/logins-per-ip', { points: 1 }],
+  ['DELETE', '/admin/api/rate-limits', undefined],
+  ['GET', '/admin/api/users/ada/suspension', undefined],
+  ['PUT', '/admin/api/users/ada/suspension', { reason: 'x' }],
+  ['DELETE', '/admin/api/users/ada/suspension', undefined],
+  ['GET', '/admin/api/bans', undefined],
+  ['POST', '/admin/api/bans', { range: '127.0.0.1', seconds: 60 }],
+  ['DELETE', '/admin/api/bans?range=127.0.0.1', undefined],
   ['GET', '/admin/api/incidents', undefined],
+  ['GET', '/admin/api/incidents/some-id', undefined],
+  ['GET', '/admin/api/health-snapshots', undefined],
+  ['GET', '/admin/api', undefined],
 ];
+
+test('the list of refused requests covers every endpoint of docs/admin-api.openapi.yaml', () => {
+  const spec = parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'admin-api.openapi.yaml'), 'utf8')) as { paths: Record<string, Record<string, unknown>> };
+  for (const [path, operations] of Object.entries(spec.paths)) {
+    const pattern = new RegExp(`^/admin/api${path.replace(/\{[a-z]+\}/g, '[^/?]+')}(\\?.*)?$`);
+    for (const method of Object.keys(operations).filter((m) => m !== 'parameters')) {
+      expect([method, path, ENDPOINTS.some(([m, p]) => m === method.toUpperCase() && pattern.test(p))]).toEqual([method, path, true]);
+    }
+  }
+});
 
 test.each(ENDPOINTS)('%s %s without the token (or with a wrong one) is 401 and changes nothing', async (method, path, body) => {
   const missing = await call(method, path, body, null);
@@ -79,6 +105,9 @@ test.each(ENDPOINTS)('%s %s without the token (or with a wrong one) is 401 and c
 
 test('nothing changed behind the refused requests: ada still exists, x.localhost was never allowed, /readyz is ready', async () => {
   expect((await call('GET', '/admin/api/users')).body.users.map((u: any) => u.jid)).toContain('ada@localhost');
+  expect((await call('GET', '/admin/api/users/ada/suspension')).status).toBe(404);
+  expect((await call('GET', '/admin/api/bans')).body.bans).toEqual([]);
+  expect((await call('GET', '/admin/api/rate-limits')).body.policy.rules['logins-per-ip'].points).toBe(60);
   expect((await call('GET', '/admin/api/components')).body.components.map((c: any) => c.domain)).not.toContain('x.localhost');
   expect((await fetch(`http://127.0.0.1:${server.httpPort}/readyz`)).status).toBe(200);
 });
@@ -219,6 +248,14 @@ test('rate limits: the policy is shown, one rule changed, a bad change refused, 
   expect((await call('PUT', '/admin/api/rate-limits/logins-per-ip', { points: -1 })).status).toBe(400);
   expect((await call('PUT', '/admin/api/rate-limits/no-such-rule', { points: 1 })).status).toBe(404);
   expect((await call('PUT', '/admin/api/rate-limits', { allowIps: ['not an address'] })).status).toBe(400);
+  const replaced = await call('PUT', '/admin/api/rate-limits', { rules: { 'failed-logins-per-account': { points: 3 } }, allowIps: ['10.0.0.0/8'], allowAccounts: ['monitor@localhost'] });
+  expect(replaced.status).toBe(200);
+  expect(replaced.body.version).toBeGreaterThan(changed.body.version);
+  expect((await call('GET', '/admin/api/rate-limits')).body.policy).toMatchObject({
+    rules: { 'failed-logins-per-account': { points: 3 }, 'logins-per-ip': { points: shown.body.policy.rules['logins-per-ip'].points } }, // the whole policy: left-out rules are back to their defaults
+    allowIps: ['10.0.0.0/8'],
+    allowAccounts: ['monitor@localhost'],
+  });
   expect((await call('DELETE', '/admin/api/rate-limits')).status).toBe(200);
   expect((await call('GET', '/admin/api/rate-limits')).body.policy.rules['logins-per-ip'].points).toBe(shown.body.policy.rules['logins-per-ip'].points);
 });
@@ -229,6 +266,10 @@ test('incidents: searched by filters and shown one by one; a bad filter or unkno
   expect(listed.body.incidents).toEqual([]);
   expect((await call('GET', '/admin/api/incidents?since=yesterday')).status).toBe(400);
   expect((await call('GET', '/admin/api/incidents/no-such-id')).status).toBe(404);
+  // Health snapshots are off here (healthSnapshots.intervalSeconds 0): the store is read, empty (written ones: metrics.test.ts).
+  expect(await call('GET', '/admin/api/health-snapshots?limit=5')).toMatchObject({ status: 200, body: { writing: false, snapshots: [] } });
+  expect((await call('GET', '/admin/api/health-snapshots?limit=0')).status).toBe(400);
+  expect((await call('GET', '/admin/api')).body).toMatchObject({ api: 'pampero-admin', openapi: '/admin/openapi.yaml' });
 });
 
 test('abuse actions: an account suspended and unsuspended, a range banned and lifted', async () => {
@@ -272,9 +313,10 @@ test('readyz turns 503 while the roster component is away (the node is degraded)
   expect(await eventually(readyz, (r) => r.status === 200)).toEqual({ status: 200, text: 'ready\n' });
 }, 20_000);
 
-test('drain: /readyz turns 503 "draining", the node says so, and sessions keep working', async () => {
-  const ada = user('ada', 'ada-pw', 'stays');
+test('drain: /readyz turns 503 "draining", the node says so, and its clients are sent away (shared/cluster/drain.ts)', async () => {
+  const ada = user('ada', 'ada-pw', 'drained');
   await ada.start();
+  const streamError = new Promise<any>((resolve) => ada.on('element', (el: any) => el.is('error', 'http://etherx.jabber.org/streams') && resolve(el)));
   expect((await call('POST', '/admin/api/drain')).status).toBe(202);
   const readyz = await fetch(`http://127.0.0.1:${server.httpPort}/readyz`);
   expect(readyz.status).toBe(503);
@@ -282,9 +324,9 @@ test('drain: /readyz turns 503 "draining", the node says so, and sessions keep w
   expect((await fetch(`http://127.0.0.1:${server.httpPort}/healthz`)).status).toBe(200);
   expect((await call('GET', '/admin/api/node')).body.readiness).toBe('draining');
   expect((await call('GET', '/admin/api/cluster')).body.nodes[0].health).toBe('draining');
-  const pong = await ada.iqCaller.request(xml('iq', { type: 'get', to: server.domain }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
-  expect(pong.attrs.type).toBe('result');
-  await ada.stop();
+  // c2s.seeOtherHost is empty here: system-shutdown (with it set: see-other-host), RFC 6120 §4.9.3.
+  expect((await streamError).getChild('system-shutdown')).toBeTruthy();
+  await ada.stop().catch(() => {});
 });
 
 test('the console and the OpenAPI file are served without the token; the console only with a strict CSP', async () => {

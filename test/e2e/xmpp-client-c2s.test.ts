@@ -66,7 +66,12 @@ describe('c2s with @xmpp/client', () => {
     const alice = connect('alice');
     const bob = connect('bob');
     await Promise.all([alice.start(), bob.start()]);
+    // Each waits for its own presence to come back (RFC 6121 §4.2.2): until bob's is handled he has
+    // no available resource, and a message to his bare JID rightly goes to offline storage.
+    const echoed = (c: typeof alice) => nextStanza(c, (el) => el.is('presence') && el.attrs.from === c.jid?.toString(), 15_000);
+    const echoes = [echoed(alice), echoed(bob)];
     await Promise.all([alice.send(xml('presence')), bob.send(xml('presence'))]);
+    await Promise.all(echoes);
     // Generous waits: this runs beside the whole suite, where a loaded machine can take seconds.
     const received = nextStanza(bob, (el) => el.is('message') && el.getChildText('body') === 'hello bob', 15_000);
     await alice.send(xml('message', { to: `bob@${server.domain}`, type: 'chat' }, xml('body', {}, 'hello bob')));

@@ -45,6 +45,9 @@ export async function startTestServer(overrides: ConfigOverrides = {}): Promise<
     http: { host: '127.0.0.1', port: httpPort },
     tls: { certFile: certificate.certFile, keyFile: certificate.keyFile },
     log: { level: 'silent' },
+    // @xmpp/client prefers SASL2 + Bind 2, whose resources are `tag/…` (XEP-0386): the tests that
+    // expect the resource they asked for keep RFC 6120 SASL; test/e2e/sasl2.test.ts turns it on.
+    sasl2: { enabled: false },
   };
   const merged: ConfigOverrides = { ...base, ...overrides };
   for (const section of ['c2s', 'components', 'http', 'tls', 'roster', 'offline', 'log'] as const) {

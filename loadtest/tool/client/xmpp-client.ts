@@ -8,6 +8,7 @@ import { fullJid, password, portOf, userName, type Target } from '../target.js';
 
 const SASL_NS = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const BIND_NS = 'urn:ietf:params:xml:ns:xmpp-bind';
+const CARBONS_NS = 'urn:xmpp:carbons:2';
 
 export type TextSink = (client: XmppClient, text: string) => void;
 
@@ -103,9 +104,10 @@ export interface LoginTiming {
 
 /**
  * xmppbench's login: connect → stream → [STARTTLS] → SASL PLAIN → restart → bind (resource
- * `bench`) → <presence/> → the reflection of that presence (RFC 6121 §4.2.2).
+ * `bench`) → [enable carbons, XEP-0280 §4] → <presence/> → the reflection of that presence
+ * (RFC 6121 §4.2.2).
  */
-export async function login(target: Target, i: number, presence: boolean, waitEcho: boolean): Promise<LoginTiming> {
+export async function login(target: Target, i: number, presence: boolean, waitEcho: boolean, carbons = false): Promise<LoginTiming> {
   const to = target.timeoutMs;
   const t0 = monotonicUs();
   const c = new XmppClient(await connectTransport(target, i), i);
@@ -133,6 +135,7 @@ export async function login(target: Target, i: number, presence: boolean, waitEc
     const [, bound] = await c.waitFor(['</iq>', '/>'], to);
     if (!bound.includes('result')) throw new Error(`bind failed: ${bound.slice(-300)}`);
     c.jid = fullJid(target, i);
+    if (carbons) await enableCarbons(c, to);
     if (presence) {
       c.send(`<presence${c.ns}/>`);
       if (waitEcho) await c.waitFor(['<presence'], to);
@@ -142,4 +145,15 @@ export async function login(target: Target, i: number, presence: boolean, waitEc
     c.transport.close();
     throw err;
   }
+}
+
+/** XEP-0280 §4: <enable/> in an IQ set; resolves on its result, throws on an error or a timeout. */
+export async function enableCarbons(c: XmppClient, timeoutMs: number): Promise<void> {
+  c.send(`<iq${c.ns} type='set' id='carbons1'><enable xmlns='${CARBONS_NS}'/></iq>`);
+  // nothing else is sent to a bound resource before its initial presence: the next IQ is the answer
+  const [, head] = await c.waitFor(["id='carbons1'", 'id="carbons1"'], timeoutMs);
+  const [, rest] = await c.waitFor(['>'], timeoutMs);
+  const tag = head.slice(head.lastIndexOf('<')) + rest;
+  if (!/type=['"]result['"]/.test(tag)) throw new Error(`enabling carbons failed: ${(tag + c.buffer).slice(0, 300)}`);
+  if (!tag.endsWith('/>')) await c.waitFor(['</iq>'], timeoutMs);
 }

@@ -38,7 +38,7 @@ export function scenarioParams(o: LoadtestOptions): ScenarioParams {
     scenario: o.scenario, users: o.clients, rooms: o.rooms, occupants: o.occupants, senders: o.senders,
     subscribers: o.subscribers, mucHost: o.mucHost, pubsubHost: o.pubsubHost,
     runTag: `lt${process.pid % 100000}_${randomInt(1e6)}`, stanzaBytes: o.stanzaBytes, tickMs: o.tickMs,
-    expectRosterItems: o.expectItems, noEcho: o.noEcho,
+    expectRosterItems: o.expectItems, noEcho: o.noEcho, carbons: o.carbons,
   };
 }
 

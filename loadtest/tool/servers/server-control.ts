@@ -1,6 +1,7 @@
 // Starts and stops the three servers the way loadtest/compare.sh does: Prosody and ejabberd with
 // the anchors' start/stop scripts, Pampero with `node dist/cli/pampero.js start` on the bench
 // ports; each pinned to the server CPU at nice −10. The PIDs are what /proc is sampled for.
+import { NODE_FLAGS } from '../../../cli/node-flags.js';
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -47,13 +48,13 @@ export function descendants(pid: number): number[] {
 
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
-async function startPampero(o: { serverCpu: number; pamperoData: string }): Promise<RunningServer> {
+async function startPampero(o: { serverCpu: number; pamperoData: string; env?: Record<string, string> }): Promise<RunningServer> {
   const logs = join(BENCH_DIR, 'pampero-logs');
   mkdirSync(logs, { recursive: true });
   mkdirSync(o.pamperoData, { recursive: true });
   const out = openSync(join(logs, 'stdout.log'), 'a');
   const { c2sPort, httpPort } = ENDPOINTS.pampero;
-  const child = spawn('nice', ['-n', '-10', 'taskset', '-c', String(o.serverCpu), 'node', join(pamperoDist(), 'cli', 'pampero.js'), 'start',
+  const child = spawn('nice', ['-n', '-10', 'taskset', '-c', String(o.serverCpu), 'node', ...NODE_FLAGS, join(pamperoDist(), 'cli', 'pampero.js'), 'start',
     '--domain', BENCH_DOMAIN, '--data-dir', o.pamperoData, '--c2s-port', String(c2sPort), '--c2s-tls-port', '0',
     '--http-port', String(httpPort), '--allow-plain-from-loopback', '--log-level', 'warn'], {
     cwd: repoRoot(), stdio: ['ignore', out, out], detached: true,
@@ -62,7 +63,9 @@ async function startPampero(o: { serverCpu: number; pamperoData: string }): Prom
     // Nor do they limit messages per user in a room.
     env: {
       PAMPERO_MUC__DEFAULT_MAX_USERS: '2000', PAMPERO_MUC__MAX_USERS_LIMIT: '2000', PAMPERO_ARCHIVE__ENABLED: 'false',
-      PAMPERO_MUC__MESSAGE_RATE: '100000', PAMPERO_MUC__MESSAGE_BURST: '100000', ...process.env,
+      PAMPERO_MUC__MESSAGE_RATE: '100000', PAMPERO_MUC__MESSAGE_BURST: '100000',
+      PAMPERO_MUC__JOINS_PER_MINUTE: '0', PAMPERO_PUBSUB__PUBLISHES_PER_MINUTE: '0', ...process.env,
+      ...o.env, // the run's own (--abuse)
     },
   });
   child.unref();
@@ -94,7 +97,7 @@ async function startReference(name: 'prosody' | 'ejabberd', serverCpu: number): 
   };
 }
 
-export async function startServer(name: ServerName, o: { serverCpu: number; pamperoData: string }): Promise<RunningServer> {
+export async function startServer(name: ServerName, o: { serverCpu: number; pamperoData: string; env?: Record<string, string> }): Promise<RunningServer> {
   const port = ENDPOINTS[name].c2sPort;
   if (await portOpen(port)) throw new Error(`port ${port} is already in use before starting ${name} (another benchmark running?)`);
   if (name === 'pampero' && !existsSync(join(pamperoDist(), 'cli', 'pampero.js'))) throw new Error(`${pamperoDist()}/cli/pampero.js is missing: run npm run build`);

@@ -16,7 +16,7 @@ export interface LoginBatch {
 export async function loginMany(
   target: Target,
   indices: number[],
-  options: { concurrency: number; presence: boolean; waitEcho: boolean; arrivalPerS: number; deadlineMs: number },
+  options: { concurrency: number; presence: boolean; waitEcho: boolean; arrivalPerS: number; deadlineMs: number; carbons?: boolean },
   onLogin: (client: XmppClient, latencyUs: number) => void = () => {},
 ): Promise<LoginBatch> {
   const batch: LoginBatch = { clients: [], latency: new LatencyHistogram(10), errors: [], errorCount: 0, wallS: 0 };
@@ -31,7 +31,7 @@ export async function loginMany(
         if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
       }
       try {
-        const { client, loginUs } = await login(target, indices[k], options.presence, options.presence && options.waitEcho);
+        const { client, loginUs } = await login(target, indices[k], options.presence, options.presence && options.waitEcho, options.carbons ?? false);
         batch.clients.push(client);
         batch.latency.record(loginUs);
         onLogin(client, loginUs);

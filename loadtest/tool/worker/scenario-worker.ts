@@ -52,7 +52,7 @@ export class ScenarioWorker {
         const ctx = this.context();
         const waitEcho = !ctx.params.noEcho;
         // registered as each login completes, so the progress line counts them while it runs
-        const batch = await loginMany(ctx.target, req.indices, { ...req, waitEcho }, (c, us) => {
+        const batch = await loginMany(ctx.target, req.indices, { ...req, waitEcho, carbons: ctx.params.carbons }, (c, us) => {
           this.extraWindow.record(us);
           ctx.clients.set(c.index, c);
           const onClose = c.transport.onClose;

@@ -23,6 +23,8 @@ export interface ScenarioParams {
   tickMs: number;
   expectRosterItems: number;
   noEcho: boolean;
+  /** Every client enables Message Carbons (XEP-0280) after binding. */
+  carbons: boolean;
 }
 
 export interface WorkerPlan {

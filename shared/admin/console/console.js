@@ -11,6 +11,8 @@
   let token = sessionStorage.getItem(TOKEN_KEY) || '';
   let timer;
   let previous; // the last /node sample, for rates
+  // Pages in files of their own (rate-limits.js, incidents.js) register what to do when shown.
+  const pageHooks = new Map();
 
   // ---- API ------------------------------------------------------------------------------------
   async function api(method, path, body) {
@@ -65,6 +67,8 @@
     const wanted = (location.hash || '#overview').slice(1);
     for (const page of document.querySelectorAll('.page')) page.hidden = page.id !== wanted;
     for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', link.dataset.section === wanted);
+    const show = pageHooks.get(wanted);
+    if (show) void show();
   }
   function logout(reason) {
     clearInterval(timer);
@@ -250,17 +254,24 @@
     const button = event.target;
     if (button.dataset.confirm !== 'yes') {
       button.dataset.confirm = 'yes';
-      button.textContent = 'Click again to drain (readyz turns 503)';
+      button.textContent = 'Click again to drain (readyz 503, clients sent elsewhere)';
       return;
     }
     try {
       await api('POST', '/drain');
-      say('Draining: /readyz answers 503; sessions here keep being served.');
+      say('Draining: /readyz answers 503 and this node sends its clients elsewhere.');
     } catch (err) {
       say(`Drain failed: ${err.message}`, true);
     }
     await tick();
   }
+
+  // What the other console files use (loaded after this one, in order: see index.html).
+  window.pamperoConsole = {
+    api, el, say, fillTable,
+    /** Runs `show` each time the page with this id is shown (and once the admin logged in). */
+    onShow: (id, show) => pageHooks.set(id, show),
+  };
 
   // ---- start -----------------------------------------------------------------------------------
   document.addEventListener('DOMContentLoaded', () => {

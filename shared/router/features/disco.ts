@@ -4,6 +4,7 @@ import { NS } from '../../xml/namespaces.js';
 import { StanzaError } from '../server-iq.js';
 import type { Router } from '../router.js';
 import { CAPS_NODE, capsVersion } from './caps.js';
+import { serverCaps2, serverDiscoInfo } from './caps2.js';
 import { PEP_FEATURES } from '../pep-delegation.js';
 
 export function installDisco(router: Router): void {
@@ -27,10 +28,9 @@ export function installDisco(router: Router): void {
       for (const feature of [...serverIq.accountFeatures].sort()) query.c('feature', { var: feature });
       return query;
     }
-    if (node && node !== `${CAPS_NODE}#${capsVersion(router)}`) throw new StanzaError('item-not-found');
-    for (const id of serverIq.identities) query.c('identity', id.name ? { ...id } : { category: id.category, type: id.type });
-    for (const feature of [...serverIq.features].sort()) query.c('feature', { var: feature });
-    for (const form of serverIq.forms) query.cnode(form);
+    // XEP-0115 §6.2 and XEP-0390 §4.3: the caps nodes answer the same as no node.
+    if (node && node !== `${CAPS_NODE}#${capsVersion(router)}` && !serverCaps2(router).nodes.includes(node)) throw new StanzaError('item-not-found');
+    for (const child of serverDiscoInfo(router).getChildElements()) query.cnode(child);
     return query;
   });
 

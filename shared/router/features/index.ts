@@ -12,6 +12,10 @@ import { installVcard } from './vcard.js';
 import { installPrivateStorage } from './private-storage.js';
 import { installLastActivity } from './last-activity.js';
 import { installContactAddresses } from './contact-addresses.js';
+import { installIncidentReports } from '../../abuse/incidents/incident-reports.js';
+import { installPush } from './push.js';
+import { installCaps2 } from './caps2.js';
+import { installAccountRegistration } from './account-registration.js';
 
 export function installServerFeatures(router: Router): void {
   installDisco(router);
@@ -25,6 +29,10 @@ export function installServerFeatures(router: Router): void {
   installPrivateStorage(router);
   installLastActivity(router);
   installContactAddresses(router);
+  installIncidentReports(router); // XEP-0268 reports into the incident store (docs/abuse.md)
+  installPush(router); // XEP-0357, only when router.push (push.enabled)
+  installCaps2(router); // XEP-0390
+  installAccountRegistration(router); // XEP-0077 for signed-in users (password change, removal)
   router.serverIq.features.add(NS.offline); // XEP-0160, done by OfflineDelivery
   router.serverIq.features.add(NS.address); // XEP-0033 multicast for components (multicast-delivery.ts)
 }

@@ -65,8 +65,8 @@ async function runQuery(router: Router, archive: MessageArchive, { payload, from
   return finElement(page);
 }
 
-/** §7 (#extended): the first and last entries; an empty element for an empty archive. */
-async function metadata(archive: MessageArchive, owner: string): Promise<Element> {
+/** §7 (#extended): the first and last entries; an empty element for an empty archive (also in a XEP-0386 <bound/>). */
+export async function metadata(archive: MessageArchive, owner: string): Promise<Element> {
   const element = new Element('metadata', { xmlns: MAM });
   const bounds = await archive.store.bounds(owner);
   if (bounds) {

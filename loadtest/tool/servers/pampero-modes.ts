@@ -1,0 +1,76 @@
+// What --abuse and --archive share: the scenario's accounts provisioned once, then Pampero started
+// on the bench ports once per mode (with the mode's environment, after the mode's preparation),
+// the scenario run against it with the mode's options, its reports written to <out>/<kind>-<mode>/,
+// the server stopped; a mode that fails is recorded and the next one still runs. Plus the cost of
+// a figure against the first mode, in %.
+import { join } from 'node:path';
+import { runScenario, type RunReport } from '../coordinator/run-scenario.js';
+import { writeReports } from '../report/write-reports.js';
+import { provisionAccounts } from './provision.js';
+import { startServer } from './server-control.js';
+import { optionsFor } from './compare.js';
+import { usersNeeded } from '../scenario-defaults.js';
+import { withLoginFlood } from '../flood/login-flood.js';
+import type { LoadtestOptions } from '../options.js';
+import { sleep } from '../timeouts.js';
+
+export interface ModeOutcome<M extends string = string> {
+  mode: M;
+  report: RunReport | null;
+  error?: string;
+}
+
+export interface PamperoModes<M extends string> {
+  /** 'abuse', 'archive': labels, log lines and the per-mode report directories `<kind>-<mode>/`. */
+  kind: string;
+  /** Words for the log line of a mode, e.g. 'abuse control'. */
+  what: string;
+  modes: M[];
+  /** PAMPERO_* variables of the mode's server (they win over server-control's defaults). */
+  env(mode: M): Record<string, string>;
+  /** Runs with the server stopped, before its start (e.g. writes a policy into the data directory). */
+  prepare?(mode: M, log: (line: string) => void): Promise<void>;
+  /** The run's options for the mode (e.g. clients that enable carbons). */
+  options?(mode: M, o: LoadtestOptions): LoadtestOptions;
+  /** Wait after the start before the run (components attach, policies load), ms. */
+  settleMs: number;
+}
+
+export async function runPamperoModes<M extends string>(spec: PamperoModes<M>, o: LoadtestOptions, outDir: string, log: (line: string) => void): Promise<Array<ModeOutcome<M>>> {
+  await provisionAccounts({
+    server: 'pampero', userFormat: o.target.userFormat, passwordFormat: o.target.passwordFormat,
+    count: o.provisionCount ?? usersNeeded(o.scenario, o) + o.target.firstIndex - 1,
+    roster: o.scenario === 'roster' ? 20 : 0, pamperoData: o.pamperoData, pamperoIterations: o.pamperoIterations, serverCpu: o.serverCpu,
+  }, log);
+  const outcomes: Array<ModeOutcome<M>> = [];
+  for (const mode of spec.modes) {
+    log(`=== pampero, ${spec.what} ${mode}`);
+    try {
+      await spec.prepare?.(mode, log);
+      const running = await startServer('pampero', { ...o, env: spec.env(mode) });
+      log(`pampero up, pid(s) ${running.pids.join(' ')}`);
+      try {
+        await sleep(spec.settleMs);
+        const modeOptions = spec.options ? spec.options(mode, o) : o;
+        const aimed = { ...(optionsFor('pampero', modeOptions, running.pids) as LoadtestOptions), label: `${spec.kind} ${mode} ${o.scenario}${o.label ? ' ' + o.label : ''}` };
+        const report = await withLoginFlood(aimed, log, () => runScenario(aimed, log));
+        const files = await writeReports(report, join(outDir, `${spec.kind}-${mode}`), o.jsonOut);
+        log(`${spec.kind} ${mode}: ${files.markdown}`);
+        outcomes.push({ mode, report });
+      } finally {
+        await running.stop();
+      }
+    } catch (err) {
+      log(`${spec.kind} ${mode}: failed: ${(err as Error).message}`);
+      outcomes.push({ mode, report: null, error: (err as Error).message });
+    }
+  }
+  return outcomes;
+}
+
+/** The cost of a mode against `off`, in % (positive: worse), for a figure where `better` is higher or lower. */
+export function costPercent(off: number | null | undefined, value: number | null | undefined, better: 'higher' | 'lower'): number | null {
+  if (off === null || off === undefined || value === null || value === undefined || off === 0) return null;
+  const change = better === 'higher' ? (off - value) / off : (value - off) / off;
+  return Math.round(change * 1000) / 10;
+}
