@@ -150,7 +150,9 @@ describeWithRedis('two nodes when Redis goes away for a while', () => {
         const atBob = nextStanza(bob, (el) => el.is('message') && el.getChildText('body') === 'again', 500).catch(() => undefined);
         await alice.send(xml('message', { to: `bob@${nodeB.domain}/r`, type: 'chat' }, xml('body', {}, 'again')));
         if (await atBob) break;
-        if (Date.now() - started > 10_000) throw new Error('chat did not resume within 10 s');
+        // Usually 1–3 s; beside the whole suite on 2 cores the nodes' resync after an empty Redis
+        // has taken over 10 s (two CI runs of session 3): the bound is for a hang, not a figure.
+        if (Date.now() - started > 25_000) throw new Error('chat did not resume within 25 s');
       }
     } finally {
       await Promise.all(clients.map((c) => c.stop().catch(() => {})));
@@ -158,5 +160,5 @@ describeWithRedis('two nodes when Redis goes away for a while', () => {
       await nodeA.stop();
       await redisServer.stop();
     }
-  }, 40_000);
+  }, 60_000);
 });
