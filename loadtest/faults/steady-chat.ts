@@ -1,0 +1,212 @@
+// The steady chat every fault is measured against (issue 11): two real @xmpp/client users, A and
+// B, each sending numbered messages to the other at a fixed rate with XEP-0198 on. Each body
+// carries its send time, so B's receipt gives the one-way latency (both ends run in this
+// process, one clock). Latencies are kept per phase ("baseline", "fault", "recovery"…), by the
+// phase the message was sent in. A message counts as acknowledged when the server's <a h/>
+// covered it; `settle()` then tells which acknowledged messages never arrived (lost).
+import { client, xml } from '@xmpp/client';
+
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+
+export interface ChatAccount {
+  username: string;
+  password: string;
+  /** c2s port this user logs in to (plain TCP; loopback may skip TLS, c2s.allowPlainFromLoopback). */
+  port: number;
+}
+
+export interface SteadyChatOptions {
+  domain: string;
+  a: ChatAccount;
+  b: ChatAccount;
+  /** Messages per second each way. Default 20. */
+  ratePerSecond?: number;
+}
+
+export interface PhaseStats {
+  phase: string;
+  sent: number;
+  received: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Messages of this phase that came back as errors, by condition. */
+  errors: Record<string, number>;
+}
+
+export interface ChatSettlement {
+  sent: number;
+  acked: number;
+  /** Acknowledged by the server but never received by the peer. */
+  lost: string[];
+  /** Sent but never acknowledged (the client gave up or the stream died before <a/>). */
+  notAcked: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+class ChatEnd {
+  readonly acked = new Set<string>();
+  readonly received = new Set<string>();
+  readonly unacked = new Map<string, string>(); // body → to
+  events: string[] = [];
+  xmpp: any;
+
+  constructor(readonly account: ChatAccount, readonly domain: string, private readonly onMessage: (stanza: any) => void) {}
+
+  get jid(): string {
+    return `${this.account.username}@${this.domain}`;
+  }
+
+  get online(): boolean {
+    return this.xmpp?.status === 'online';
+  }
+
+  async start(): Promise<void> {
+    const xmpp = client({ service: `xmpp://127.0.0.1:${this.account.port}`, domain: this.domain, resource: 'steady', username: this.account.username, password: this.account.password });
+    this.xmpp = xmpp;
+    xmpp.timeout = 10_000;
+    xmpp.on('error', (err: any) => this.events.push(`error ${err?.condition ?? err?.code ?? err?.message}`));
+    xmpp.on('online', () => {
+      xmpp.send(xml('presence')).catch(() => undefined);
+      for (const [body, to] of this.unacked) this.write(to, body);
+    });
+    xmpp.streamManagement.requestAckDebounce = 50;
+    xmpp.streamManagement.on('ack', (stanza: any) => {
+      if (stanza?.name !== 'message') return;
+      const body = stanza.getChildText('body');
+      if (body && this.unacked.delete(body)) this.acked.add(body);
+    });
+    xmpp.on('stanza', (stanza: any) => {
+      if (stanza.is('message')) this.onMessage(stanza);
+    });
+    await xmpp.start();
+  }
+
+  send(to: string, body: string): void {
+    this.unacked.set(body, to);
+    if (this.online) this.write(to, body);
+  }
+
+  write(to: string, body: string): void {
+    this.xmpp.send(xml('message', { to, type: 'chat' }, xml('body', {}, body))).catch(() => undefined);
+  }
+
+  requestAck(): void {
+    if (this.online) this.xmpp.send(xml('r', { xmlns: 'urn:xmpp:sm:3' })).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    const xmpp = this.xmpp;
+    this.xmpp = undefined;
+    await xmpp?.stop().catch(() => undefined);
+  }
+}
+
+interface Phase {
+  name: string;
+  sent: number;
+  latencies: number[];
+  errors: Record<string, number>;
+}
+
+export class SteadyChat {
+  private readonly a: ChatEnd;
+  private readonly b: ChatEnd;
+  private readonly phases = new Map<string, Phase>();
+  private current!: Phase;
+  private timer: NodeJS.Timeout | undefined;
+  private n = 0;
+  private sentTotal = 0;
+
+  private constructor(private readonly opts: SteadyChatOptions) {
+    const onMessage = (end: () => ChatEnd) => (stanza: any) => this.received(end(), stanza);
+    this.a = new ChatEnd(opts.a, opts.domain, onMessage(() => this.a));
+    this.b = new ChatEnd(opts.b, opts.domain, onMessage(() => this.b));
+    this.phase('baseline');
+  }
+
+  /** Logs A and B in and starts sending (phase "baseline"). */
+  static async start(opts: SteadyChatOptions): Promise<SteadyChat> {
+    const chat = new SteadyChat(opts);
+    await chat.a.start();
+    await chat.b.start();
+    const interval = 1000 / (opts.ratePerSecond ?? 20);
+    chat.timer = setInterval(() => chat.tick(), interval);
+    return chat;
+  }
+
+  /** Messages sent from now on count in phase `name`. */
+  phase(name: string): void {
+    let phase = this.phases.get(name);
+    if (!phase) this.phases.set(name, (phase = { name, sent: 0, latencies: [], errors: {} }));
+    this.current = phase;
+  }
+
+  stats(name: string): PhaseStats {
+    const phase = this.phases.get(name);
+    if (!phase) throw new Error(`no phase ${name}`);
+    const sorted = [...phase.latencies].sort((x, y) => x - y);
+    return {
+      phase: name, sent: phase.sent, received: sorted.length,
+      p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? 0, errors: { ...phase.errors },
+    };
+  }
+
+  /** Events (errors, disconnections) the two clients saw, for a test's output. */
+  events(): string[] {
+    return [...this.a.events.map((e) => `A: ${e}`), ...this.b.events.map((e) => `B: ${e}`)];
+  }
+
+  private tick(): void {
+    this.n++;
+    const at = performance.now().toFixed(3);
+    for (const [from, to] of [[this.a, this.b], [this.b, this.a]] as const) {
+      from.send(to.jid, `${this.current.name}|${from.account.username}>${to.account.username}#${this.n}@${at}`);
+      this.current.sent++;
+      this.sentTotal++;
+    }
+  }
+
+  private received(end: ChatEnd, stanza: any): void {
+    const body: string | undefined = stanza.getChildText('body') ?? undefined;
+    if (!body || !body.includes('|')) return;
+    const phase = this.phases.get(body.slice(0, body.indexOf('|')));
+    if (stanza.attrs.type === 'error') {
+      const error = stanza.getChild('error');
+      const condition = error?.children.find((c: any) => typeof c !== 'string' && c.name !== 'text')?.name ?? 'unknown';
+      if (phase) phase.errors[condition] = (phase.errors[condition] ?? 0) + 1;
+      return;
+    }
+    if (end.received.has(body)) return; // a resend after a reconnection
+    end.received.add(body);
+    const sentAt = Number(body.slice(body.lastIndexOf('@') + 1));
+    phase?.latencies.push(performance.now() - sentAt);
+  }
+
+  /**
+   * Stops sending; waits (at most `timeoutMs`) until everything is acknowledged and every
+   * acknowledged message received, then logs both users out.
+   */
+  async settle(timeoutMs = 15_000): Promise<ChatSettlement> {
+    clearInterval(this.timer);
+    const missing = () => {
+      const lost: string[] = [];
+      for (const [from, to] of [[this.a, this.b], [this.b, this.a]] as const) for (const body of from.acked) if (!to.received.has(body)) lost.push(body);
+      return lost;
+    };
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && (this.a.unacked.size + this.b.unacked.size > 0 || missing().length > 0)) {
+      this.a.requestAck();
+      this.b.requestAck();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const outcome = { sent: this.sentTotal, acked: this.a.acked.size + this.b.acked.size, lost: missing(), notAcked: this.a.unacked.size + this.b.unacked.size };
+    await this.a.stop();
+    await this.b.stop();
+    return outcome;
+  }
+}

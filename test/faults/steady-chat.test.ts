@@ -1,0 +1,35 @@
+// The fault suite's yardstick on a healthy server: A↔B chat at a steady rate, latencies kept per
+// phase, nothing acknowledged lost.
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { SteadyChat } from '../../loadtest/faults/steady-chat.js';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await server.addUser('alice', 'alice-pw');
+  await server.addUser('bob', 'bob-pw');
+});
+afterAll(() => server?.stop());
+
+test('steady chat measures each phase and loses nothing on a healthy server', async () => {
+  const chat = await SteadyChat.start({
+    domain: server.domain, ratePerSecond: 40,
+    a: { username: 'alice', password: 'alice-pw', port: server.c2sPort },
+    b: { username: 'bob', password: 'bob-pw', port: server.c2sPort },
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  chat.phase('second');
+  await new Promise((r) => setTimeout(r, 500));
+  const outcome = await chat.settle();
+  const baseline = chat.stats('baseline');
+  const second = chat.stats('second');
+  expect(baseline.sent).toBeGreaterThan(40);
+  expect(baseline.received).toBe(baseline.sent);
+  expect(second.received).toBe(second.sent);
+  expect(baseline.p99Ms).toBeGreaterThan(0);
+  expect(baseline.p99Ms).toBeLessThan(1000);
+  expect(outcome.lost).toEqual([]);
+  expect(outcome.notAcked).toBe(0);
+  expect(outcome.acked).toBe(outcome.sent);
+}, 30_000);
