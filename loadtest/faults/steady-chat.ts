@@ -4,9 +4,7 @@
 // process, one clock). Latencies are kept per phase ("baseline", "fault", "recovery"…), by the
 // phase the message was sent in. A message counts as acknowledged when the server's <a h/>
 // covered it; `settle()` then tells which acknowledged messages never arrived (lost).
-import { client, xml } from '@xmpp/client';
-
-process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+import { ChatUser } from '../tool/client/chat-user.js';
 
 export interface ChatAccount {
   username: string;
@@ -48,64 +46,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
-class ChatEnd {
-  readonly acked = new Set<string>();
-  readonly received = new Set<string>();
-  readonly unacked = new Map<string, string>(); // body → to
-  events: string[] = [];
-  xmpp: any;
-
-  constructor(readonly account: ChatAccount, readonly domain: string, private readonly onMessage: (stanza: any) => void) {}
-
-  get jid(): string {
-    return `${this.account.username}@${this.domain}`;
-  }
-
-  get online(): boolean {
-    return this.xmpp?.status === 'online';
-  }
-
-  async start(): Promise<void> {
-    const xmpp = client({ service: `xmpp://127.0.0.1:${this.account.port}`, domain: this.domain, resource: 'steady', username: this.account.username, password: this.account.password });
-    this.xmpp = xmpp;
-    xmpp.timeout = 10_000;
-    xmpp.on('error', (err: any) => this.events.push(`error ${err?.condition ?? err?.code ?? err?.message}`));
-    xmpp.on('online', () => {
-      xmpp.send(xml('presence')).catch(() => undefined);
-      for (const [body, to] of this.unacked) this.write(to, body);
-    });
-    xmpp.streamManagement.requestAckDebounce = 50;
-    xmpp.streamManagement.on('ack', (stanza: any) => {
-      if (stanza?.name !== 'message') return;
-      const body = stanza.getChildText('body');
-      if (body && this.unacked.delete(body)) this.acked.add(body);
-    });
-    xmpp.on('stanza', (stanza: any) => {
-      if (stanza.is('message')) this.onMessage(stanza);
-    });
-    await xmpp.start();
-  }
-
-  send(to: string, body: string): void {
-    this.unacked.set(body, to);
-    if (this.online) this.write(to, body);
-  }
-
-  write(to: string, body: string): void {
-    this.xmpp.send(xml('message', { to, type: 'chat' }, xml('body', {}, body))).catch(() => undefined);
-  }
-
-  requestAck(): void {
-    if (this.online) this.xmpp.send(xml('r', { xmlns: 'urn:xmpp:sm:3' })).catch(() => undefined);
-  }
-
-  async stop(): Promise<void> {
-    const xmpp = this.xmpp;
-    this.xmpp = undefined;
-    await xmpp?.stop().catch(() => undefined);
-  }
-}
-
 interface Phase {
   name: string;
   sent: number;
@@ -114,8 +54,10 @@ interface Phase {
 }
 
 export class SteadyChat {
-  private readonly a: ChatEnd;
-  private readonly b: ChatEnd;
+  private readonly a: ChatUser;
+  private readonly b: ChatUser;
+  /** Bodies whose latency was taken (a resend after a reconnection is not counted twice). */
+  private readonly measured = new Set<string>();
   private readonly phases = new Map<string, Phase>();
   private current!: Phase;
   private timer: NodeJS.Timeout | undefined;
@@ -123,9 +65,9 @@ export class SteadyChat {
   private sentTotal = 0;
 
   private constructor(private readonly opts: SteadyChatOptions) {
-    const onMessage = (end: () => ChatEnd) => (stanza: any) => this.received(end(), stanza);
-    this.a = new ChatEnd(opts.a, opts.domain, onMessage(() => this.a));
-    this.b = new ChatEnd(opts.b, opts.domain, onMessage(() => this.b));
+    const user = (account: ChatAccount) => new ChatUser({ ...account, domain: opts.domain, resource: 'steady', onMessage: (stanza) => this.received(stanza) });
+    this.a = user(opts.a);
+    this.b = user(opts.b);
     this.phase('baseline');
   }
 
@@ -165,13 +107,13 @@ export class SteadyChat {
     this.n++;
     const at = performance.now().toFixed(3);
     for (const [from, to] of [[this.a, this.b], [this.b, this.a]] as const) {
-      from.send(to.jid, `${this.current.name}|${from.account.username}>${to.account.username}#${this.n}@${at}`);
+      from.send(to.jid, `${this.current.name}|${from.opts.username}>${to.opts.username}#${this.n}@${at}`);
       this.current.sent++;
       this.sentTotal++;
     }
   }
 
-  private received(end: ChatEnd, stanza: any): void {
+  private received(stanza: any): void {
     const body: string | undefined = stanza.getChildText('body') ?? undefined;
     if (!body || !body.includes('|')) return;
     const phase = this.phases.get(body.slice(0, body.indexOf('|')));
@@ -181,8 +123,8 @@ export class SteadyChat {
       if (phase) phase.errors[condition] = (phase.errors[condition] ?? 0) + 1;
       return;
     }
-    if (end.received.has(body)) return; // a resend after a reconnection
-    end.received.add(body);
+    if (this.measured.has(body)) return; // a resend after a reconnection
+    this.measured.add(body);
     const sentAt = Number(body.slice(body.lastIndexOf('@') + 1));
     phase?.latencies.push(performance.now() - sentAt);
   }
@@ -199,12 +141,12 @@ export class SteadyChat {
       return lost;
     };
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && (this.a.unacked.size + this.b.unacked.size > 0 || missing().length > 0)) {
+    while (Date.now() < deadline && (this.a.pending + this.b.pending > 0 || missing().length > 0)) {
       this.a.requestAck();
       this.b.requestAck();
       await new Promise((r) => setTimeout(r, 100));
     }
-    const outcome = { sent: this.sentTotal, acked: this.a.acked.size + this.b.acked.size, lost: missing(), notAcked: this.a.unacked.size + this.b.unacked.size };
+    const outcome = { sent: this.sentTotal, acked: this.a.acked.size + this.b.acked.size, lost: missing(), notAcked: this.a.pending + this.b.pending };
     await this.a.stop();
     await this.b.stop();
     return outcome;

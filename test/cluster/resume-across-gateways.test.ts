@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
 import { freePorts } from '../support/free-port.js';
 import { isBuilt, runPampero, startPampero, type PamperoProcess } from '../support/pampero-process.js';
-import { SmClient } from '../support/sm-client.js';
+import { SmClient } from '../../loadtest/tool/client/sm-client.js';
 import { connectRedis, redisReady } from '../../shared/cluster/redis-connection.js';
 import { createLogger } from '../../shared/log.js';
 

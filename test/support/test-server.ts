@@ -8,7 +8,7 @@ import { accountJid, componentDomain } from '../../cli/arguments.js';
 import { addUser } from '../../cli/user-commands.js';
 import { deleteComponent, putComponent } from '../../cli/component-commands.js';
 import { withStores } from '../../cli/with-stores.js';
-import { startRole } from '../../cli/roles.js';
+import { startRole, type RoleTestHooks } from '../../cli/roles.js';
 import { configFromObject, ensureRosterSecret, type ConfigOverrides, type PamperoConfig } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/log.js';
 import { ensureSelfSignedCertificate } from '../../shared/tls/self-signed.js';
@@ -33,7 +33,8 @@ export interface TestServer {
 /** Generated certificates are kept here between runs (git-ignored), one folder per domain. */
 const CERTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '.certs');
 
-export async function startTestServer(overrides: ConfigOverrides = {}): Promise<TestServer> {
+/** `hooks`: test-only hooks of startRole (the fault suite wraps the stores, loadtest/faults/faulty-stores.ts). */
+export async function startTestServer(overrides: ConfigOverrides = {}, hooks: RoleTestHooks = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pampero-test-'));
   const [c2sPort, c2sTlsPort, componentPort, httpPort] = await freePorts(4);
   const domain = overrides.domain ?? 'localhost';
@@ -58,7 +59,7 @@ export async function startTestServer(overrides: ConfigOverrides = {}): Promise<
   let running: Awaited<ReturnType<typeof startRole>>;
   try {
     config = await ensureRosterSecret(configFromObject(merged));
-    running = await startRole(config, createLogger('silent'));
+    running = await startRole(config, createLogger('silent'), hooks);
   } catch (err) {
     await rm(dataDir, { recursive: true, force: true });
     throw err;

@@ -1,10 +1,10 @@
-// A small XMPP client with XEP-0198 done by the book, for tests that count every stanza: it
+// A small XMPP client with XEP-0198 done by the book, for tests and benchmarks that count every stanza: it
 // answers <r/> with the stanzas it handled, keeps what it sent until the server's <a/> covers it,
 // and resumes (on any port: another gateway of a fleet) resending what the server did not count.
 // Plain TCP on loopback, SASL PLAIN, a real stream parser (shared/xml).
 import { connect, type Socket } from 'node:net';
 import type { Element } from 'ltx';
-import { XmppStreamParser } from '../../shared/xml/stream-parser.js';
+import { XmppStreamParser } from '../../../shared/xml/stream-parser.js';
 
 const SM = 'urn:xmpp:sm:3';
 

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// The fault scenario of issue 11: runs the chosen faults one at a time around a steady A↔B chat
+// and prints one table (docs/loadtest.md, "Fault injection").
+//
+//   npm run build && node dist/loadtest/faults/cli.js --faults all --size full
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Fault, FaultSize } from './fault.js';
+import { faultTable, runFault, type FaultReport } from './run-fault.js';
+
+/** Every fault, in the order of issue 11's list; each lives in ./<name>.ts as `export const fault`. */
+export const FAULTS = ['storage-slow', 'storage-dead', 'redis-slow', 'redis-down', 'component-stuck', 'slow-readers', 'login-storm', 'node-frozen'] as const;
+
+const HELP = `pampero fault scenario: a steady chat between two users while one fault at a time is injected
+
+  node dist/loadtest/faults/cli.js [--faults LIST|all] [--size ci|full] [--rate N] [--baseline S] [--fault-seconds S] [--out FILE]
+
+  --faults          comma-separated: ${FAULTS.join(', ')} (default: all)
+  --size            ci: the CI-sized fault; full: issue 11's sizes (1,000 stuck clients, 2,000 logins/s…) (default: full)
+  --rate            chat messages per second each way (default 20)
+  --baseline        seconds of chat before the fault (default 10 full, 3 ci)
+  --fault-seconds   seconds the fault stays on (default 20 full, 4 ci)
+  --out             also write the Markdown table (and the JSON reports beside it, FILE.json)
+
+Output: per fault, A↔B p99 before and during the fault, acknowledged messages lost, what the
+probes of the faulty part got (error and time), memory before/peak/bound, and the time to recover.
+Redis and fleet faults need redis-server (Debian package redis-server).
+`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      faults: { type: 'string', default: 'all' },
+      size: { type: 'string', default: 'full' },
+      rate: { type: 'string' },
+      baseline: { type: 'string' },
+      'fault-seconds': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const names = values.faults === 'all' ? [...FAULTS] : values.faults!.split(',').map((x) => x.trim());
+  const unknown = names.filter((n) => !(FAULTS as readonly string[]).includes(n));
+  if (unknown.length > 0 || (values.size !== 'ci' && values.size !== 'full')) {
+    process.stderr.write(`faults: unknown ${unknown.length ? `fault(s) ${unknown.join(', ')}` : `size ${values.size}`}; --help lists them\n`);
+    return 2;
+  }
+  const reports: FaultReport[] = [];
+  let failed = 0;
+  for (const name of names) {
+    const { fault } = (await import(`./${name}.js`)) as { fault: Fault };
+    try {
+      reports.push(await runFault(fault, {
+        size: values.size as FaultSize,
+        ratePerSecond: values.rate ? Number(values.rate) : undefined,
+        baselineMs: values.baseline ? Number(values.baseline) * 1000 : undefined,
+        faultMs: values['fault-seconds'] ? Number(values['fault-seconds']) * 1000 : undefined,
+        log: (line) => process.stderr.write(line + '\n'),
+      }));
+    } catch (err) {
+      failed++;
+      process.stderr.write(`${name}: the run failed: ${(err as Error).stack ?? err}\n`);
+    }
+  }
+  const table = faultTable(reports);
+  process.stdout.write(`\nfaults (${values.size}, ${new Date().toISOString()})\n\n${table}`);
+  if (values.out) {
+    await writeFile(values.out, table);
+    await writeFile(`${values.out}.json`, JSON.stringify(reports, null, 2));
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+main().then((code) => process.exit(code), (err) => {
+  process.stderr.write(`faults: ${(err as Error).message}\n`);
+  process.exit(1);
+});
