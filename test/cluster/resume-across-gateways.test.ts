@@ -103,7 +103,7 @@ describeWithRedis('resumption on another gateway after a graceful stop (in-proce
     clients.push(alice, bob);
     await alice.start(nodeD.c2sPort);
     await bob.start(nodeB.c2sPort);
-    await sleep(300); // the directory channel reaches node B
+    await sleep(1000); // the directory channel reaches node B (generous: CI runs loaded)
     const gone = alice.closed;
     await nodeD.stop(); // alice's session is parked in Redis (resumable for 300 s)
     await gone;
@@ -114,7 +114,7 @@ describeWithRedis('resumption on another gateway after a graceful stop (in-proce
     const again = new SmClient({ domain: 'localhost', user: 'alice', password: 'alice-pw', resource: 'mobile' });
     clients.push(again);
     await again.start(nodeB.c2sPort);
-    await again.until(() => bodies(again).includes('while-away'), 3000);
+    await again.until(() => bodies(again).includes('while-away'), 8000);
   }, 30_000);
 
   test('a resume on another gateway while the old connection is still open takes the session over: the old one gets conflict', async () => {
