@@ -30,6 +30,18 @@ export interface FleetResumptionHost {
 /** The bus entry kind asking a node to park one of its sessions (body `bare\nsmId`). */
 export const HANDOVER_KIND = 'sm-handover';
 
+/** Redis calls in flight while a dead node's sessions are parked and opened. */
+const REAP_CONCURRENCY = 64;
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+export async function forEachConcurrently<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 export class FleetResumption {
   /** Set by the gateway: park the local session with this SM-ID now; false when there is none. */
   onHandover: ((smId: string) => boolean) | undefined;
@@ -126,21 +138,22 @@ export class FleetResumption {
    */
   async parkNode(deadNode: string): Promise<Array<{ bare: string; smId: string }>> {
     const out: Array<{ bare: string; smId: string }> = [];
-    for (const { bare, smId, fullJid } of await this.host.store.sessionsOf(deadNode)) {
+    // Many at once (a gateway of thousands of sessions): their clients are waiting to resume.
+    await forEachConcurrently(await this.host.store.sessionsOf(deadNode), REAP_CONCURRENCY, async ({ bare, smId, fullJid }) => {
       const parked = await this.host.store.park(bare, smId, fullJid, deadNode, DRAINING);
-      if (!parked) continue;
+      if (!parked) return;
       const [available, priority] = parked.rest.split('|');
       const presenceXml = parked.rest.split('|').slice(2).join('|');
       this.host.directory.apply({ kind: 'unbind', nodeId: deadNode, sessionId: parked.sessionId, fullJid });
       this.announceParked(fullJid, smId, available === '1', Number(priority) || 0, presenceXml || undefined);
       out.push({ bare, smId });
-    }
+    });
     return out;
   }
 
   /** The dead node's inbox is drained: its parked sessions may be taken. */
   async open(parked: Array<{ bare: string; smId: string }>): Promise<void> {
-    for (const { bare, smId } of parked) await this.host.store.open(bare, smId).catch(() => undefined);
+    await forEachConcurrently(parked, REAP_CONCURRENCY, ({ bare, smId }) => this.host.store.open(bare, smId).catch(() => undefined));
   }
 
   /**
