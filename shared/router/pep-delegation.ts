@@ -15,6 +15,10 @@ import type { ComponentLink } from './component-registry.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
 import { delegatedIqTimeouts } from './router-metrics.js';
+import { PepRequests } from './pep-requests.js';
+
+/** Told of an owner's own PEP IQ set that succeeded (the conversions of docs/pep.md §8 watch these). */
+export type OwnerChangeListener = (owner: string, request: Element) => void;
 
 export { PEP_FEATURES, PEP_IDENTITY } from '../xml/pep-features.js';
 
@@ -37,6 +41,9 @@ function isPepPayload(stanza: Element, payload: Element, toOther: boolean): bool
 export class PepDelegation {
   private readonly pending = new Map<string, PendingIq>();
   private nextId = 0;
+  /** The router's own IQs to PEP services (pep-requests.ts). */
+  readonly requests: PepRequests;
+  readonly ownerChanges: OwnerChangeListener[] = [];
 
   constructor(
     private readonly router: Router,
@@ -44,6 +51,7 @@ export class PepDelegation {
     private readonly timeoutMs: number,
     private readonly maxPending: number,
   ) {
+    this.requests = new PepRequests(router, pepDomain, timeoutMs, maxPending);
     router.components.onLink((link, up) => {
       if (up && link.domain === pepDomain) void this.replayPresence(link);
     });
@@ -82,6 +90,7 @@ export class PepDelegation {
   /** Stanzas from the PubSub component to the server: delegation answers and notifications sent as a user. */
   fromComponent(link: ComponentLink, stanza: Element): boolean {
     if (link.domain !== this.pepDomain) return false;
+    if (this.requests.answers(stanza)) return true;
     if (stanza.name === 'iq' && this.pending.has(stanza.attrs.id)) {
       this.answer(stanza);
       return true;
@@ -150,6 +159,9 @@ export class PepDelegation {
     inner.attrs.to = entry.session.jid.full;
     inner.attrs.from = entry.owner;
     entry.session.deliver(inner);
+    if (inner.attrs.type === 'result' && entry.request.attrs.type === 'set' && entry.session.jid.bare === entry.owner) {
+      for (const listener of this.ownerChanges) listener(entry.owner, entry.request);
+    }
   }
 
   private fail(id: string, condition: 'remote-server-timeout' | 'resource-constraint'): void {

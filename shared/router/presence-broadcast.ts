@@ -29,6 +29,7 @@ export class PresenceBroadcast {
 
   fromClient(session: RoutedSession, stanza: Element, to: Jid | undefined): void {
     const type: string | undefined = stanza.attrs.type;
+    if (type === undefined) this.router.vcardAvatars.stamp(session.jid.bare, stanza); // XEP-0398 §4, broadcast and directed
     if (!to) {
       if (type === undefined) this.available(session, stanza);
       else if (type === 'unavailable') this.unavailable(session, stanza);

@@ -13,6 +13,7 @@ import { LocalDelivery } from './local-delivery.js';
 import { PresenceBroadcast, SUBSCRIPTION_TYPES } from './presence-broadcast.js';
 import { RosterDelegation } from './roster-delegation.js';
 import { PepDelegation } from './pep-delegation.js';
+import { VcardAvatarHashes } from './features/vcard-avatar-hashes.js';
 import { ComponentLinkPicker } from './component-shard.js';
 import { OfflineDelivery } from './offline-delivery.js';
 import { deliverMulticast } from './multicast-delivery.js';
@@ -70,6 +71,8 @@ export class Router {
   readonly hosted = new Map<string, ServerIqHandlers>();
   /** Blocklists of online users and the XEP-0191 checks (features/blocklist-cache.ts). */
   readonly blocking: BlocklistCache;
+  /** XEP-0153 photo hashes of online users, stamped into their presence (XEP-0398 §4). */
+  readonly vcardAvatars: VcardAvatarHashes;
   /** Run after a resource is bound and after it is gone (features keep per-user state with them). */
   readonly sessionHooks = { bound: [] as Array<(s: RoutedSession) => void>, ended: [] as Array<(s: RoutedSession) => void> };
   readonly local: LocalDelivery;
@@ -98,6 +101,7 @@ export class Router {
     this.pep = new PepDelegation(this, options.pepDomain ?? `pubsub.${options.domain}`, options.iqTimeoutMs, options.maxPendingIqs ?? 10_000);
     this.linkPicker = new ComponentLinkPicker(this.components);
     this.blocking = new BlocklistCache(this, options.stores.accountData);
+    this.vcardAvatars = new VcardAvatarHashes(this, options.stores.accountData);
     this.archive = createMessageArchive(options.stores, options.archive, this.sessions, this.log);
     this.push = options.push?.enabled === false ? undefined : new PushNotifications(this, options.push);
     installServerFeatures(this);

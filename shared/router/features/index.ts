@@ -10,6 +10,8 @@ import { installMam } from './mam.js';
 import { installBlocking } from './blocking.js';
 import { installVcard } from './vcard.js';
 import { installPrivateStorage } from './private-storage.js';
+import { installAvatarConversion } from './avatar-conversion.js';
+import { installBookmarksCompat } from './bookmarks-compat.js';
 import { installLastActivity } from './last-activity.js';
 import { installContactAddresses } from './contact-addresses.js';
 import { installIncidentReports } from '../../abuse/incidents/incident-reports.js';
@@ -25,8 +27,8 @@ export function installServerFeatures(router: Router): void {
   installCarbons(router);
   installMam(router); // XEP-0313, only when the router has an archive
   installBlocking(router);
-  installVcard(router);
-  installPrivateStorage(router);
+  installVcard(router, installAvatarConversion(router)); // XEP-0054, XEP-0398
+  installPrivateStorage(router, installBookmarksCompat(router)); // XEP-0049, XEP-0402 #compat, XEP-0411
   installLastActivity(router);
   installContactAddresses(router);
   installIncidentReports(router); // XEP-0268 reports into the incident store (docs/abuse.md)

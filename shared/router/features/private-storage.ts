@@ -14,7 +14,17 @@ export const MAX_PRIVATE_BYTES = 64 * 1024;
 /** Most namespaces one user may store. */
 export const MAX_PRIVATE_NAMESPACES = 100;
 
-export function installPrivateStorage(router: Router): void {
+/** Other features that follow private XML (XEP-0402 #compat, XEP-0411: bookmarks-compat.ts). */
+export interface PrivateStorageHooks {
+  /** After the owner stored `element`; the set is answered once it resolves. */
+  stored?(owner: string, element: Element): Promise<void>;
+  /** Resolves once work that may still change the owner's private XML is done; reads wait for it. */
+  settled?(owner: string): Promise<void>;
+  /** Nothing stored under `ns`: what to answer instead, if anything. */
+  fallback?(owner: string, ns: string): Promise<Element | undefined>;
+}
+
+export function installPrivateStorage(router: Router, hooks: PrivateStorageHooks = {}): void {
   const store = router.options.stores.accountData;
   router.serverIq.features.add(PRIVATE);
 
@@ -34,8 +44,9 @@ export function installPrivateStorage(router: Router): void {
 
   router.serverIq.handle(`iq/get/${PRIVATE}`, async (request) => {
     const { owner, child, ns } = check(request);
+    await hooks.settled?.(owner);
     const xml = await store.get(owner, KEY_PREFIX + ns);
-    const stored = xml === undefined ? undefined : parseStoredElement(xml);
+    const stored = xml === undefined ? await hooks.fallback?.(owner, ns) : parseStoredElement(xml);
     const query = new Element('query', { xmlns: PRIVATE });
     // Nothing stored: the empty element comes back as it was asked for.
     query.cnode(stored ?? new Element(child.name, { xmlns: ns }));
@@ -52,6 +63,7 @@ export function installPrivateStorage(router: Router): void {
       if (used.length >= MAX_PRIVATE_NAMESPACES) throw new StanzaError('resource-constraint', `At most ${MAX_PRIVATE_NAMESPACES} namespaces`);
     }
     await store.put(owner, key, xml);
+    await hooks.stored?.(owner, child);
     return undefined;
   });
 

@@ -14,11 +14,20 @@ export const VCARD_KEY = 'vcard';
 /** Largest vCard stored, serialised (a PHOTO of ~48 KB of image, base64-encoded, fits). */
 export const MAX_VCARD_BYTES = 64 * 1024;
 
-export function installVcard(router: Router): void {
+/** Other features that follow the vCard (XEP-0398, avatar-conversion.ts). */
+export interface VcardHooks {
+  /** After the owner stored a vCard; the set is answered once it resolves. */
+  stored?(owner: string, vcard: Element): Promise<void>;
+  /** Resolves once work that may still change the owner's vCard is done; reads wait for it. */
+  settled?(owner: string): Promise<void>;
+}
+
+export function installVcard(router: Router, hooks: VcardHooks = {}): void {
   const store = router.options.stores.accountData;
   router.serverIq.features.add(VCARD);
 
   const load = async (bare: string): Promise<Element | undefined> => {
+    await hooks.settled?.(bare);
     const xml = await store.get(bare, VCARD_KEY);
     const vcard = xml === undefined ? undefined : parseStoredElement(xml);
     return vcard?.name === 'vCard' ? vcard : undefined;
@@ -46,6 +55,7 @@ export function installVcard(router: Router): void {
     const xml = payload.toString();
     if (Buffer.byteLength(xml) > MAX_VCARD_BYTES) throw new StanzaError('not-acceptable', `The vCard is larger than ${MAX_VCARD_BYTES} bytes`);
     await store.put(owner, VCARD_KEY, xml);
+    await hooks.stored?.(owner, payload);
     return undefined;
   });
 
