@@ -24,9 +24,11 @@ function saltedPassword(mechanism: ScramMechanism, password: string, salt: Buffe
   return pbkdf2Sync(saslPrep(password), salt, iterations, hashLength(mechanism), hashName(mechanism));
 }
 
+const pbkdf2Async = promisify(pbkdf2); // once, not per login
+
 /** The same off the event loop (libuv thread pool): for logins on a busy server. */
 const saltedPasswordAsync = (mechanism: ScramMechanism, password: string, salt: Buffer, iterations: number) =>
-  promisify(pbkdf2)(saslPrep(password), salt, iterations, hashLength(mechanism), hashName(mechanism));
+  pbkdf2Async(saslPrep(password), salt, iterations, hashLength(mechanism), hashName(mechanism));
 
 /** RFC 5802 §3: ClientKey := HMAC(SaltedPassword, "Client Key"); StoredKey := H(ClientKey). */
 function storedKeyOf(mechanism: ScramMechanism, salted: Buffer): Buffer {

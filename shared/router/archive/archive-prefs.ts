@@ -19,6 +19,8 @@ export function prefsVerdict(prefs: ArchivePrefs, peer: string): boolean | 'rost
 
 export class ArchivePrefsCache {
   private readonly cache = new Map<string, ArchivePrefs>();
+  /** Reads in flight, one per user (at most the writer's checks running at once). */
+  private readonly loading = new Map<string, Promise<ArchivePrefs>>();
 
   constructor(private readonly store: ArchiveStore, private readonly rosters: RosterStore | undefined, private readonly maxUsers = 50_000) {}
 
@@ -42,9 +44,23 @@ export class ArchivePrefsCache {
   async get(owner: string): Promise<ArchivePrefs> {
     const hit = this.cache.get(owner);
     if (hit) return hit;
-    const prefs = (await this.store.getPrefs(owner)) ?? SERVER_DEFAULT_PREFS;
-    this.remember(owner, prefs);
-    return prefs;
+    // One storage read per user however many entries of a batch ask at once.
+    let loading = this.loading.get(owner);
+    if (!loading) {
+      loading = this.load(owner);
+      this.loading.set(owner, loading);
+    }
+    return loading;
+  }
+
+  private async load(owner: string): Promise<ArchivePrefs> {
+    try {
+      const prefs = (await this.store.getPrefs(owner)) ?? SERVER_DEFAULT_PREFS;
+      this.remember(owner, prefs);
+      return prefs;
+    } finally {
+      this.loading.delete(owner);
+    }
   }
 
   async set(owner: string, prefs: ArchivePrefs): Promise<void> {

@@ -2,7 +2,7 @@
 import { pino } from 'pino';
 import type { ArchiveEntry, ArchiveStore } from '../../storage/types.js';
 import { metricsRegistry } from '../../metrics/http-endpoints.js';
-import { ArchiveWriter } from './archive-writer.js';
+import { ArchiveWriter, SETTLE_CONCURRENCY } from './archive-writer.js';
 import { ArchiveRetention } from './archive-retention.js';
 
 const log = pino({ level: 'silent' });
@@ -67,6 +67,76 @@ test('the queue is bounded in bytes too: big messages beyond maxQueueBytes are d
   await writer.drain();
 });
 
+test('entries queued within the flush delay are written together in one store call', async () => {
+  const { store, batches } = fakeStore();
+  const writer = new ArchiveWriter(store, { maxQueue: 100, flushDelayMs: 30, log });
+  writer.enqueue(entry(1));
+  await new Promise((r) => setTimeout(r, 5)); // a later routing turn, still within the delay
+  writer.enqueue(entry(2));
+  expect(batches).toHaveLength(0);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(batches.map((b) => b.map((e) => e.xml))).toEqual([['<m n="1"/>', '<m n="2"/>']]);
+});
+
+test('a full batch is written without waiting for the flush delay', async () => {
+  const { store, batches } = fakeStore();
+  const writer = new ArchiveWriter(store, { maxQueue: 100, batchSize: 3, flushDelayMs: 60_000, log });
+  for (let n = 1; n <= 3; n++) writer.enqueue(entry(n));
+  await new Promise((r) => setTimeout(r, 50));
+  expect(batches.map((b) => b.length)).toEqual([3]);
+});
+
+test('drain writes what is queued at once instead of waiting for the flush delay', async () => {
+  const { store, batches } = fakeStore();
+  const writer = new ArchiveWriter(store, { maxQueue: 100, flushDelayMs: 60_000, log });
+  writer.enqueue(entry(1));
+  const started = Date.now();
+  await writer.drain();
+  expect(Date.now() - started).toBeLessThan(30_000);
+  expect(batches.flat().map((e) => e.xml)).toEqual(['<m n="1"/>']);
+  await writer.drain(); // nothing queued: resolves at once
+});
+
+test('drain waits only for what was queued before it, not for entries queued later', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const batches: string[][] = [];
+  const store = { append: async (entries: ReadonlyArray<ArchiveEntry>) => {
+    if (batches.length === 0) await gate; // the first batch stalls
+    batches.push(entries.map((e) => e.xml));
+  } } as unknown as ArchiveStore;
+  const writer = new ArchiveWriter(store, { maxQueue: 100, flushDelayMs: 60_000, log });
+  writer.enqueue(entry(1));
+  const first = writer.drain();
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r)); // entry 1 is being written (stalled)
+  writer.enqueue(entry(2));
+  release();
+  await first;
+  expect(batches).toEqual([['<m n="1"/>']]); // entry 2 waits for its own batch
+  await writer.drain();
+  expect(batches).toEqual([['<m n="1"/>'], ['<m n="2"/>']]);
+});
+
+test('the checks of a big batch run a bounded number at a time', async () => {
+  const { store, batches } = fakeStore();
+  const writer = new ArchiveWriter(store, { maxQueue: 1000, log });
+  let running = 0;
+  let peak = 0;
+  const check = async () => {
+    running += 1;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setImmediate(r));
+    running -= 1;
+    return true;
+  };
+  for (let n = 1; n <= 200; n++) writer.enqueue(entry(n, check));
+  await writer.drain();
+  expect(batches.flat()).toHaveLength(200);
+  expect(peak).toBeLessThanOrEqual(SETTLE_CONCURRENCY);
+  expect(peak).toBeGreaterThan(1);
+});
+
 test('entries whose check fails (preferences, unknown account) are not written', async () => {
   const { store, batches } = fakeStore();
   const writer = new ArchiveWriter(store, { maxQueue: 10, log });
@@ -86,4 +156,22 @@ test('retention removes entries older than retentionDays, at most purgeBatch per
   const keepForever = new ArchiveRetention(store, { retentionDays: 0, purgeIntervalSeconds: 60, purgeBatch: 500 }, log, () => now);
   expect(await keepForever.purgeOnce()).toBe(0);
   expect(removeCalls).toHaveLength(1);
+});
+
+test('a write slower than the flush delay is followed at once by the next batch', async () => {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const store = { append: async () => {
+    starts.push(Date.now());
+    await new Promise((r) => setTimeout(r, 1500)); // slower than the delay
+    ends.push(Date.now());
+  } } as unknown as ArchiveStore;
+  const writer = new ArchiveWriter(store, { maxQueue: 100, flushDelayMs: 1000, log });
+  writer.enqueue(entry(1));
+  while (starts.length < 1) await new Promise((r) => setTimeout(r, 10));
+  writer.enqueue(entry(2)); // queued while the first batch is written
+  while (starts.length < 2) await new Promise((r) => setTimeout(r, 10));
+  // Waiting the delay again after the slow write would start it ≥ 1000 ms after the first ended.
+  expect(starts[1] - ends[0]).toBeLessThan(700);
+  await writer.drain();
 });

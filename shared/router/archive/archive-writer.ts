@@ -1,8 +1,12 @@
 // The archive's bounded write queue: routing hands entries over and never waits (STYLE.md §6).
 // Entries are written in batches (one LMDB transaction, or one round of ScyllaDB writes, per
-// batch), one batch at a time. When the queue holds `maxQueue` entries or `maxQueueBytes` of XML,
-// new ones are dropped and counted (pampero_archive_messages_dropped_total{reason="queue_full"}): the archive then misses
-// them, delivery never does.
+// batch), one batch at a time and at most one per `flushDelayMs`, unless `batchSize` entries
+// wait or the previous write took longer (then the next starts at once): a store write costs far
+// less per entry in big batches (LMDB: the B-tree pages a commit copies and syncs are shared by
+// more entries). `drain()` cuts the wait short, so a MAM query or a stop sees everything queued
+// before it. When the queue holds `maxQueue` entries or `maxQueueBytes` of XML, new ones are
+// dropped and counted (pampero_archive_messages_dropped_total{reason="queue_full"}): the archive
+// then misses them, delivery never does.
 import type { Logger } from '../../log.js';
 import type { ArchiveEntry, ArchiveStore } from '../../storage/types.js';
 import { archiveDropped, archiveQueued, archiveWritten } from './archive-metrics.js';
@@ -17,19 +21,34 @@ export interface ArchiveWriterOptions {
   maxQueue: number;
   /** XML bytes (UTF-16 code units, close enough) the queue may hold: a flood of big messages is bounded too. */
   maxQueueBytes?: number;
-  /** Entries per store call. */
+  /** Entries per store call (default 1,000). */
   batchSize?: number;
+  /** How long a batch may gather before it is written, ms (default 0: at the next turn of the event loop). */
+  flushDelayMs?: number;
   log: Logger;
 }
+
+export const DEFAULT_ARCHIVE_BATCH = 1000;
+export const DEFAULT_ARCHIVE_FLUSH_DELAY_MS = 0;
+/** Checks of one batch running at once. */
+export const SETTLE_CONCURRENCY = 16;
 
 export class ArchiveWriter {
   private queue: PendingArchiveEntry[] = [];
   private queuedBytes = 0;
+  /** Entries ever queued, and of those, how many were handled (written, refused by a check, or failed). */
+  private enqueued = 0;
+  private handled = 0;
   private running: Promise<void> | undefined;
+  /** Ends the current gathering wait at once. */
+  private wake: (() => void) | undefined;
+  private readonly drains: Array<{ upTo: number; resolve: () => void }> = [];
   private readonly batchSize: number;
+  private readonly flushDelayMs: number;
 
   constructor(private readonly store: ArchiveStore, private readonly options: ArchiveWriterOptions) {
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? DEFAULT_ARCHIVE_BATCH;
+    this.flushDelayMs = options.flushDelayMs ?? DEFAULT_ARCHIVE_FLUSH_DELAY_MS;
   }
 
   get queued(): number {
@@ -44,39 +63,87 @@ export class ArchiveWriter {
     }
     this.queue.push(entry);
     this.queuedBytes += entry.xml.length;
+    this.enqueued += 1;
     archiveQueued.set(this.queue.length);
+    if (this.queue.length >= this.batchSize) this.wake?.();
+    // Never written in the routing turn: the first wait is at least one setImmediate.
     this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writeAll());
     return true;
   }
 
-  /** Resolves once everything queued so far is written (or dropped on error). */
-  async drain(): Promise<void> {
-    while (this.running) await this.running;
+  /** Resolves once everything queued so far is written (or dropped on error); writes it now. */
+  drain(): Promise<void> {
+    if (this.handled >= this.enqueued) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.drains.push({ upTo: this.enqueued, resolve });
+      this.wake?.();
+    });
   }
 
   private async writeAll(): Promise<void> {
     try {
+      // At most one batch per flushDelayMs: a write that took longer is followed at once by the
+      // next (what queued meanwhile has waited long enough), so a slow store never idles the writer.
+      let windowStart = performance.now();
       while (this.queue.length > 0) {
+        await this.gather(this.flushDelayMs - (performance.now() - windowStart));
+        windowStart = performance.now();
         const batch = this.queue.splice(0, this.batchSize);
         for (const e of batch) this.queuedBytes -= e.xml.length;
         archiveQueued.set(this.queue.length);
         try {
           const kept = await this.settle(batch);
-          await this.store.append(kept.map(({ check: _, ...entry }) => entry));
+          await this.store.append(kept.map((e) => ({ owner: e.owner, id: e.id, with: e.with, xml: e.xml })));
           archiveWritten.inc(kept.length);
         } catch (err) {
           archiveDropped.inc({ reason: 'store_error' }, batch.length);
           this.options.log.error({ err, entries: batch.length }, 'archive write failed');
         }
+        this.handled += batch.length;
+        this.resolveDrains();
       }
     } finally {
       this.running = undefined;
     }
   }
 
+  /** Waits until a full batch is queued, a drain asks, or `waitMs` has passed. */
+  private gather(waitMs: number): Promise<void> {
+    if (this.queue.length >= this.batchSize || this.drains.length > 0 || waitMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.wake = done;
+    });
+  }
+
+  private resolveDrains(): void {
+    for (let i = this.drains.length - 1; i >= 0; i--) {
+      const d = this.drains[i];
+      if (d.upTo <= this.handled) {
+        this.drains.splice(i, 1);
+        d.resolve();
+      }
+    }
+  }
+
+  /** Runs the entries' checks, at most SETTLE_CONCURRENCY at once (a big batch must not flood the storage bulkhead). */
   private async settle(batch: PendingArchiveEntry[]): Promise<PendingArchiveEntry[]> {
     if (!batch.some((e) => e.check)) return batch;
-    const verdicts = await Promise.all(batch.map((e) => (e.check ? e.check() : true)));
+    const verdicts = new Array<boolean>(batch.length).fill(true);
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length) {
+        const i = next++;
+        const check = batch[i].check;
+        if (check) verdicts[i] = await check();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SETTLE_CONCURRENCY, batch.length) }, worker));
     return batch.filter((_, i) => verdicts[i]);
   }
 }

@@ -21,6 +21,12 @@ export const MAM = NS.mam;
 export const MAM_EXTENDED = `${NS.mam}#extended`;
 export const STANZA_ID = NS.stanzaId;
 const HINTS = NS.hints;
+/**
+ * User archives gather a batch for up to this long (archive-writer.ts): at a steady chat load a
+ * commit then holds hundreds of entries instead of a few dozen. A crash can lose what was queued
+ * (as before, plus at most this long); stopping the server writes everything.
+ */
+export const USER_ARCHIVE_FLUSH_DELAY_MS = 50;
 
 export interface MessageArchiveOptions {
   /** Write queue bound (entries); beyond it entries are dropped and counted. */
@@ -44,11 +50,17 @@ export function isArchivable(message: Element): boolean {
   return message.getChild('body') !== undefined || message.getChild('store', HINTS) !== undefined;
 }
 
+const isOwnStanzaId = (c: Element | string, owner: string) =>
+  c instanceof Element && c.name === 'stanza-id' && c.attrs.xmlns === STANZA_ID && c.attrs.by === owner;
+
 export class MessageArchive {
   readonly writer: ArchiveWriter;
   readonly prefs: ArchivePrefsCache;
   readonly retention: ArchiveRetention;
   private readonly ids = new ArchiveIdGenerator();
+  /** The last message archived for its recipient unchanged, and its XML: the sender's entry reuses it. */
+  private lastReceived: Element | undefined;
+  private lastReceivedXml = '';
 
   constructor(
     readonly store: ArchiveStore,
@@ -58,7 +70,7 @@ export class MessageArchive {
     readonly options: MessageArchiveOptions,
     log: Logger,
   ) {
-    this.writer = new ArchiveWriter(store, { maxQueue: options.maxQueue, maxQueueBytes: options.maxQueueBytes, log });
+    this.writer = new ArchiveWriter(store, { maxQueue: options.maxQueue, maxQueueBytes: options.maxQueueBytes, flushDelayMs: USER_ARCHIVE_FLUSH_DELAY_MS, log });
     this.prefs = new ArchivePrefsCache(store, rosters);
     this.retention = new ArchiveRetention(store, options, log);
   }
@@ -67,7 +79,9 @@ export class MessageArchive {
   sent(session: RoutedSession, message: Element, to: Jid | undefined): void {
     if (!to || to.bare === session.jid.bare) return; // to oneself: archived once, as received
     if (!isArchivable(message)) return;
-    this.queue(session.jid.bare, to.full, message.toString(), true);
+    const xml = message === this.lastReceived ? this.lastReceivedXml : message.toString();
+    this.lastReceived = undefined;
+    this.queue(session.jid.bare, to.full, xml, true);
   }
 
   /** A message for a local user: into their archive; resolves to the copy to deliver (with stanza-id). */
@@ -75,11 +89,20 @@ export class MessageArchive {
     if (!isArchivable(message)) return message;
     const owner = to.bare;
     // XEP-0359 §5: a stanza-id claiming to come from the recipient's archive is a forgery.
-    const children = message.children.filter((c) => !(c instanceof Element && c.name === 'stanza-id' && c.attrs.xmlns === STANZA_ID && c.attrs.by === owner));
-    const copy = new Element(message.name, { ...message.attrs });
-    copy.children = children;
+    const forged = message.children.some((c) => isOwnStanzaId(c, owner));
+    const copy = new Element(message.name);
+    copy.attrs = { ...message.attrs };
+    copy.children = forged ? message.children.filter((c) => !isOwnStanzaId(c, owner)) : message.children.slice();
+    let xml: string;
+    if (forged) xml = copy.toString();
+    else {
+      // Routing delivers before it archives the sender's copy (Router.fromClient): the same XML, serialised once.
+      xml = message.toString();
+      this.lastReceived = message;
+      this.lastReceivedXml = xml;
+    }
     const known = this.sessions.resourcesOf(owner).length > 0; // an online user has an account
-    const id = this.queue(owner, message.attrs.from ?? to.domain, copy.toString(), known);
+    const id = this.queue(owner, message.attrs.from ?? to.domain, xml, known);
     if (id) copy.children.push(new Element('stanza-id', { xmlns: STANZA_ID, by: owner, id }));
     return copy;
   }
@@ -89,13 +112,9 @@ export class MessageArchive {
     const verdict = this.prefs.verdict(owner, peer);
     if (verdict === false) return undefined;
     const { id } = this.ids.next();
-    const checks: Array<() => Promise<boolean>> = [];
-    if (!accountKnown) checks.push(async () => (await this.accounts.get(owner)) !== undefined);
-    if (verdict === 'unknown') checks.push(() => this.prefs.settle(owner, peer));
-    const check = checks.length === 0 ? undefined : async () => {
-      for (const c of checks) if (!(await c())) return false;
-      return true;
-    };
+    // The usual case (online recipient or local sender, preferences cached) needs no check at all.
+    const check = accountKnown && verdict !== 'unknown' ? undefined : async () =>
+      (accountKnown || (await this.accounts.get(owner)) !== undefined) && (verdict !== 'unknown' || (await this.prefs.settle(owner, peer)));
     return this.writer.enqueue({ owner, id, with: peer, xml, check }) ? id : undefined;
   }
 

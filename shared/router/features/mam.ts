@@ -44,6 +44,7 @@ async function runQuery(router: Router, archive: MessageArchive, { payload, from
   const started = performance.now();
   const query = parseMamQuery(payload, archive.options.maxPageSize);
   const owner = from.bare;
+  await archive.writer.drain(); // what was archived before the query is in it (the writer batches)
   // §4.1.2 and §4.3: an id that is not in the archive is item-not-found.
   if (query.namedIds.length > 0) {
     if (!query.namedIds.every(isArchiveId) || (await archive.store.missing(owner, query.namedIds)).length > 0) {
@@ -68,6 +69,7 @@ async function runQuery(router: Router, archive: MessageArchive, { payload, from
 /** §7 (#extended): the first and last entries; an empty element for an empty archive (also in a XEP-0386 <bound/>). */
 export async function metadata(archive: MessageArchive, owner: string): Promise<Element> {
   const element = new Element('metadata', { xmlns: MAM });
+  await archive.writer.drain();
   const bounds = await archive.store.bounds(owner);
   if (bounds) {
     element.c('start', { id: bounds.first, timestamp: stamp(bounds.first) });

@@ -1,0 +1,53 @@
+// What the router hands the archive for one routed chat message: two entries, one serialisation.
+import { Element } from 'ltx';
+import { pino } from 'pino';
+import { parseJid } from '../../jid.js';
+import type { AccountStore, ArchiveEntry, ArchiveStore } from '../../storage/types.js';
+import type { SessionDirectory } from '../session-directory.js';
+import type { RoutedSession } from '../session.js';
+import { MessageArchive } from './message-archive.js';
+
+const log = pino({ level: 'silent' });
+const options = { maxQueue: 100, maxQueueBytes: 1 << 20, maxPageSize: 50, retentionDays: 0, purgeIntervalSeconds: 60, purgeBatch: 100 };
+
+function archive() {
+  const written: Array<ArchiveEntry & { owner: string }> = [];
+  const store = { append: async (entries: Array<ArchiveEntry & { owner: string }>) => { written.push(...entries); }, getPrefs: async () => undefined } as unknown as ArchiveStore;
+  const accounts = { get: async () => ({}) } as unknown as AccountStore;
+  const sessions = { resourcesOf: () => [{}] } as unknown as SessionDirectory;
+  return { mam: new MessageArchive(store, accounts, undefined, sessions, options, log), written };
+}
+const chat = (...extra: Element[]) => {
+  const m = new Element('message', { from: 'alice@x/phone', to: 'bob@x/pc', type: 'chat', id: 'm1' });
+  m.c('body').t('hi & bye');
+  for (const e of extra) m.cnode(e);
+  return m;
+};
+const alice = { jid: parseJid('alice@x/phone')! } as unknown as RoutedSession;
+
+test('a routed chat message is archived for both parties with the same XML; only the delivered copy has the stanza-id', async () => {
+  const { mam, written } = archive();
+  const message = chat();
+  const delivered = mam.received(message, parseJid('bob@x/pc')!); // routing delivers first
+  mam.sent(alice, message, parseJid('bob@x/pc')!);
+  await mam.stop();
+  const [bob, al] = [written.find((e) => e.owner === 'bob@x')!, written.find((e) => e.owner === 'alice@x')!];
+  expect(bob.xml).toBe(message.toString());
+  expect(al.xml).toBe(message.toString());
+  expect(al.with).toBe('bob@x/pc');
+  expect(bob.with).toBe('alice@x/phone');
+  expect(delivered.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs).toEqual({ xmlns: 'urn:xmpp:sid:0', by: 'bob@x', id: bob.id });
+  expect(message.getChild('stanza-id')).toBeUndefined();
+});
+
+test('a forged stanza-id is left out of the recipient\'s entry but the sender\'s entry keeps the message as sent', async () => {
+  const { mam, written } = archive();
+  const forged = new Element('stanza-id', { xmlns: 'urn:xmpp:sid:0', by: 'bob@x', id: 'fake' });
+  const message = chat(forged);
+  mam.received(message, parseJid('bob@x/pc')!);
+  mam.sent(alice, message, parseJid('bob@x/pc')!);
+  await mam.stop();
+  expect(written.find((e) => e.owner === 'bob@x')!.xml).not.toContain('fake');
+  expect(written.find((e) => e.owner === 'alice@x')!.xml).toBe(message.toString());
+  expect(message.toString()).toContain('fake');
+});
