@@ -13,7 +13,8 @@ import { escapeAttr } from './c2s-connection.js';
 import { isLoopback } from './c2s-listener.js';
 import { WebSocketWriter } from './websocket-writer.js';
 import { admitWebConnection, type WebAdmission } from '../shared/abuse/admit-web-connection.js';
-import { byteShaperFor, NO_PAUSE, type ByteShaper } from '../shared/abuse/byte-shaper.js';
+import { byteShaperFor, type ByteShaper } from '../shared/abuse/byte-shaper.js';
+import { httpClientAddress } from '../shared/abuse/client-address.js';
 
 export const NS_FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 
@@ -32,6 +33,8 @@ export interface WebSocketOptions extends ClientSessionOptions {
 
 interface UserData {
   remoteAddress: string;
+  /** The client for abuse control: the peer, or the one a reverse proxy on this host names. */
+  clientAddress: string;
   secure: boolean;
   transport?: WebSocketTransport;
   /** Abuse control's decision on this connection (docs/abuse.md). */
@@ -67,14 +70,15 @@ export function attachWebSocket(app: TemplatedApp, opts: WebSocketOptions): WebS
       const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
       // A reverse proxy on this host that terminated TLS says so (deploy/nginx/pampero.conf).
       const secure = opts.secure || (isLoopback(remoteAddress) && req.getHeader('x-forwarded-proto') === 'https');
-      res.upgrade<UserData>({ remoteAddress, secure }, req.getHeader('sec-websocket-key'), 'xmpp', req.getHeader('sec-websocket-extensions'), context);
+      const clientAddress = httpClientAddress(remoteAddress, req.getHeader('x-forwarded-for'), isLoopback(remoteAddress));
+      res.upgrade<UserData>({ remoteAddress, clientAddress, secure }, req.getHeader('sec-websocket-key'), 'xmpp', req.getHeader('sec-websocket-extensions'), context);
     },
     open: (ws) => {
       const data = ws.getUserData();
       const transport = new WebSocketTransport(ws, data.secure, opts.allowPlainFromLoopback && isLoopback(data.remoteAddress), opts);
       data.transport = transport;
       live.add(transport);
-      if (opts.abuse) data.admission = admitWebConnection(opts.abuse, data.remoteAddress, (text) => transport.session.terminate('policy-violation', text));
+      if (opts.abuse) data.admission = admitWebConnection(opts.abuse, data.clientAddress, (text) => transport.session.terminate('policy-violation', text));
     },
     message: (ws, message) => {
       ws.getUserData().transport?.onMessage(Buffer.from(message).toString('utf8'));
@@ -107,11 +111,17 @@ export class WebSocketTransport implements ClientTransport {
   private opened = false;
   private closed = false;
   private elementsInMessage = 0;
-  /** Rule bytes-per-session (docs/abuse.md): uWS cannot pause reads, so only the refusal applies. */
+  /**
+   * Rule bytes-per-session (docs/abuse.md). uWS cannot pause a WebSocket's reads, so "pausing"
+   * holds the messages that arrive, unparsed, until the budget has refilled; they are counted as
+   * they arrive, so what is held stays within half a budget (beyond it the stream is refused).
+   */
   private readonly bytes: ByteShaper | undefined;
+  private held: string[] | undefined;
 
+  /** The client's address for abuse control (behind the local reverse proxy: the one it names). */
   get remoteAddress(): string {
-    return this.ws.getUserData().remoteAddress;
+    return this.ws.getUserData().clientAddress;
   }
 
   constructor(private readonly ws: WebSocket<UserData>, readonly secure: boolean, readonly plainAllowed: boolean, private readonly opts: WebSocketOptions) {
@@ -124,12 +134,32 @@ export class WebSocketTransport implements ClientTransport {
       onError: (condition, text) => this.session.terminate(condition, text),
     });
     this.parser.write(SYNTHETIC_HEADER);
-    this.bytes = byteShaperFor(opts.abuse, this.remoteAddress, () => NO_PAUSE, () => this.session);
+    const reads = {
+      pause: () => { this.held ??= []; },
+      resume: () => this.releaseHeld(),
+      get destroyed() { return false; },
+    };
+    this.bytes = byteShaperFor(opts.abuse, this.remoteAddress, () => reads, () => this.session);
   }
 
   onMessage(text: string): void {
     if (this.closed) return;
     if (this.bytes && !this.bytes.take(text.length)) return; // refused: the stream is ending (length in UTF-16 units, ≈ bytes)
+    if (this.held) return void this.held.push(text);
+    this.parseMessage(text);
+  }
+
+  /** The byte budget has refilled: the held messages, in order. */
+  private releaseHeld(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const text of held) {
+      if (this.closed) return;
+      this.parseMessage(text);
+    }
+  }
+
+  private parseMessage(text: string): void {
     this.elementsInMessage = 0;
     this.parser.write(text);
     // RFC 7395 §3.3.3: every message is one complete element.

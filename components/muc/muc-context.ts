@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { MucRoomStore } from '../../shared/storage/types.js';
 import type { FloodLimits } from './flood-control.js';
-import type { UserRateLimits } from '../../shared/abuse/user-rate-limit.js';
+import type { PerUserLimit, UserRateLimits } from '../../shared/abuse/user-rate-limit.js';
 import type { RoomArchive } from './room-archive.js';
 import type { Room, RoomConfig } from './room.js';
 import type { XmlElement } from './xml.js';
@@ -28,6 +28,8 @@ export interface MucServiceConfig {
   flood: FloodLimits;
   /** Rooms one user may enter per minute over the service (join-limit.ts). */
   joinLimits: UserRateLimits;
+  /** Counts the joins instead of a bucket in this instance's memory (a fleet: in Redis, docs/abuse.md). */
+  joinLimiter?: PerUserLimit;
   /** Most rooms live in this instance at once; creating one more is refused resource-constraint. */
   maxLiveRooms: number;
   /** Key of the XEP-0421 occupant ids (stable across instances that share it). */

@@ -72,7 +72,7 @@ async function enter(ctx: RoomContext, presence: XmlElement, nick: string, creat
   // §7.2.10: maximum number of occupants (owners and admins may still enter).
   if (room.occupants.size >= room.config.maxUsers && !privileged) refuse('wait', 'service-unavailable', 'This room is full');
   checkPassword(room, presence, created);
-  checkJoinRate(ctx.service, realJid.bare); // docs/abuse.md: joins per user
+  await checkJoinRate(ctx.service, realJid.bare); // docs/abuse.md: joins per user (the room's lane waits)
 
   const payload = presencePayload(presence);
   const occupant: Occupant = {

@@ -65,6 +65,7 @@ export function serviceConfig(options: MucRouterOptions): MucServiceConfig {
     maxLiveRooms: options.maxLiveRooms ?? 10_000,
     flood: { ...DEFAULT_FLOOD_LIMITS, ...options.flood },
     joinLimits: { ...DEFAULT_JOIN_LIMITS, ...options.joinLimits },
+    joinLimiter: options.joinLimiter,
     occupantIdKey: options.occupantIdKey ?? options.domain,
     mayCreateRoom: options.mayCreateRoom,
     archive: options.archive,

@@ -8,7 +8,7 @@ import { DEFAULT_NODE_LIMITS, type NodeLimits } from './node-config-form.js';
 import type { NodeQueueLimits } from './node-queue.js';
 import { createStanzaRouter } from './stanza-router.js';
 import { startComponentLink } from '../../shared/component/component-link.js';
-import type { UserRateLimits } from '../../shared/abuse/user-rate-limit.js';
+import type { PerUserLimit, UserRateLimits } from '../../shared/abuse/user-rate-limit.js';
 import { publishLimit } from './publish-limit.js';
 
 export interface PubsubComponentOptions {
@@ -30,6 +30,8 @@ export interface PubsubComponentOptions {
   autoCreate?: boolean;
   /** Items one user may publish per minute (config pubsub.publishesPerMinute, publish-limit.ts). */
   publishLimits?: Partial<UserRateLimits>;
+  /** Counts publishes instead of a bucket in this instance's memory (a fleet: in Redis, docs/abuse.md). */
+  publishLimiter?: PerUserLimit;
   /** Notifications through the server's XEP-0033 multicast (config pubsub.multicast; default false). */
   multicast?: boolean;
 }
@@ -50,7 +52,7 @@ export async function startPubsubComponent(options: PubsubComponentOptions): Pro
     limits: { ...DEFAULT_NODE_LIMITS, ...options.limits },
     queueLimits: options.queueLimits,
     autoCreate: options.autoCreate ?? true,
-    publishLimit: publishLimit(options.publishLimits, log),
+    publishLimit: options.publishLimiter ?? publishLimit(options.publishLimits, log),
     multicast: options.multicast ?? false,
   });
   return startComponentLink({

@@ -45,7 +45,7 @@ function payloadOf(node: PubsubNode, item: XmlElement | undefined): string {
 export async function handlePublish(ctx: HandlerContext, req: PubsubRequest, publish: XmlElement, pubsub: XmlElement): Promise<XmlElement> {
   const id = publish.attrs.node;
   if (!id) throw nodeIdRequired(); // §7.1.3 (no instant publishing here)
-  checkPublishRate(ctx, req.from.bare); // docs/abuse.md: publishes per user
+  await checkPublishRate(ctx, req.from.bare); // docs/abuse.md: publishes per user
   const options = readForm(pubsub.getChild('publish-options'));
   if (options && options.formType !== undefined && options.formType !== FORM_PUBLISH_OPTIONS) throw new PubsubError('modify', 'bad-request', 'invalid-options');
   const node = await targetNode(ctx, req, id, options);

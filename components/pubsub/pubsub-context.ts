@@ -9,7 +9,7 @@ import type { PubsubAffiliation, PubsubNode, PubsubNodeConfig, PubsubStore, Rost
 import { defaultNodeConfig, type NodeLimits } from './node-config-form.js';
 import { nodeIdRequired, nodeNotFound } from './pubsub-errors.js';
 import type { XmlElement } from './xmpp-bindings.js';
-import type { UserRateLimit } from '../../shared/abuse/user-rate-limit.js';
+import type { PerUserLimit } from '../../shared/abuse/user-rate-limit.js';
 
 export interface PubsubServiceConfig {
   /** The component's domain: the pubsub service's address. */
@@ -32,7 +32,7 @@ export interface PubsubServiceConfig {
   /** Runs after a publish or retract changed a node's items (XEP-0411 conversion on PEP). */
   onItemsChanged?: (ctx: HandlerContext, service: string, node: string) => Promise<void>;
   /** Publishes per user (publish-limit.ts); absent: no limit. */
-  publishLimit?: UserRateLimit;
+  publishLimit?: PerUserLimit;
   /**
    * The server delivers XEP-0033 multicast from components (Pampero's router does): a notification
    * then leaves as one stanza per page of subscribers instead of one per subscriber.

@@ -3,6 +3,7 @@
 import type { Element } from 'ltx';
 import { XmppStreamParser, type ParserLimits } from '../../shared/xml/stream-parser.js';
 import { NS } from '../../shared/xml/namespaces.js';
+import { streamErrorXml, type StreamErrorCondition } from '../../shared/xml/errors.js';
 
 export const NS_HTTPBIND = 'http://jabber.org/protocol/httpbind';
 export const NS_XBOSH = 'urn:xmpp:xbosh';
@@ -51,4 +52,12 @@ export type BoshTerminalCondition = 'bad-request' | 'host-gone' | 'host-unknown'
 
 export function terminateXml(condition?: BoshTerminalCondition, content = ''): string {
   return bodyXml({ type: 'terminate', condition }, content);
+}
+
+/**
+ * XEP-0206 "remote-stream-error": the children of the <stream:error/> (its condition, text,
+ * application condition) to put inside <body type='terminate' condition='remote-stream-error'>.
+ */
+export function streamErrorContent(condition: StreamErrorCondition, text?: string, appCondition?: Element): string {
+  return streamErrorXml(condition, text, appCondition).replace(/^<stream:error>/, '').replace(/<\/stream:error>$/, '');
 }

@@ -10,6 +10,8 @@ import { parseBody, terminateXml, type BoshTerminalCondition } from './bosh-body
 import type { HttpExchange } from './bosh-held-requests.js';
 import { BoshSession, type BoshLimits } from './bosh-session.js';
 import type { BoshSessionStore } from './bosh-session-store.js';
+import { admitBoshSession } from './bosh-admission.js';
+import { httpClientAddress } from '../../shared/abuse/client-address.js';
 
 export interface BoshOptions extends ClientSessionOptions {
   path: string;
@@ -32,8 +34,10 @@ export interface BoshEndpoint {
 export function attachBosh(app: TemplatedApp, opts: BoshOptions): BoshEndpoint {
   const maxBody = opts.limits.maxStanzaBytes + BODY_SLACK;
   app.post(opts.path, (res, req) => {
-    const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
-    const secure = opts.secure || (isLoopback(remoteAddress) && req.getHeader('x-forwarded-proto') === 'https');
+    const peer = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const secure = opts.secure || (isLoopback(peer) && req.getHeader('x-forwarded-proto') === 'https');
+    // The client for abuse control: behind the reverse proxy on this host, the one it names.
+    const client = httpClientAddress(peer, req.getHeader('x-forwarded-for'), isLoopback(peer));
     const exchange: HttpExchange = { res, aborted: false };
     res.onAborted(() => { exchange.aborted = true; });
     readBody(res, maxBody, (text, prefix) => {
@@ -41,13 +45,13 @@ export function attachBosh(app: TemplatedApp, opts: BoshOptions): BoshEndpoint {
       // XEP-0124 defines no condition for a body that is too large; it breaks this server's rules
       // (policy-violation), and its session, when the start tag names one, ends with it.
       if (text === undefined) return refuse(prefix, 'policy-violation', exchange);
-      handle(text, exchange, secure, isLoopback(remoteAddress));
+      handle(text, exchange, secure, peer, client);
     });
   });
   // A GET tells a person what this URL is (XEP-0124 uses POST only).
   app.get(opts.path, (res) => sendResponse(res, '200 OK', 'text/plain', 'XMPP over BOSH (XEP-0124/0206): POST <body/> here.\n'));
 
-  const handle = (text: string, exchange: HttpExchange, secure: boolean, loopback: boolean) => {
+  const handle = (text: string, exchange: HttpExchange, secure: boolean, peer: string, remoteAddress: string) => {
     const parsed = parseBody(text, opts.limits);
     if ('error' in parsed) return refuse(text, 'bad-request', exchange);
     const { body } = parsed;
@@ -57,19 +61,29 @@ export function attachBosh(app: TemplatedApp, opts: BoshOptions): BoshEndpoint {
       if (!Number.isSafeInteger(Number(body.attrs.rid)) || body.attrs.rid === undefined) return reply(exchange, terminateXml('bad-request'));
       if (!body.attrs.to) return reply(exchange, terminateXml('improper-addressing')); // §17.2
       if (body.attrs.to.toLowerCase() !== opts.domain) return reply(exchange, terminateXml('host-unknown'));
-      const session = new BoshSession(body, exchange, {
-        ...opts,
-        limits: opts.bosh,
-        secure,
-        plainAllowed: opts.allowPlainFromLoopback && loopback,
-        onEnd: (s) => opts.store.delete(s.sid),
+      // Abuse control (docs/abuse.md): a new session is a new connection.
+      void admitBoshSession(opts.abuse, remoteAddress).then((admission) => {
+        if (!admission.admitted) return reply(exchange, admission.terminateBody);
+        if (exchange.aborted) return admission.release();
+        const session = new BoshSession(body, exchange, {
+          ...opts,
+          limits: opts.bosh,
+          secure,
+          plainAllowed: opts.allowPlainFromLoopback && isLoopback(peer),
+          remoteAddress,
+          onEnd: (s) => {
+            opts.store.delete(s.sid);
+            admission.release();
+          },
+        });
+        if (!session.isOver) opts.store.add(session);
+        else admission.release();
       });
-      if (!session.isOver) opts.store.add(session);
       return;
     }
     const session = opts.store.get(sid);
     if (!session) return reply(exchange, terminateXml('item-not-found')); // XEP-0124 §17.2
-    session.request(body, exchange);
+    session.request(body, exchange, text.length);
   };
 
   /**

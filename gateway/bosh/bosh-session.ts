@@ -4,10 +4,11 @@
 // the response buffer in bosh-held-requests.ts.
 import { randomUUID } from 'node:crypto';
 import type { Element } from 'ltx';
-import { streamErrorXml, type StreamErrorCondition } from '../../shared/xml/errors.js';
+import type { StreamErrorCondition } from '../../shared/xml/errors.js';
 import { ClientSession, qualifiedStanzaXml, type ClientSessionOptions } from '../client-session.js';
 import type { ClientTransport } from '../client-transport.js';
-import { bodyXml, terminateXml, type BoshBody, type BoshTerminalCondition } from './bosh-body.js';
+import { bodyXml, streamErrorContent, terminateXml, type BoshBody, type BoshTerminalCondition } from './bosh-body.js';
+import { byteShaperFor, type ByteShaper } from '../../shared/abuse/byte-shaper.js';
 import { HeldRequests, respondOnce, type HttpExchange } from './bosh-held-requests.js';
 import { checkRequest, isEmptyRequest, type RequestHistory } from './bosh-request-rules.js';
 import type { BoshSessionState } from './bosh-session-store.js';
@@ -37,6 +38,8 @@ export interface BoshSessionOptions extends ClientSessionOptions {
   /** The request came over https (or from a TLS-terminating proxy on this host). */
   secure: boolean;
   plainAllowed: boolean;
+  /** The client's address (HTTP peer), for abuse control's login and byte rules (docs/abuse.md). */
+  remoteAddress?: string;
   /** Called once the session is over, to forget it. */
   onEnd(session: BoshSession): void;
 }
@@ -68,6 +71,13 @@ export class BoshSession implements ClientTransport {
   private pausedSeconds: number | undefined;
   private terminating: { condition?: BoshTerminalCondition } | undefined;
   private ended = false;
+  /**
+   * Rule bytes-per-session (docs/abuse.md). A body is read whole, so "pausing reads" holds the
+   * session's requests (in `ahead`, at most `requests` of them, XEP-0124 §11) unprocessed until
+   * the budget has refilled.
+   */
+  private readonly bytes: ByteShaper | undefined;
+  private heldForBytes = false;
 
   constructor(create: BoshBody, exchange: HttpExchange, private readonly opts: BoshSessionOptions) {
     const a = create.attrs;
@@ -87,6 +97,15 @@ export class BoshSession implements ClientTransport {
       onNoneHeld: () => { if (!this.ended) this.armInactivity(); },
     });
     this.session = new ClientSession(this, opts, 'bosh');
+    const reads = {
+      pause: () => { this.heldForBytes = true; },
+      resume: () => {
+        this.heldForBytes = false;
+        this.processInOrder();
+      },
+      get destroyed() { return false; },
+    };
+    this.bytes = byteShaperFor(opts.abuse, opts.remoteAddress, () => reads, () => this.session);
     // The creation response carries the session attributes and the first features (XEP-0206 §6).
     this.session.streamStarted({ to: a.to, version: a['xmpp:version'] });
     const content = this.takeOutput();
@@ -126,9 +145,19 @@ export class BoshSession implements ClientTransport {
     return this.opts.secure;
   }
 
-  /** A request for this session (XEP-0124 §14: rid checks, ordering, repeats; §11 overactivity). */
-  request(body: BoshBody, exchange: HttpExchange): void {
+  get remoteAddress(): string | undefined {
+    return this.opts.remoteAddress;
+  }
+
+  /**
+   * A request for this session (XEP-0124 §14: rid checks, ordering, repeats; §11 overactivity).
+   * `bytes`: the size of its body, for the bytes-per-session rule.
+   */
+  request(body: BoshBody, exchange: HttpExchange, bytes = 0): void {
     if (this.ended) return respondOnce(exchange, terminateXml('item-not-found'));
+    // Over the byte budget: the shaper has ended the stream (policy-violation stream error, as
+    // XEP-0206 remote-stream-error); this request carries the terminate body, its payloads unread.
+    if (this.bytes && !this.bytes.take(bytes)) return this.endWith(exchange);
     this.history.lastAnswerEmpty = this.held.lastAnswerEmpty;
     const verdict = checkRequest(body, {
       lastRid: this.lastRid,
@@ -146,8 +175,12 @@ export class BoshSession implements ClientTransport {
     this.history.lastWasEmpty = isEmptyRequest(body);
     this.history.lastNewRequestAt = Date.now();
     this.ahead.set(rid, { body, exchange });
-    // §14.2: payloads go to the server in rid order.
-    for (let next = this.ahead.get(this.lastRid + 1); next && !this.ended; next = this.ahead.get(this.lastRid + 1)) {
+    this.processInOrder();
+  }
+
+  /** §14.2: payloads go to the server in rid order (not while bytes-per-session holds them). */
+  private processInOrder(): void {
+    for (let next = this.ahead.get(this.lastRid + 1); next && !this.ended && !this.heldForBytes; next = this.ahead.get(this.lastRid + 1)) {
       this.ahead.delete(this.lastRid + 1);
       this.process(this.lastRid + 1, next.body, next.exchange);
     }
@@ -194,7 +227,7 @@ export class BoshSession implements ClientTransport {
   // the elements of the <stream:error/> (its condition, text, application condition) inside.
   sendStreamErrorAndClose(condition: StreamErrorCondition, text?: string, appCondition?: Element): void {
     if (this.terminating) return;
-    this.queue(streamErrorXml(condition, text, appCondition).replace(/^<stream:error>/, '').replace(/<\/stream:error>$/, ''), true);
+    this.queue(streamErrorContent(condition, text, appCondition), true);
     this.terminating = { condition: 'remote-stream-error' };
     this.scheduleFlush();
   }
@@ -312,6 +345,12 @@ export class BoshSession implements ClientTransport {
     return content;
   }
 
+  /** The stream is ending already: `exchange` gets the terminate body with the queued output. */
+  private endWith(exchange: HttpExchange): void {
+    respondOnce(exchange, this.terminateBody(this.takeOutput()));
+    this.end();
+  }
+
   /** A terminal binding error (XEP-0124 §17.2) to this request and to every pending one. */
   private fail(condition: BoshTerminalCondition, exchange: HttpExchange): void {
     respondOnce(exchange, terminateXml(condition));
@@ -334,6 +373,7 @@ export class BoshSession implements ClientTransport {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.inactivityTimer);
+    this.bytes?.stop();
     const last = terminateXml(this.terminating?.condition);
     this.held.drain(last);
     for (const a of this.ahead.values()) respondOnce(a.exchange, last);

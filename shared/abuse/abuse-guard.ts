@@ -5,7 +5,7 @@
 // Redis is unreachable). Limiters are rebuilt whenever the live policy changes.
 import type { BlockList } from 'node:net';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../log.js';
 import { AbuseEvents } from './abuse-metrics.js';
 import { addressPrefix, normalizeAddress } from './client-address.js';
@@ -13,6 +13,8 @@ import { allowListOf, rangeList, RULE_NAMES, type AbusePolicy, type LimitRule, t
 import type { LivePolicy } from './policy-store.js';
 import type { IncidentStore } from './incidents/incident-store.js';
 import { LockoutBackoff } from './lockout-backoff.js';
+import { rateLimiterFor } from './rate-limiter-factory.js';
+import { LocalOpenConnections, type OpenConnections } from './open-connections.js';
 
 export interface Refusal {
   /** The rule, or `ip-ban` for a banned range (admin action). */
@@ -34,11 +36,20 @@ export class AbuseGuard {
   private allowedAccounts: Set<string>;
   private limiters = new Map<RuleName, RateLimiterAbstract>();
   private bans: Array<{ list: BlockList; until: number }> = [];
-  private readonly open = new Map<string, number>();
   private readonly backoff = new LockoutBackoff((keyPrefix, points, duration) => this.limiterWith({ keyPrefix, points, duration, blockDuration: 0 }));
   readonly events: AbuseEvents;
 
-  constructor(private readonly live: LivePolicy, private readonly redis: Redis | undefined, logger: Logger, incidents?: IncidentStore) {
+  /**
+   * `connections`: where connections open at once are counted (open-connections.ts): this node's
+   * memory by default, the fleet's Redis in a fleet.
+   */
+  constructor(
+    private readonly live: LivePolicy,
+    private readonly redis: Redis | undefined,
+    logger: Logger,
+    incidents?: IncidentStore,
+    private readonly connections: OpenConnections = new LocalOpenConnections(),
+  ) {
     this.events = new AbuseEvents(logger.child({ module: 'abuse' }), incidents);
     this.policy = live.current;
     this.allowed = allowListOf(this.policy);
@@ -47,8 +58,9 @@ export class AbuseGuard {
     live.onChange((policy) => this.rebuild(policy));
   }
 
-  stop(): void {
+  stop(): Promise<void> {
     this.live.stop();
+    return this.connections.stop();
   }
 
   private rebuild(policy: AbusePolicy): void {
@@ -72,9 +84,7 @@ export class AbuseGuard {
   }
 
   private limiterWith(options: { keyPrefix: string; points: number; duration: number; blockDuration: number }): RateLimiterAbstract {
-    const memory = new RateLimiterMemory(options);
-    if (!this.redis) return memory;
-    return new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+    return rateLimiterFor(options, this.redis);
   }
 
   isAllowedAddress(address: string): boolean {
@@ -107,20 +117,17 @@ export class AbuseGuard {
     if (ban) return ban;
     if (this.isAllowedAddress(address)) return undefined;
     const ip = normalizeAddress(address);
+    // Counted even while the rule is off, so that turning it on applies to connections open already.
     const concurrent = this.policy.rules['concurrent-connections-per-ip'];
-    if (concurrent.enabled && (this.open.get(ip) ?? 0) >= concurrent.points) return this.refuse('concurrent-connections-per-ip', ip, 1);
+    if (!(await this.connections.open(ip, concurrent.enabled ? concurrent.points : Number.MAX_SAFE_INTEGER))) return this.refuse('concurrent-connections-per-ip', ip, 1);
     const refusal = (await this.consume('connections-per-ip', ip)) ?? (await this.consume('connections-per-prefix', addressPrefix(ip)));
-    if (refusal) return refusal;
-    this.open.set(ip, (this.open.get(ip) ?? 0) + 1);
-    return undefined;
+    if (refusal) this.connections.close(ip);
+    return refusal;
   }
 
   /** An admitted connection closed. */
   connectionClosed(address: string): void {
-    const ip = normalizeAddress(address);
-    const count = (this.open.get(ip) ?? 0) - 1;
-    if (count > 0) this.open.set(ip, count);
-    else this.open.delete(ip);
+    this.connections.close(normalizeAddress(address));
   }
 
   /** Before a SASL exchange starts: logins per address, and an address locked out by failures. */

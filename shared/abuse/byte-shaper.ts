@@ -69,9 +69,6 @@ export class ByteShaper {
   }
 }
 
-/** For a transport whose reads cannot be paused (uWS WebSocket): the debt is tolerated, then refused. */
-export const NO_PAUSE = { pause(): void {}, resume(): void {}, destroyed: false };
-
 /** The session a shaped connection carries (gateway/client-session.ts). */
 interface SessionLike {
   jid?: { full: string; bare: string } | undefined;
@@ -79,8 +76,9 @@ interface SessionLike {
 }
 
 /**
- * The shaper of a TCP/TLS connection (gateway/c2s-connection.ts), or undefined: abuse control
- * off, or an allow-listed address. `socket` and `session` are read when needed (STARTTLS replaces
+ * The shaper of a client connection, or undefined: abuse control off, or an allow-listed address.
+ * `socket` pauses and resumes its reads: a TCP/TLS socket (gateway/c2s-connection.ts), or what
+ * stands for one where reads cannot be paused (WebSocket, BOSH: the input is held unparsed). `socket` and `session` are read when needed (STARTTLS replaces
  * the socket, XEP-0198 resumption the session).
  */
 export function byteShaperFor(guard: AbuseGuard | undefined, address: string | undefined, socket: () => { pause(): void; resume(): void; destroyed: boolean }, session: () => SessionLike): ByteShaper | undefined {

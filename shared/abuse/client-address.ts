@@ -18,6 +18,19 @@ export function addressPrefix(address: string): string {
   return normal;
 }
 
+/**
+ * The client of an HTTP request (BOSH, WebSocket upgrade) for the address rules. A reverse proxy on
+ * this host (`fromLocalProxy`: a loopback peer, the one trusted for X-Forwarded-Proto too) appends
+ * the address it received the request from to X-Forwarded-For (deploy/nginx/pampero.conf): the
+ * last entry is the client; entries before it are the client's own word and are not trusted.
+ * Anyone else, or a header without a valid address, is the client itself.
+ */
+export function httpClientAddress(peer: string, forwardedFor: string, fromLocalProxy: boolean): string {
+  if (!fromLocalProxy || !forwardedFor) return peer;
+  const last = forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1).trim();
+  return isIP(last) ? last : peer;
+}
+
 function expandIpv6(address: string): string[] {
   let text = address;
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);

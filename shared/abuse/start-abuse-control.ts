@@ -1,12 +1,14 @@
 // Abuse control of one gateway node: the live policy (polled from its store every second) and
 // the guard the transports ask. In a fleet both live in the fleet's Redis, so every gateway
-// applies the same policy and shares the same budgets.
+// applies the same policy and shares the same budgets and counts of open connections.
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PamperoConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import type { Stores } from '../storage/types.js';
 import { connectRedis } from '../cluster/redis-connection.js';
 import { AbuseGuard } from './abuse-guard.js';
+import { FleetOpenConnections } from './open-connections.js';
 import type { IncidentStore } from './incidents/incident-store.js';
 import { accountDataPolicyStore, LivePolicy, redisPolicyStore, type PolicyStore } from './policy-store.js';
 
@@ -26,11 +28,15 @@ export async function startAbuseControl(config: PamperoConfig, stores: Stores, l
   const redis = config.cluster.redisUrl ? connectRedis({ url: config.cluster.redisUrl, logger, connectionName: 'abuse' }) : undefined;
   const live = new LivePolicy(policyStoreFor(config, stores, redis), logger);
   await live.start();
-  const guard = new AbuseGuard(live, redis, logger, incidents);
+  // In a fleet, connections open at once are counted over every gateway (open-connections.ts),
+  // under a name of this process (a restarted node does not inherit its former counts).
+  const processName = `${config.cluster.nodeId || 'gateway'}:${randomUUID().slice(0, 8)}`;
+  const connections = redis ? new FleetOpenConnections(redis, processName, config.cluster.heartbeatSeconds) : undefined;
+  const guard = new AbuseGuard(live, redis, logger, incidents, connections);
   return {
     guard,
     async stop() {
-      guard.stop();
+      await guard.stop();
       redis?.disconnect();
     },
   };

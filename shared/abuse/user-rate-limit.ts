@@ -3,7 +3,8 @@
 // A token bucket per bare JID in the component's memory, refilled at `perMinute` up to `burst`;
 // no I/O. Bounded: at most `maxUsers` buckets (full ones, which mean nothing, are dropped first,
 // then the oldest). Refusals are counted in pampero_component_limit_refusals_total{rule} and logged,
-// at most once per rule and user every 10 s.
+// at most once per rule and user every 10 s. In a fleet the same limits are counted in Redis
+// instead (fleet-user-rate-limit.ts); both are a `PerUserLimit`.
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '../metrics/http-endpoints.js';
 
@@ -12,6 +13,12 @@ export interface UserRateLimits {
   perMinute: number;
   /** Actions at once after a quiet time. */
   burst: number;
+}
+
+/** What a component asks: may `user` act now? */
+export interface PerUserLimit {
+  /** Takes one action of `user`: undefined when allowed, else the seconds until they may act again. */
+  check(user: string, now: number): number | undefined | Promise<number | undefined>;
 }
 
 const refusals = new Counter({
@@ -28,16 +35,38 @@ interface Bucket {
 
 const LOG_INTERVAL_MS = 10_000;
 
-export class UserRateLimit {
-  private readonly buckets = new Map<string, Bucket>();
+/** A refusal counted in the metric, and told to `onRefused` at most once per user every 10 s. */
+export class RefusalLog {
   private readonly lastLogged = new Map<string, number>();
+
+  constructor(private readonly rule: string, private readonly onRefused?: (user: string) => void) {}
+
+  refused(user: string, now: number): void {
+    refusals.inc({ rule: this.rule });
+    const last = this.lastLogged.get(user);
+    if (last !== undefined && now - last < LOG_INTERVAL_MS) return;
+    if (this.lastLogged.size >= 10_000) this.lastLogged.clear();
+    this.lastLogged.set(user, now);
+    this.onRefused?.(user);
+  }
+}
+
+export class UserRateLimit implements PerUserLimit {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly log: RefusalLog;
 
   constructor(
     readonly rule: string,
     private readonly limits: UserRateLimits,
     private readonly onRefused?: (user: string) => void,
     private readonly maxUsers = 100_000,
-  ) {}
+  ) {
+    this.log = new RefusalLog(rule, onRefused);
+  }
+
+  check(user: string, now: number): number | undefined {
+    return this.take(user, now) ? undefined : this.retryAfterSeconds(user);
+  }
 
   /** Takes one action of `user`: true when allowed, false (counted) when over the limit. */
   take(user: string, now: number): boolean {
@@ -51,7 +80,7 @@ export class UserRateLimit {
     }
     this.refill(bucket, now);
     if (bucket.tokens < 1) {
-      this.refused(user, now);
+      this.log.refused(user, now);
       return false;
     }
     bucket.tokens -= 1;
@@ -76,14 +105,5 @@ export class UserRateLimit {
       if (bucket.tokens >= this.limits.burst) this.buckets.delete(user);
     }
     while (this.buckets.size >= this.maxUsers) this.buckets.delete(this.buckets.keys().next().value!);
-  }
-
-  private refused(user: string, now: number): void {
-    refusals.inc({ rule: this.rule });
-    const last = this.lastLogged.get(user);
-    if (last !== undefined && now - last < LOG_INTERVAL_MS) return;
-    if (this.lastLogged.size >= 10_000) this.lastLogged.clear();
-    this.lastLogged.set(user, now);
-    this.onRefused?.(user);
   }
 }
