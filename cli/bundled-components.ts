@@ -1,6 +1,7 @@
-// The roster, MUC and PubSub components the all-in-one runs in its own process. They still attach
-// over real XEP-0114 sockets on loopback, so their code is the same as when they run on their own
-// (cli/component-roles.ts).
+// The roster, MUC and PubSub components the all-in-one runs in its own process. Their code is the
+// same as when they run on their own (cli/component-roles.ts); they attach through an in-process
+// link (shared/router/in-process-components.ts, the default) or, with
+// components.bundledLink = socket, over real XEP-0114 sockets on loopback.
 import { join } from 'node:path';
 import type { PamperoConfig } from '../shared/config/types.js';
 import type { Logger } from '../shared/log.js';
@@ -11,6 +12,7 @@ import { createRoomArchive, DEFAULT_ROOM_CONFIG, startMucComponent } from '../co
 import { openLmdbMucArchiveStore, openLmdbMucRoomStore } from '../shared/storage/lmdb/muc-room-store.js';
 import { startPubsubComponent } from '../components/pubsub/index.js';
 import { openLmdbPubsubStore } from '../shared/storage/lmdb/pubsub-store.js';
+import { startInProcessComponents } from '../shared/router/in-process-components.js';
 
 export interface BundledComponents {
   domains: string[];
@@ -32,8 +34,15 @@ export async function allowBundledComponents(config: PamperoConfig, stores: Stor
 
 export async function startBundledComponents(config: PamperoConfig, stores: Stores, router: Router, port: number, logger: Logger): Promise<BundledComponents> {
   const [rosterDomain, mucDomain, pubsubDomain] = bundledDomains(config) as [string, string, string];
-  const service = `xmpp://127.0.0.1:${port}`;
   const stopping: Array<() => Promise<void>> = [];
+  let service = `xmpp://127.0.0.1:${port}`;
+  if (config.components.bundledLink === 'in-process') {
+    const inProcess = startInProcessComponents({
+      router, store: stores.components, maxQueuedStanzas: config.components.maxQueuedStanzas, iqTimeoutMs: config.components.iqTimeoutSeconds * 1000, logger,
+    });
+    stopping.push(async () => inProcess.close()); // after the components (stopped in reverse order)
+    service = inProcess.service;
+  }
   const stop = async () => {
     for (const s of stopping.reverse()) await s().catch((err) => logger.warn({ err }, 'error while stopping a bundled component'));
   };

@@ -5,6 +5,7 @@
 // failed write (link down) is counted and logged.
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
+import { inProcessEntity, isInProcessService } from './in-process-service.js';
 
 /** What the link needs to know of a stanza (each component has its own typed view of @xmpp/xml). */
 export interface LinkStanza {
@@ -49,6 +50,8 @@ const STOP_DRAIN_MS = 5000;
 type ComponentFactory = (options: { service: string; domain: string; password: string }) => ComponentEntity<any>;
 
 function createEntity<E extends LinkStanza>(options: { service: string; domain: string; password: string }): ComponentEntity<E> {
+  // The all-in-one's bundled components: a link to the router of this process (in-process-service.ts).
+  if (isInProcessService(options.service)) return inProcessEntity(options.service, options);
   const require = createRequire(import.meta.url);
   const { component } = require('@xmpp/component') as { component: ComponentFactory };
   return component(options);
@@ -100,7 +103,7 @@ export async function startComponentLink<E extends LinkStanza>(options: Componen
     service = services[current]!;
     (entity as unknown as { options: { service: string } }).options.service = service; // @xmpp/reconnect reads it at each attempt
   };
-  detachMiddleware(entity);
+  if (!isInProcessService(service)) detachMiddleware(entity); // an in-process entity has no middleware
   const send = linkSend(entity, log, label, options.sendFailures);
   let accepting = true;
   let online = false;

@@ -13,6 +13,7 @@ import { XmppStreamParser, type ParserLimits } from '../xml/stream-parser.js';
 import type { ComponentLink, SendOutcome } from './component-registry.js';
 import type { Router } from './router.js';
 import { reportComponentQueues, routingFromComponent } from './router-metrics.js';
+import { LinkWatchdog } from './component-watchdog.js';
 
 export interface ComponentPortOptions {
   host: string;
@@ -24,6 +25,10 @@ export interface ComponentPortOptions {
   maxQueuedStanzas: number;
   /** How often connected components are checked against the store (removed or re-keyed). */
   recheckMs?: number;
+  /** A client's IQ the component has not answered in this long gets remote-server-timeout (0: no deadline). */
+  iqTimeoutMs?: number;
+  /** A link that cannot write for this long, or leaves an IQ unanswered this long while silent, is cut (0: never). */
+  stallMs?: number;
   logger: Logger;
 }
 
@@ -41,6 +46,8 @@ class ComponentConnection implements ComponentLink {
    * waiting. Bounded: beyond maxQueuedStanzas the oldest is forgotten.
    */
   private readonly unanswered = new Map<string, Element>();
+  /** IQ deadlines and stall detection (component-watchdog.ts). */
+  private readonly watchdog: LinkWatchdog;
   private flushScheduled = false;
   private readonly parser: XmppStreamParser;
   private readonly decoder = new StringDecoder('utf8');
@@ -52,9 +59,32 @@ class ComponentConnection implements ComponentLink {
       onStreamEnd: () => this.endGracefully(),
       onError: (condition, text) => this.fail(condition, text),
     });
+    this.watchdog = new LinkWatchdog({
+      iqTimeoutMs: opts.iqTimeoutMs ?? 0,
+      stallMs: opts.stallMs ?? 0,
+      domain: () => this.domain,
+      waitingToWrite: () => this.queue.length > 0 || this.socket.writableNeedDrain,
+      timedOut: (key) => {
+        const stanza = this.unanswered.get(key);
+        if (!stanza) return;
+        this.unanswered.delete(key);
+        this.opts.router.bounce(stanza, 'remote-server-timeout', 'The component did not answer in time');
+      },
+      stalled: (why) => {
+        this.opts.logger.warn({ component: this.domain, why }, 'component link stalled; closing it');
+        this.fail('connection-timeout', `The component stopped reading: ${why}`);
+        this.socket.destroy(); // it does not read: no point waiting for our stream error to go out
+      },
+    });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.parser.write(this.decoder.write(chunk)));
-    socket.on('drain', () => this.flush());
+    socket.on('data', (chunk: Buffer) => {
+      this.watchdog.heard();
+      this.parser.write(this.decoder.write(chunk));
+    });
+    socket.on('drain', () => {
+      this.watchdog.drained();
+      this.flush();
+    });
     socket.on('error', () => this.gone());
     socket.on('close', () => this.gone());
   }
@@ -76,7 +106,13 @@ class ComponentConnection implements ComponentLink {
       const key = `${stanza.attrs.from}\0${stanza.attrs.id}`;
       this.unanswered.delete(key);
       this.unanswered.set(key, stanza);
-      if (this.unanswered.size > this.opts.maxQueuedStanzas) this.unanswered.delete(this.unanswered.keys().next().value!);
+      if (this.unanswered.size > this.opts.maxQueuedStanzas) {
+        const oldest = this.unanswered.keys().next().value!;
+        this.unanswered.delete(oldest);
+        this.watchdog.forget(oldest);
+      }
+      // Clients' IQs get a deadline; the router's own (delegated roster/PEP IQs) have theirs already.
+      if (stanza.attrs.from?.includes('@')) this.watchdog.sent(key);
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -120,7 +156,11 @@ class ComponentConnection implements ComponentLink {
   // XEP-0114 §3: <handshake>hex(SHA-1(stream id + secret))</handshake>
   private onElement(el: Element): void {
     if (this.authenticated) {
-      if (el.name === 'iq' && (el.attrs.type === 'result' || el.attrs.type === 'error')) this.unanswered.delete(`${el.attrs.to}\0${el.attrs.id}`);
+      if (el.name === 'iq' && (el.attrs.type === 'result' || el.attrs.type === 'error')) {
+        const key = `${el.attrs.to}\0${el.attrs.id}`;
+        if (!this.unanswered.delete(key) && this.watchdog.lateAnswer(key)) return; // already answered remote-server-timeout
+        this.watchdog.forget(key);
+      }
       if (el.name !== 'message' && el.name !== 'presence' && el.name !== 'iq') return;
       const arrived = performance.now();
       this.opts.router.fromComponent(this, el);
@@ -159,6 +199,7 @@ class ComponentConnection implements ComponentLink {
   private gone(): void {
     if (this.closed) return;
     this.closed = true;
+    this.watchdog.stop();
     this.parser.stop();
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.destroy();
     // What the component never got or never answered goes to the domain's next live instance

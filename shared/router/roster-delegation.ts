@@ -11,6 +11,7 @@ import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
 import { delegatedIqTimeouts } from './router-metrics.js';
 import { RosterResultCache } from './roster-result-cache.js';
+import type { RosterPrefetch } from './roster-prefetch.js';
 
 interface PendingIq {
   session: RoutedSession;
@@ -26,6 +27,8 @@ export class RosterDelegation {
   onRoster: ((bare: string, query: Element | undefined, full: boolean) => void) | undefined;
   /** Answers to the router's own delegated IQs (non-contact-limit.ts), by id; the sender removes its entry on timeout. */
   readonly ownRequests = new Map<string, (answer: Element) => void>();
+  /** Roster fetched at login (roster-prefetch.ts, `roster.prefetch`); undefined when off. */
+  prefetch: Pick<RosterPrefetch, 'waitFor' | 'invalidate'> | undefined;
 
   constructor(
     private readonly router: Router,
@@ -38,7 +41,14 @@ export class RosterDelegation {
   handlesFromClient(session: RoutedSession, stanza: Element, payload: Element): boolean {
     if (payload.name !== 'query' || payload.attrs.xmlns !== NS.roster) return false;
     if (stanza.attrs.type === 'get' && this.answerFromCache(session, stanza, payload)) return true;
-    if (stanza.attrs.type === 'set') this.cache.forget(session.jid.bare);
+    if (stanza.attrs.type === 'get' && this.prefetch?.waitFor(session, stanza)) {
+      session.presence.rosterInterested = true;
+      return true;
+    }
+    if (stanza.attrs.type === 'set') {
+      this.cache.forget(session.jid.bare);
+      this.prefetch?.invalidate(session.jid.bare); // its gets go to the component before this set
+    }
     const link = this.router.components.pick(this.rosterDomain, session.jid.bare);
     if (!link) {
       session.deliver(clientError(stanza, 'service-unavailable'));
@@ -152,6 +162,7 @@ export class RosterDelegation {
   /** Roster push (RFC 6121 §2.1.6): to each interested resource, each with its own `to`. */
   private push(bare: string, iq: Element): void {
     this.cache.forget(bare);
+    this.prefetch?.invalidate(bare);
     this.onRoster?.(bare, iq.getChild('query', NS.roster), false);
     for (const s of this.router.sessions.resourcesOf(bare)) {
       if (!s.presence.rosterInterested) continue;

@@ -18,6 +18,9 @@ beforeAll(async () => {
     abuse: { enabled: true },
     muc: { joinsPerMinute: 1, joinBurst: 3 },
     pubsub: { publishesPerMinute: 1, publishBurst: 3 },
+    // Off so that a user who never asks for the roster is one whose roster the router has not seen
+    // (the non-contact rule's own ask is tested below); with it on, logins fill the roster at bind.
+    roster: { prefetch: false },
   });
   for (const user of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina']) await server.addUser(user, `${user}-pw`);
 });
