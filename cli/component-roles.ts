@@ -8,7 +8,7 @@ import type { PamperoConfig, Role } from '../shared/config/types.js';
 import type { Logger } from '../shared/log.js';
 import { startHealthEndpoints, type HealthEndpoints } from '../shared/metrics/http-endpoints.js';
 import { ensureCertificate } from '../shared/tls/self-signed.js';
-import { openStores } from '../shared/storage/open.js';
+import { openStores, storageBulkhead } from '../shared/storage/open.js';
 import { startHealthSnapshots } from '../shared/health/health-snapshot-writer.js';
 import { openLmdbMucArchiveStore, openLmdbMucRoomStore } from '../shared/storage/lmdb/muc-room-store.js';
 import { openLmdbPubsubStore } from '../shared/storage/lmdb/pubsub-store.js';
@@ -16,6 +16,9 @@ import { createRoomArchive, DEFAULT_ROOM_CONFIG, startMucComponent } from '../co
 import { startPubsubComponent } from '../components/pubsub/index.js';
 import { startRosterComponent } from '../components/roster/index.js';
 import { joinCluster } from '../shared/cluster/join-cluster.js';
+import { connectFleetUserLimit } from '../shared/abuse/fleet-user-rate-limit.js';
+import { joinRefusedLogger } from '../components/muc/join-limit.js';
+import { publishRefusedLogger } from '../components/pubsub/publish-limit.js';
 
 export type ComponentRole = Extract<Role, 'muc' | 'pubsub' | 'roster'>;
 
@@ -61,11 +64,15 @@ async function startComponent(role: ComponentRole, config: PamperoConfig, domain
         closing.push(() => rooms.close());
         const archive = await openLmdbMucArchiveStore(config.dataDir);
         closing.push(() => archive.close());
+        // A fleet counts a user's joins across every MUC instance (docs/abuse.md).
+        const joinLimits = { perMinute: config.muc.joinsPerMinute, burst: config.muc.joinBurst };
+        const joins = connectFleetUserLimit(config.cluster.redisUrl, 'muc-joins-per-user', domain, joinLimits, logger, joinRefusedLogger(logger));
+        if (joins) closing.push(async () => joins.close());
         const muc = await startMucComponent({
           ...link, rooms, archive: createRoomArchive(archive.store, logger),
           defaults: { ...DEFAULT_ROOM_CONFIG, maxUsers: config.muc.defaultMaxUsers }, maxUsersLimit: config.muc.maxUsersLimit, multicast: config.muc.multicast,
       flood: { rate: config.muc.messageRate, burst: config.muc.messageBurst },
-          joinLimits: { perMinute: config.muc.joinsPerMinute, burst: config.muc.joinBurst },
+          joinLimits, joinLimiter: joins?.limit,
         });
         return {
           stop: async () => { await muc.stop(); await closeAll(); },
@@ -73,17 +80,21 @@ async function startComponent(role: ComponentRole, config: PamperoConfig, domain
         };
       }
       case 'pubsub': {
-        const stores = await openStores({ dataDir: config.dataDir, storage: config.storage });
+        const stores = await openStores({ dataDir: config.dataDir, storage: config.storage, bulkhead: storageBulkhead(config.storage) });
         closing.push(() => stores.close());
         const pubsubDir = join(config.dataDir, 'pubsub');
         const pubsubStore = openLmdbPubsubStore(pubsubDir);
         closing.push(() => pubsubStore.close());
+        // A fleet counts a user's publishes across every PubSub instance (docs/abuse.md).
+        const publishLimits = { perMinute: config.pubsub.publishesPerMinute, burst: config.pubsub.publishBurst };
+        const publishes = connectFleetUserLimit(config.cluster.redisUrl, 'pubsub-publishes-per-user', domain, publishLimits, logger, publishRefusedLogger(logger));
+        if (publishes) closing.push(async () => publishes.close());
         const pubsub = await startPubsubComponent({ ...link, store: pubsubStore.store, rosterOf: (owner) => stores.rosters.get(owner),
-          publishLimits: { perMinute: config.pubsub.publishesPerMinute, burst: config.pubsub.publishBurst }, multicast: config.pubsub.multicast });
+          publishLimits, publishLimiter: publishes?.limit, multicast: config.pubsub.multicast });
         return { stop: async () => { await pubsub.stop(); await closeAll(); }, storage: `nodes in ${pubsubDir}` };
       }
       case 'roster': {
-        const stores = await openStores({ dataDir: config.dataDir, storage: config.storage });
+        const stores = await openStores({ dataDir: config.dataDir, storage: config.storage, bulkhead: storageBulkhead(config.storage) });
         closing.push(() => stores.close());
         const roster = await startRosterComponent({ ...link, rosters: stores.rosters, maxItems: config.roster.maxItems });
         const where = config.storage.backend === 'scylla' ? `ScyllaDB keyspace ${config.storage.scylla.keyspace}` : join(config.dataDir, 'lmdb');

@@ -7,7 +7,8 @@ import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { PamperoConfig } from '../shared/config/types.js';
 import type { Logger } from '../shared/log.js';
-import { openStores } from '../shared/storage/open.js';
+import { openStores, storageBulkhead } from '../shared/storage/open.js';
+import type { Stores } from '../shared/storage/types.js';
 import { ensureCertificate } from '../shared/tls/self-signed.js';
 import { Router } from '../shared/router/router.js';
 import { startComponentPort } from '../shared/router/component-port.js';
@@ -27,9 +28,11 @@ import { openIncidentStore } from '../shared/abuse/incidents/open-incident-store
 import { startHealthSnapshots } from '../shared/health/health-snapshot-writer.js';
 import { routerHealthFacts } from '../shared/health/router-health-facts.js';
 import { installNonContactLimit } from '../shared/router/non-contact-limit.js';
+import { installRosterPrefetch } from '../shared/router/roster-prefetch.js';
 import { InBandRegistration } from '../gateway/registration/in-band-registration.js';
 import { NodeDrain } from '../shared/cluster/drain.js';
 import { sasl2Settings } from '../gateway/sasl2-negotiation.js';
+import { configureLogins } from '../gateway/login-admission.js';
 
 export interface RunningRole {
   /** One line per listener, for the start banner. */
@@ -42,12 +45,18 @@ function where(address: AddressInfo | undefined): string {
   return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
 }
 
-export async function startRole(config: PamperoConfig, logger: Logger): Promise<RunningRole> {
+/** Test only (the fault suite, loadtest/faults/): what a test puts under a node's stores. */
+export interface RoleTestHooks {
+  /** Wraps the backend's stores (below the instrumentation and the bulkhead): faulty-stores.ts. */
+  wrapStores?: (stores: Stores) => Stores;
+}
+
+export async function startRole(config: PamperoConfig, logger: Logger, testHooks: RoleTestHooks = {}): Promise<RunningRole> {
   switch (config.role) {
     case 'all':
     case 'gateway':
     case 'router':
-      return startNode(config, logger, config.role);
+      return startNode(config, logger, config.role, testHooks);
     case 'muc':
     case 'pubsub':
     case 'roster':
@@ -60,7 +69,7 @@ export function nodeParts(role: 'all' | 'gateway' | 'router'): { c2s: boolean; c
   return { c2s: role !== 'router', componentPort: role !== 'gateway', bundled: role === 'all' };
 }
 
-async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'gateway' | 'router'): Promise<RunningRole> {
+async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'gateway' | 'router', testHooks: RoleTestHooks): Promise<RunningRole> {
   const parts = nodeParts(role);
   if (role !== 'all' && !config.cluster.redisUrl) {
     throw new ConfigError([`role: ${role} runs as part of a fleet; give it the fleet's Redis with --redis redis://host:port (or cluster.redisUrl)`]);
@@ -78,7 +87,8 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     await stopAll();
   };
   try {
-    const stores = await openStores({ dataDir: config.dataDir, storage: config.storage });
+    // Every store behind its bulkhead: deadline, concurrency limit, bounded wait (docs/isolation.md).
+    const stores = await openStores({ dataDir: config.dataDir, storage: config.storage, bulkhead: storageBulkhead(config.storage), wrapBackend: testHooks.wrapStores });
     stopping.push(() => stores.close());
     // In a fleet (cluster.redisUrl set) the router's directory is the fleet's (docs/cluster.md).
     const fleet = await joinFleet(config, logger);
@@ -86,6 +96,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     const certificate = await ensureCertificate(config);
     const secureContext = createSecureContext({ cert: certificate.cert, key: certificate.key });
     const limits = { maxStanzaBytes: config.c2s.maxStanzaBytes, maxDepth: config.c2s.maxDepth, maxAttributes: config.c2s.maxAttributes };
+    configureLogins(config.c2s); // the login bulkhead (gateway/login-admission.ts)
 
     const httpTls = config.http.tls ? { certFile: certificate.certFile, keyFile: certificate.keyFile } : undefined;
     const health = config.http.port > 0 ? await startHealthEndpoints(config.http.host, config.http.port, httpTls) : undefined;
@@ -120,6 +131,8 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       store: stores.components,
       limits: { ...limits, maxStanzaBytes: limits.maxStanzaBytes * 4 },
       maxQueuedStanzas: config.components.maxQueuedStanzas,
+      iqTimeoutMs: config.components.iqTimeoutSeconds * 1000,
+      stallMs: config.components.stallSeconds * 1000,
       logger,
     });
     const closeComponentPort = async () => componentPort?.close();
@@ -134,6 +147,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     const abuse = parts.c2s && config.abuse.enabled ? await startAbuseControl(config, stores, logger, incidents) : undefined;
     if (abuse) stopping.push(() => abuse.stop());
     if (abuse) installNonContactLimit(router, abuse.guard); // messages to non-contacts per user (docs/abuse.md)
+    if (config.roster.prefetch) installRosterPrefetch(router); // the roster fetched at login (docs/roster-delegation.md §5)
     // What every client transport's sessions share (TCP/TLS, WebSocket, BOSH).
     const sessionSettings = {
       domain: config.domain,

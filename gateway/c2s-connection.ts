@@ -13,6 +13,7 @@ import { ClientSession, type ClientSessionOptions } from './client-session.js';
 import type { ClientTransport } from './client-transport.js';
 import type { SocketWriter } from './socket-writer.js';
 import { byteShaperFor, type ByteShaper } from '../shared/abuse/byte-shaper.js';
+import { meterInput } from './input-fairness.js';
 
 export interface C2sOptions extends ClientSessionOptions {
   limits: ParserLimits;
@@ -147,6 +148,7 @@ export class C2sConnection implements ClientTransport, StreamParserEvents {
   /** Bytes from the client (called by onSocketData). */
   received(chunk: Buffer): void {
     if (this.bytes && !this.bytes.take(chunk.length)) return; // refused: the stream is ending
+    meterInput(this.socket, chunk.length); // a fast sender waits for the next turn (input-fairness.ts)
     this.parser.write(this.decoder.write(chunk));
   }
 

@@ -8,6 +8,7 @@ import type { AccountStore } from '../shared/storage/types.js';
 import { ScramServerExchange, parsePlain, verifyPassword, verifyPasswordAsync } from '../shared/auth/scram.js';
 import type { ScramKeys } from '../shared/storage/types.js';
 import { countLogin } from './gateway-metrics.js';
+import { loginAdmission, passwordHashing } from './login-admission.js';
 
 export type Mechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-1' | 'PLAIN';
 export type SaslFailure = 'account-disabled' | 'aborted' | 'incorrect-encoding' | 'invalid-authzid' | 'invalid-mechanism' | 'malformed-request' | 'not-authorized' | 'temporary-auth-failure' | 'encryption-required';
@@ -45,7 +46,8 @@ export function decodeSaslData(text: string): Buffer | undefined {
 const SYNC_PBKDF2_BELOW = 256;
 
 function plainMatches(keys: ScramKeys, password: string): boolean | Promise<boolean> {
-  return keys.iterations < SYNC_PBKDF2_BELOW ? verifyPassword(keys, 'SCRAM-SHA-256', password) : verifyPasswordAsync(keys, 'SCRAM-SHA-256', password);
+  if (keys.iterations < SYNC_PBKDF2_BELOW) return verifyPassword(keys, 'SCRAM-SHA-256', password);
+  return passwordHashing.run(() => verifyPasswordAsync(keys, 'SCRAM-SHA-256', password), () => false); // never refused: bounded by the logins in progress
 }
 
 /** One SASL negotiation; `start` for <auth/>, `respond` for <response/>. */
@@ -70,7 +72,9 @@ export class SaslNegotiation {
   /** The same with decoded data, for SASL2 (XEP-0388 §2.3 <initial-response/>). */
   async startWith(mechanism: string | undefined, data: Buffer | 'bad-encoding'): Promise<SaslStep> {
     this.mechanism = mechanism;
-    return this.counted(await this.begin(mechanism, data));
+    // The login bulkhead (login-admission.ts): the lookup and the hashing wait for a slot, or are shed.
+    const step = await loginAdmission.run(() => this.begin(mechanism, data), () => failure('temporary-auth-failure', 'The server is busy with logins; try again in a moment'));
+    return this.counted(step);
   }
 
   async respondWith(data: Buffer | 'bad-encoding'): Promise<SaslStep> {
@@ -128,7 +132,12 @@ export class SaslNegotiation {
     const parsed = parsePlain(data);
     if (!parsed) return failure('malformed-request');
     this.attemptedUsername = parsed.authcid.toLowerCase();
-    const account = await this.lookup(parsed.authcid);
+    let account;
+    try {
+      account = await this.lookup(parsed.authcid);
+    } catch {
+      return failure('temporary-auth-failure'); // RFC 6120 §6.5.11: storage slow, busy or down (as SCRAM's lookup)
+    }
     if (parsed.authzid && parseJid(parsed.authzid)?.bare !== `${parsed.authcid.toLowerCase()}@${this.domain}`) return failure('invalid-authzid');
     if (!account || !(await plainMatches(account.credentials['SCRAM-SHA-256'], parsed.password))) return failure('not-authorized');
     return { kind: 'success', xml: `<success xmlns='${NS.sasl}'/>`, username: parsed.authcid.toLowerCase() };

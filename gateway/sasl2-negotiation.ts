@@ -131,7 +131,8 @@ export class Sasl2Negotiation {
 
   /** draft-schmaus-kitten-sasl-ht: one message each way; wrong, expired or unknown tokens are not-authorized. */
   private async fastLogin(mechanism: string, data: Buffer | 'bad-encoding'): Promise<SaslStep> {
-    const step = await this.checkToken(mechanism, data);
+    // Storage slow, busy or down: RFC 6120 §6.5.11 temporary-auth-failure, as for passwords.
+    const step = await this.checkToken(mechanism, data).catch((): SaslStep => failure('temporary-auth-failure'));
     if (step.kind === 'success') countLogin(mechanism);
     else if (step.kind === 'failure') countLogin(mechanism, step.condition);
     return step;

@@ -17,6 +17,7 @@ import { handleInboundSubscription, handleOutboundSubscription } from './subscri
 import { isSubscriptionType } from './subscription-states.js';
 import { DEFAULT_USER_QUEUE_LIMITS, QueueFullError, UserQueue, type UserQueueLimits } from './user-queue.js';
 import { xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
+import { storageErrorCondition } from '../../shared/storage/storage-bulkhead.js';
 
 /** Hands a stanza to the link; a returned promise settles once it is written (or failed, logged). */
 export type LinkSend = (stanza: XmlElement) => void | Promise<unknown>;
@@ -171,8 +172,12 @@ export function createStanzaRouter(options: StanzaRouterOptions): StanzaRouter {
         return;
       }
       rosterHandlerErrors.inc();
-      log.error({ err, from: stanza.attrs.from, stanza: stanza.name, type: stanza.attrs.type }, 'roster: handler failed');
-      if (!answer.answered && stanza.name === 'iq' && mayAnswerWithError(stanza)) answer.error(INTERNAL_ERROR);
+      // Storage slow or busy (its bulkhead refused): a wait-type error, never a hang (docs/isolation.md).
+      const storage = storageErrorCondition(err);
+      if (storage) log.warn({ err: String(err), from: stanza.attrs.from, stanza: stanza.name }, 'roster: storage unavailable');
+      else log.error({ err, from: stanza.attrs.from, stanza: stanza.name, type: stanza.attrs.type }, 'roster: handler failed');
+      const spec: StanzaErrorSpec = storage ? { type: 'wait', condition: storage, text: 'Roster storage is not answering in time' } : INTERNAL_ERROR;
+      if (!answer.answered && stanza.name === 'iq' && mayAnswerWithError(stanza)) answer.error(spec);
     }
   }
 

@@ -16,9 +16,11 @@ import { SessionRegistry } from './session-registry.js';
 import { ClusterSessionDirectory, type DirectoryEvent } from './cluster-directory.js';
 import { RemoteSession, type RemoteSessionTransport } from './remote-session.js';
 import { NodeHeartbeat, type NodeLoad } from './node-heartbeat.js';
+import { connectedNodes } from './node-connections.js';
 import { readClusterView } from './cluster-view.js';
 import { PARKED_NODE, SessionResumptionStore, withDedupId } from './session-resumption.js';
 import { FleetResumption, HANDOVER_KIND } from './resumption-fleet.js';
+import { RemoteIqDeadlines } from './remote-iq-deadlines.js';
 
 export interface ClusterNodeOptions {
   nodeId: string;
@@ -76,6 +78,8 @@ export class ClusterNode implements RemoteSessionTransport {
   /** Nodes whose sessions and links are in this node's view. */
   private readonly knownLive = new Set<string>();
   private reaper: NodeJS.Timeout | undefined;
+  /** IQs to sessions on other nodes and their deadline (remote-iq-deadlines.ts). */
+  private remoteIqs: RemoteIqDeadlines | undefined;
   private pendingAcks: string[] = [];
   private ackScheduled = false;
   private readonly log: Logger;
@@ -118,6 +122,7 @@ export class ClusterNode implements RemoteSessionTransport {
 
   async start(router: Router, listening: string[], load: () => Pick<NodeLoad, 'health' | 'sessions' | 'components'>): Promise<void> {
     this.router = router;
+    this.remoteIqs = new RemoteIqDeadlines(router.options.iqTimeoutMs, router.options.maxPendingIqs ?? 10_000, (iq) => router.bounce(iq, 'remote-server-timeout', 'The node of the recipient did not answer in time'));
     this.directory.publisher = { publish: (event) => this.publish({ v: CHANNEL_VERSION, ...event }) };
     // A component answers the node whose router sent the IQ; its id names that node (Router.idPrefix).
     router.foreignAnswer = (link, stanza) => {
@@ -183,6 +188,7 @@ export class ClusterNode implements RemoteSessionTransport {
   async stop(): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.reaper);
+    this.remoteIqs?.stop();
     // Leaving cleanly: whatever this node still has in the directory and the link table goes, and
     // the others drop it from their views at once instead of after the down threshold.
     await this.registry.reapNode(this.opts.nodeId).catch(() => undefined);
@@ -208,7 +214,7 @@ export class ClusterNode implements RemoteSessionTransport {
       return;
     }
     void this.bus.send(nodeId, 'deliver', `${fullJid}\n${stanza.toString()}`).then((outcome) => {
-      if (outcome === 'queued') return;
+      if (outcome === 'queued') return this.remoteIqs?.sent(stanza, fullJid);
       if (outcome === 'unreachable' && stanza.name === 'message') {
         // Redis is away: the message is kept where it can be, not lost.
         void this.router.offline.store(parseJid(fullJid)!.bare, stanza);
@@ -270,6 +276,7 @@ export class ClusterNode implements RemoteSessionTransport {
       switch (entry.kind) {
         case 'deliver': {
           const stanza = parse(rest) as Element;
+          if (this.remoteIqs && !this.remoteIqs.arrived(stanza)) break; // a late answer: its sender had remote-server-timeout
           const session = this.directory.getLocal(head);
           if (session && isRosterPush(stanza)) {
             // Pushes reach every node holding a resource; each node forgets its cached roster and
@@ -407,7 +414,7 @@ export class ClusterNode implements RemoteSessionTransport {
   }
 
   /**
-   * Nodes silent for three heartbeats are dead: every node drops them from its view; one node
+   * Nodes silent for three heartbeats (or for one, with no Redis connection left) are dead: every node drops them from its view; one node
    * (holding the reap lock) removes their directory entries and links from Redis and sends
    * unavailable presence on behalf of their sessions.
    */
@@ -420,6 +427,10 @@ export class ClusterNode implements RemoteSessionTransport {
     }
     await this.resumption?.sweep().catch((err: Error) => this.log.debug({ err: err.message }, 'sweep of parked sessions failed')); // resumption timeouts
     const view = await readClusterView(this.redis, { downAfterMs: this.opts.heartbeatMs * 3 });
+    // A killed process loses its Redis connections at once: one missed beat is then enough (node-connections.ts).
+    const late = view.filter((n) => n.up && n.id !== this.opts.nodeId && n.silentForMs > this.opts.heartbeatMs);
+    const connected = late.length > 0 ? await connectedNodes(this.redis) : undefined;
+    for (const node of late) if (connected && !connected.has(node.id)) node.up = false;
     // A node this one has not seen (it joined, or beats again after Redis came back): load its state.
     for (const node of view) {
       if (!node.up || node.id === this.opts.nodeId || this.knownLive.has(node.id)) continue;

@@ -7,7 +7,8 @@ import { hasRedisServer, spawnRedis, type TestRedis } from '../../test/support/r
 import { connectRedis, redisReady } from './redis-connection.js';
 import { SessionRegistry } from './session-registry.js';
 import { clusterKeys } from './keys.js';
-import { DRAINING, PARKED_NODE, SessionResumptionStore, withDedupId } from './session-resumption.js';
+import { DRAINING, MIRROR_DEADLINE_MS, PARKED_NODE, SessionResumptionStore, withDedupId } from './session-resumption.js';
+import { TcpFaultProxy } from '../../loadtest/faults/tcp-fault-proxy.js';
 
 const describeWithRedis = hasRedisServer() ? describe : describe.skip;
 
@@ -59,6 +60,34 @@ describeWithRedis('XEP-0198 state in Redis (real redis-server)', () => {
     await mirror.flush();
     expect(written).toBe(true);
     expect(await redis.llen(clusterKeys.smQueue('alice@d', 'sm1'))).toBe(1);
+  });
+
+  test('a slow Redis does not hold delivery: past the deadline the stanza goes out and the session resumes only here', async () => {
+    const proxy = new TcpFaultProxy(server.port);
+    const slowRedis = connectRedis({ url: `redis://127.0.0.1:${await proxy.listen()}`, logger });
+    try {
+      await redisReady(slowRedis);
+      const store = new SessionResumptionStore(slowRedis, 'gw-slow', 5, logger);
+      proxy.set({ kind: 'delay', delayMs: 400 });
+      const mirror = store.track('erin@d/phone', 'sm9', 'c2s-9', 60_000);
+      mirror.sent(stamp, '<message/>');
+      const started = performance.now();
+      const written = new Promise<number>((resolve) => mirror.whenDurable(() => resolve(performance.now() - started)));
+      expect(await written).toBeLessThan(MIRROR_DEADLINE_MS + 300);
+      expect(mirror.broken).toBe(true);
+      // Broken already: the next stanzas wait for nothing, and keep their order.
+      const order: number[] = [];
+      const next = performance.now();
+      for (const n of [1, 2, 3]) {
+        mirror.sent(stamp, `<message><body>${n}</body></message>`);
+        await new Promise<void>((resolve) => mirror.whenDurable(() => (order.push(n), resolve())));
+      }
+      expect(order).toEqual([1, 2, 3]);
+      expect(performance.now() - next).toBeLessThan(MIRROR_DEADLINE_MS);
+    } finally {
+      slowRedis.disconnect();
+      await proxy.close();
+    }
   });
 
   test('a parked session is taken by another gateway with its counters, its queue and the stanzas that came meanwhile', async () => {

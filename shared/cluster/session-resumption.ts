@@ -12,6 +12,22 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { clusterKeys } from './keys.js';
 import { APPEND_PARKED, DRAINING, END_PARKED, OPEN, PARK, PARKED_NODE, SYNC, TAKE } from './session-resumption-scripts.js';
+import { Counter } from 'prom-client';
+import { metricsRegistry } from '../metrics/http-endpoints.js';
+
+/**
+ * How long delivery to clients waits for its mirror write (SmMirror.whenDurable). Loopback Redis
+ * answers in about a millisecond; past this (Redis slow: issue 11's fault) the writes go out
+ * anyway and those sessions are marked broken — they resume only on this node, as when Redis is
+ * away — so a slow Redis never slows a chat between two users of one gateway (docs/isolation.md).
+ */
+export const MIRROR_DEADLINE_MS = 50;
+
+const mirrorLate = new Counter({
+  name: 'pampero_sm_mirror_late_total',
+  help: 'Resumption-state writes to Redis past their deadline: delivery went on, those sessions resume only on their node',
+  registers: [metricsRegistry],
+});
 
 export { DRAINING, PARKED_NODE };
 
@@ -259,9 +275,39 @@ export class SessionResumptionStore {
         this.log.debug({ err: err.message }, 'resumption state not written; those sessions resume only on this node');
       },
     );
-    return done.finally(() => {
-      for (const write of after) write();
-    });
+    // Released in flush order once Redis has the batch — or at the deadline (Redis slow), or at
+    // once when every session in it is already broken (waiting would buy nothing); in order, so a
+    // session's stanzas never overtake each other.
+    const entry = { ready: false, writes: after, resolve: () => undefined as void };
+    const settled = new Promise<void>((resolve) => (entry.resolve = resolve));
+    this.held.push(entry);
+    const ready = () => {
+      entry.ready = true;
+      clearTimeout(timer);
+      this.releaseReady();
+    };
+    // The check runs after the loop's I/O (setImmediate), so a pause of this process (GC) is not taken for a slow Redis.
+    const timer = setTimeout(() => setImmediate(() => {
+      if (entry.ready) return;
+      for (const m of order) m.broken = true;
+      mirrorLate.inc();
+      this.log.debug({ ms: MIRROR_DEADLINE_MS }, 'resumption state write late; those sessions resume only on this node');
+      ready();
+    }), MIRROR_DEADLINE_MS);
+    if (order.length > 0 && order.every((m) => m.broken)) ready();
+    void done.finally(ready);
+    return settled;
+  }
+
+  /** Batches whose client writes wait (SmMirror.whenDurable), oldest first. */
+  private readonly held: Array<{ ready: boolean; writes: Array<() => void>; resolve: () => void }> = [];
+
+  private releaseReady(): void {
+    while (this.held[0]?.ready) {
+      const entry = this.held.shift()!;
+      for (const write of entry.writes) write();
+      entry.resolve();
+    }
   }
 
   /**

@@ -47,13 +47,16 @@ describe('defaults', () => {
         maxAttributes: 64,
         maxWriteBufferBytes: 1048576,
         authTimeoutSeconds: 30,
+        maxLoginsInProgress: 16,
+        maxLoginsWaiting: 64,
+        maxPasswordHashes: 0,
         seeOtherHost: '',
       },
       tls: { certFile: '', keyFile: '' },
-      components: { host: '127.0.0.1', port: 5275, maxQueuedStanzas: 10000, iqTimeoutSeconds: 10 },
+      components: { host: '127.0.0.1', port: 5275, maxQueuedStanzas: 10000, iqTimeoutSeconds: 10, stallSeconds: 30, bundledLink: 'in-process' },
       component: { service: 'xmpp://127.0.0.1:5275', domain: '', secret: '' },
       http: { host: '0.0.0.0', port: 5280, tls: false, publicUrl: '', seeOtherUri: '', websocketIdleSeconds: 120, boshMaxWaitSeconds: 60, boshInactivitySeconds: 60, boshMaxPauseSeconds: 120, boshPollingSeconds: 2 },
-      roster: { domain: 'roster.localhost', secret: '', maxItems: 1000 },
+      roster: { domain: 'roster.localhost', secret: '', maxItems: 1000, prefetch: true },
       offline: { quota: 100 },
       contactAddresses: { abuse: [], admin: [], feedback: [], sales: [], security: [], status: [], support: [] },
       sm: { enabled: true, resumeTimeoutSeconds: 300, maxUnackedStanzas: 5000, ackRequestStanzas: 5, ackRequestSeconds: 5, maxHibernatedSessions: 10000 },
@@ -64,6 +67,9 @@ describe('defaults', () => {
       upload: { enabled: true, maxFileBytes: 10485760, quotaBytes: 104857600, expiryDays: 30, publicUrl: '' },
       storage: {
         backend: 'lmdb',
+        timeoutMs: 3000,
+        maxConcurrent: 64,
+        maxQueued: 1000,
         scylla: {
           contactPoints: ['127.0.0.1'],
           localDataCenter: 'datacenter1',
@@ -282,6 +288,9 @@ describe('storage section (nested: storage.scylla.*)', () => {
     });
     expect(config.storage).toEqual({
       backend: 'scylla',
+      timeoutMs: 3000,
+      maxConcurrent: 64,
+      maxQueued: 1000,
       scylla: {
         contactPoints: ['a.db', 'b.db:9043'],
         localDataCenter: 'eu-west',

@@ -99,6 +99,18 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: { type: 'seconds' },
     description: 'Seconds a client may take from connecting to having bound a resource.',
   },
+  'c2s.maxLoginsInProgress': {
+    kind: atLeast(1),
+    description: 'Logins checking a password (SASL past its first step: account lookup, PBKDF2) at once on this node; more wait their turn.',
+  },
+  'c2s.maxLoginsWaiting': {
+    kind: atLeast(0),
+    description: 'Logins waiting for a slot; beyond (or after waiting a third of c2s.authTimeoutSeconds) <failure><temporary-auth-failure/>.',
+  },
+  'c2s.maxPasswordHashes': {
+    kind: atLeast(0),
+    description: 'PBKDF2 derivations of PLAIN passwords at once on this node (thread-pool CPU taken from the sessions); 0: the CPUs less one, at least one.',
+  },
   'tls.certFile': {
     kind: { type: 'path', allowEmpty: true },
     description: 'PEM certificate chain; empty: a self-signed one is generated in DATA_DIR/tls.',
@@ -121,6 +133,14 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   'components.iqTimeoutSeconds': {
     kind: { type: 'seconds' },
     description: 'Seconds the router waits for a delegated IQ answer (then remote-server-timeout).',
+  },
+  'components.bundledLink': {
+    kind: { type: 'enum', values: ['in-process', 'socket'] },
+    description: 'How the all-in-one attaches its bundled roster, MUC and PubSub components: in-process (no socket, the default) or a loopback XEP-0114 socket.',
+  },
+  'components.stallSeconds': {
+    kind: { type: 'seconds' },
+    description: 'Seconds a component link may not write, or owe an IQ answer while silent, before it is cut (connection-timeout).',
   },
   'component.service': {
     kind: text(),
@@ -186,6 +206,7 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     description: 'Secret the roster component attaches with; empty: generated once into DATA_DIR/roster.secret.',
   },
   'roster.maxItems': { kind: atLeast(1), description: "Most items in one user's roster." },
+  'roster.prefetch': { kind: { type: 'boolean' }, description: "Fetch a user's roster from the roster component when their first session binds, so the client's first roster get is answered by the router." },
   'offline.quota': {
     kind: atLeast(0),
     description: 'Most offline messages stored per user (XEP-0160); 0 stores none.',
@@ -293,6 +314,9 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: { type: 'enum', values: STORAGE_BACKENDS },
     description: 'Where accounts, rosters, offline messages and components live: embedded LMDB or ScyllaDB.',
   },
+  'storage.timeoutMs': { kind: atLeast(1), description: 'Deadline of one storage operation in ms, waiting for a slot included; past it the caller gets an error (remote-server-timeout, temporary-auth-failure).' },
+  'storage.maxConcurrent': { kind: atLeast(1), description: 'Operations of one store (accounts, rosters, …) running at once.' },
+  'storage.maxQueued': { kind: atLeast(0), description: 'Operations of one store waiting for a slot; one more is refused at once (resource-constraint).' },
   'storage.scylla.contactPoints': {
     kind: { type: 'list' },
     description: 'ScyllaDB nodes to connect to first (host or host:port, comma-separated in the environment).',

@@ -21,6 +21,12 @@ export interface C2sConfig {
   maxWriteBufferBytes: number;
   /** Seconds a connection may take from connect to bound resource. */
   authTimeoutSeconds: number;
+  /** Password checks (SASL exchanges past their first step) running at once on this node; more wait. */
+  maxLoginsInProgress: number;
+  /** Logins waiting for a slot; beyond, or after waiting authTimeoutSeconds/3, temporary-auth-failure. */
+  maxLoginsWaiting: number;
+  /** PBKDF2 derivations of PLAIN passwords at once (thread pool CPU); 0: the CPUs less one, at least one. */
+  maxPasswordHashes: number;
   /** host:port a draining gateway sends its clients to (see-other-host); empty: system-shutdown. */
   seeOtherHost: string;
 }
@@ -39,6 +45,10 @@ export interface ComponentPortConfig {
   maxQueuedStanzas: number;
   /** Seconds the router waits for a delegated IQ answer before remote-server-timeout. */
   iqTimeoutSeconds: number;
+  /** Seconds a component link may not write (or owe an answer while silent) before it is cut. */
+  stallSeconds: number;
+  /** How the all-in-one attaches its bundled components: in-process (no socket) or a loopback XEP-0114 socket. */
+  bundledLink: 'in-process' | 'socket';
 }
 
 export interface HttpConfig {
@@ -70,6 +80,8 @@ export interface RosterConfig {
   secret: string;
   /** Most items in one user's roster (issue 3). */
   maxItems: number;
+  /** Fetch the roster when a user's first session binds, so their first get skips the component hop. */
+  prefetch: boolean;
 }
 
 export interface OfflineConfig {
@@ -202,6 +214,12 @@ export interface StorageConfig {
   /** lmdb: embedded, under dataDir; scylla: a ScyllaDB cluster shared by every process of a fleet. */
   backend: StorageBackend;
   scylla: ScyllaConfig;
+  /** Deadline of one store operation, waiting included (docs/isolation.md). */
+  timeoutMs: number;
+  /** Operations of one store running at once. */
+  maxConcurrent: number;
+  /** Operations of one store waiting for a slot; one more is shed at once. */
+  maxQueued: number;
 }
 
 /** The MUC component's room limits (docs/muc.md). */

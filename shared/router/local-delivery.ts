@@ -6,6 +6,7 @@ import { NS } from '../xml/namespaces.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
 import { sendReceivedCarbons } from './features/carbons.js';
+import { storageErrorCondition } from '../storage/storage-bulkhead.js';
 
 export class LocalDelivery {
   constructor(private readonly router: Router, private readonly accounts: AccountStore) {}
@@ -122,8 +123,10 @@ export class LocalDelivery {
         this.router.push?.storedOffline(bare, stanza); // XEP-0357
       }
     } catch (err) {
-      this.router.log.error({ err, to: bare }, 'offline storage failed');
-      this.router.bounce(stanza, 'internal-server-error');
+      const condition = storageErrorCondition(err); // slow or busy storage: a wait-type error (docs/isolation.md)
+      if (condition) this.router.log.warn({ err: String(err), to: bare }, 'offline storage unavailable');
+      else this.router.log.error({ err, to: bare }, 'offline storage failed');
+      this.router.bounce(stanza, condition ?? 'internal-server-error');
     }
   }
 }

@@ -130,6 +130,18 @@ describe('Router delivery (RFC 6121 §8)', () => {
     expect(errors).toEqual([['a@localhost/none', 'service-unavailable'], ['a@elsewhere.example', 'remote-server-not-found'], ['muc.localhost', 'service-unavailable']]);
   });
 
+  test('a MUC join to a room service with no live link gets a presence error; other presence to it gets none', () => {
+    const { router, session } = setup();
+    const sender = session('b', 'x', 0);
+    const sent = sender.got.length;
+    const join = new Element('presence', { from: sender.jid.full, to: 'room@muc.localhost/b' });
+    join.c('x', { xmlns: 'http://jabber.org/protocol/muc' });
+    router.fromClient(sender, join);
+    router.fromClient(sender, new Element('presence', { from: sender.jid.full, to: 'room@muc.localhost/b' }));
+    const errors = sender.got.slice(sent).filter((e) => e.attrs.type === 'error');
+    expect(errors.map((e) => [e.name, e.getChild('error')!.getChildElements()[0]!.name])).toEqual([['presence', 'service-unavailable']]);
+  });
+
   test('initial presence is reflected to all own available resources, the sender included', () => {
     const { router, session } = setup();
     const one = session('a', 'one', 0);

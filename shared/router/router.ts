@@ -207,7 +207,8 @@ export class Router {
   /** Answers a stanza with an error, unless it is an error itself (RFC 6120 §8.3.1). */
   bounce(stanza: Element, condition: StanzaErrorCondition, text?: string): void {
     if (!mayAnswerWithError(stanza) || !stanza.attrs.from) return;
-    if (stanza.name === 'presence' && stanza.attrs.type !== 'subscribe') return; // presence errors are noise
+    // Presence errors are noise, except for a MUC join (XEP-0045 §7.2: the joiner waits for an answer).
+    if (stanza.name === 'presence' && stanza.attrs.type !== 'subscribe' && !stanza.getChild('x', 'http://jabber.org/protocol/muc')) return;
     stanzaErrorsSent.inc({ condition });
     const reply = stanzaErrorReply(stanza, condition, text);
     const to = parseJid(reply.attrs.to ?? '');

@@ -3,6 +3,7 @@
 import { Element } from 'ltx';
 import type { Jid } from '../jid.js';
 import { errorElement, type StanzaErrorCondition } from '../xml/errors.js';
+import { storageErrorCondition } from '../storage/storage-bulkhead.js';
 
 export type IqType = 'get' | 'set';
 export type ServerIqName = `iq/${IqType}/${string}`;
@@ -60,7 +61,8 @@ export class ServerIqHandlers {
       if (payload) reply.cnode(payload);
       return reply;
     } catch (err) {
-      const condition = err instanceof StanzaError ? err.condition : 'internal-server-error';
+      // A storage bulkhead refusal: resource-constraint (shed) or remote-server-timeout (late), docs/isolation.md.
+      const condition = err instanceof StanzaError ? err.condition : (storageErrorCondition(err) ?? 'internal-server-error');
       const reply = new Element('iq', { ...attrs, type: 'error' });
       const error = reply.cnode(errorElement(condition, undefined, err instanceof StanzaError ? err.message : undefined));
       if (err instanceof StanzaError && err.appCondition) error.cnode(err.appCondition);

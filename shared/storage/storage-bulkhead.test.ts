@@ -1,0 +1,83 @@
+import { metricsRegistry } from '../metrics/http-endpoints.js';
+import { StorageBulkhead, StorageShedError, StorageTimeoutError, bulkheadStores, storageErrorCondition } from './storage-bulkhead.js';
+import type { Stores } from './types.js';
+
+const never = () => new Promise<never>(() => undefined);
+const later = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
+
+async function metric(name: string, store: string): Promise<number> {
+  const text = await metricsRegistry.metrics();
+  return text.split('\n').filter((l) => l.startsWith(name) && l.includes(`store="${store}"`)).reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+}
+
+test('an operation answering in time passes through with its value or its error', async () => {
+  const bulkhead = new StorageBulkhead('t-pass', { timeoutMs: 1000, maxConcurrent: 2, maxQueued: 2 });
+  await expect(bulkhead.run('get', async () => 42)).resolves.toBe(42);
+  await expect(bulkhead.run('get', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+  expect(bulkhead.inFlight).toBe(0);
+});
+
+test('a late operation rejects with a typed timeout at its deadline, keeps its slot until it settles, and is counted', async () => {
+  const bulkhead = new StorageBulkhead('t-late', { timeoutMs: 30, maxConcurrent: 1, maxQueued: 5 });
+  const started = Date.now();
+  const late = bulkhead.run('get', () => later(120, 'late'));
+  await expect(late).rejects.toBeInstanceOf(StorageTimeoutError);
+  expect(Date.now() - started).toBeLessThan(110);
+  expect(bulkhead.inFlight).toBe(1);
+  expect(await metric('pampero_storage_late_in_flight', 't-late')).toBe(1);
+  await later(150, undefined);
+  expect(bulkhead.inFlight).toBe(0);
+  expect(await metric('pampero_storage_late_in_flight', 't-late')).toBe(0);
+  expect(await metric('pampero_storage_late_settled_total', 't-late')).toBe(1);
+  expect(await metric('pampero_storage_timeouts_total', 't-late')).toBe(1);
+});
+
+test('operations beyond the concurrency limit wait in order, and time out while waiting when the slots never free', async () => {
+  const bulkhead = new StorageBulkhead('t-wait', { timeoutMs: 50, maxConcurrent: 1, maxQueued: 5 });
+  const order: number[] = [];
+  const first = bulkhead.run('a', () => later(10, 1).then((v) => (order.push(v), v)));
+  const second = bulkhead.run('b', () => later(10, 2).then((v) => (order.push(v), v)));
+  expect(bulkhead.queued).toBe(1);
+  await expect(Promise.all([first, second])).resolves.toEqual([1, 2]);
+  expect(order).toEqual([1, 2]);
+
+  const stuck = bulkhead.run('stuck', never);
+  const waiting = bulkhead.run('waiting', async () => 'never started');
+  await expect(stuck).rejects.toBeInstanceOf(StorageTimeoutError);
+  await expect(waiting).rejects.toBeInstanceOf(StorageTimeoutError);
+  expect(bulkhead.queued).toBe(0);
+  expect(await metric('pampero_storage_queue_depth', 't-wait')).toBe(0);
+});
+
+test('over the queue bound an operation is shed at once with a typed error, and counted', async () => {
+  const bulkhead = new StorageBulkhead('t-shed', { timeoutMs: 60, maxConcurrent: 1, maxQueued: 2 });
+  const held = [bulkhead.run('x', never), bulkhead.run('x', never), bulkhead.run('x', never)];
+  expect(bulkhead.queued).toBe(2);
+  expect(await metric('pampero_storage_queue_depth', 't-shed')).toBe(2);
+  const started = Date.now();
+  await expect(bulkhead.run('x', never)).rejects.toBeInstanceOf(StorageShedError);
+  expect(Date.now() - started).toBeLessThan(20);
+  expect(await metric('pampero_storage_shed_total', 't-shed')).toBe(1);
+  await Promise.allSettled(held);
+});
+
+test('shed and late map to the stanza errors of RFC 6120 §8.3.3; other errors to none', () => {
+  expect(storageErrorCondition(new StorageShedError('rosters', 'get'))).toBe('resource-constraint');
+  expect(storageErrorCondition(new StorageTimeoutError('rosters', 'get', 1000))).toBe('remote-server-timeout');
+  expect(storageErrorCondition(new Error('disk full'))).toBeUndefined();
+});
+
+test('each store gets its own bulkhead: a stuck store does not hold another', async () => {
+  let release: () => void = () => undefined;
+  const stores = {
+    accounts: { get: () => new Promise<void>((r) => (release = r)) },
+    rosters: { get: async (owner: string) => ({ owner }) },
+    close: async () => undefined,
+  } as unknown as Stores;
+  const guarded = bulkheadStores(stores, { timeoutMs: 1000, maxConcurrent: 1, maxQueued: 0 });
+  const stuck = guarded.accounts.get('a@x');
+  await expect(guarded.accounts.get('b@x')).rejects.toBeInstanceOf(StorageShedError);
+  await expect(guarded.rosters.get('a@x')).resolves.toEqual({ owner: 'a@x' });
+  release();
+  await stuck;
+});

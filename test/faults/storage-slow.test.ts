@@ -1,0 +1,17 @@
+// Fault (a) of issue 11, CI size: storage answering 2 s late under the steady A↔B chat.
+// The chat keeps its latency and loses nothing; what needs the storage gets a clear XMPP error
+// within its deadline; memory stays bounded; everything works again within 10 s of the fault
+// clearing, with no restart.
+import { fault } from '../../loadtest/faults/storage-slow.js';
+import { faultTable, runFault } from '../../loadtest/faults/run-fault.js';
+
+test('storage answering 2 s late: chat unaffected, storage users get fast errors, recovery by itself', async () => {
+  const report = await runFault(fault, { size: 'ci' });
+  console.log(faultTable([report]) + JSON.stringify({ metrics: report.metrics, events: report.events }));
+  expect(report.lost).toEqual([]);
+  expect(report.during.p99Ms).toBeLessThanOrEqual(Math.max(2 * report.baseline.p99Ms, 100));
+  expect(report.probes.filter((p) => !p.ok)).toEqual([]);
+  expect(report.probes.length).toBeGreaterThan(0);
+  expect(report.memory.peakBytes).toBeLessThanOrEqual(report.memory.boundBytes);
+  expect(report.recoveredInMs).not.toBeNull();
+}, 60_000);
