@@ -136,7 +136,7 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   },
   'components.bundledLink': {
     kind: { type: 'enum', values: ['in-process', 'socket'] },
-    description: 'How the all-in-one attaches its bundled roster, MUC and PubSub components: in-process (no socket, the default) or a loopback XEP-0114 socket.',
+    description: 'How the all-in-one attaches its bundled roster, MUC and PubSub components: in-process (no socket, the default) or a loopback XEP-0114 socket. A node of a fleet (cluster.redisUrl set) always uses the socket.',
   },
   'components.stallSeconds': {
     kind: { type: 'seconds' },
