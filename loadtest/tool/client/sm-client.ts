@@ -15,6 +15,13 @@ export interface SmClientOptions {
   resource?: string;
 }
 
+/** The server refused the login (`temporary-auth-failure` when it is busy: try again later). */
+export class SaslFailure extends Error {
+  constructor(readonly condition: string) {
+    super(`SASL failure: ${condition}`);
+  }
+}
+
 export class SmClient {
   socket!: Socket;
   smId = '';
@@ -173,7 +180,8 @@ export class SmClient {
     socket.write(header);
     await this.next((el) => el.name === 'stream:features' || el.name === 'features');
     socket.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${this.opts.user}\0${this.opts.password}`).toString('base64')}</auth>`);
-    await this.next((el) => el.name === 'success');
+    const outcome = await this.next((el) => el.name === 'success' || el.name === 'failure');
+    if (outcome.name === 'failure') throw new SaslFailure(outcome.children.find((c) => typeof c !== 'string')?.toString().match(/^<([a-z-]+)/)?.[1] ?? 'failure');
     this.parser.reset();
     socket.write(header);
     await this.next((el) => el.name === 'stream:features' || el.name === 'features');
