@@ -6,6 +6,7 @@ import { hasRedisServer } from '../support/redis.js';
 import { isBuilt } from '../support/pampero-process.js';
 import { fault } from '../../loadtest/faults/redis-slow.js';
 import { faultTable, runFault } from '../../loadtest/faults/run-fault.js';
+import { expectIsolation } from './expect-isolation.js';
 
 const reason = !hasRedisServer() ? 'redis-server is not installed (scripts/test-setup.sh)' : !isBuilt() ? 'dist/ is not built (npm run build)' : '';
 const testWhenPossible = reason ? test.skip : test;
@@ -14,10 +15,6 @@ if (reason) console.warn(`redis-slow fault skipped: ${reason}`);
 testWhenPossible('Redis 500 ms late: same-gateway chat unaffected, cross-gateway messages kept, recovery by itself', async () => {
   const report = await runFault(fault, { size: 'ci' });
   console.log(faultTable([report]) + JSON.stringify({ metrics: report.metrics, events: report.events }));
-  expect(report.lost).toEqual([]);
-  expect(report.during.p99Ms).toBeLessThanOrEqual(Math.max(2 * report.baseline.p99Ms, 100));
-  expect(report.probes.filter((p) => !p.ok)).toEqual([]);
+  expectIsolation(report);
   expect(report.probes.length).toBeGreaterThan(0);
-  expect(report.memory.peakBytes).toBeLessThanOrEqual(report.memory.boundBytes);
-  expect(report.recoveredInMs).not.toBeNull();
 }, 90_000);

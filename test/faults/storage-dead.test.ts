@@ -4,14 +4,11 @@
 // clearing, with no restart.
 import { fault } from '../../loadtest/faults/storage-dead.js';
 import { faultTable, runFault } from '../../loadtest/faults/run-fault.js';
+import { expectIsolation } from './expect-isolation.js';
 
 test('storage not answering: chat unaffected, storage users get fast errors, recovery by itself', async () => {
   const report = await runFault(fault, { size: 'ci' });
   console.log(faultTable([report]) + JSON.stringify({ metrics: report.metrics, events: report.events }));
-  expect(report.lost).toEqual([]);
-  expect(report.during.p99Ms).toBeLessThanOrEqual(Math.max(2 * report.baseline.p99Ms, 100));
-  expect(report.probes.filter((p) => !p.ok)).toEqual([]);
+  expectIsolation(report);
   expect(report.probes.length).toBeGreaterThan(0);
-  expect(report.memory.peakBytes).toBeLessThanOrEqual(report.memory.boundBytes);
-  expect(report.recoveredInMs).not.toBeNull();
 }, 60_000);
