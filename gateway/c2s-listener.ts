@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { C2sConnection, type C2sOptions } from './c2s-connection.js';
 import { SocketWriter } from './socket-writer.js';
 import { reportConnections, transportMeters } from './gateway-metrics.js';
-import { admitSocket } from '../shared/abuse/admit-socket.js';
+import { admitSocket, refuseSocket } from '../shared/abuse/admit-socket.js';
 
 export interface C2sListenerOptions extends Omit<C2sOptions, 'plainAllowed'> {
   host: string;
@@ -54,12 +54,13 @@ export async function startC2sListeners(opts: C2sListenerOptions): Promise<C2sLi
     live.add(connection);
     return connection;
   };
-  // Abuse control (docs/abuse.md) decides first; a refused client gets a policy-violation stream error.
+  // Abuse control (docs/abuse.md) decides first; a refused client gets a policy-violation stream
+  // error and no session.
   const open = (socket: Socket, secure: boolean) => {
     if (!opts.abuse) return void accept(socket, secure);
     admitSocket(opts.abuse, socket, (refusal) => {
-      const connection = accept(socket, secure);
-      if (refusal) connection.terminate('policy-violation', refusal);
+      if (refusal) return refuseSocket(socket, opts.domain, refusal);
+      accept(socket, secure);
     });
   };
   const servers: Server[] = [];

@@ -27,12 +27,16 @@ export interface Refusal {
 const LOCAL_RULES: ReadonlySet<RuleName> = new Set(['concurrent-connections-per-ip', 'stanzas-per-session', 'bytes-per-session']);
 const RATE_RULES = RULE_NAMES.filter((name) => !LOCAL_RULES.has(name));
 /** Rules whose lockouts grow for repeat offenders (lockout-backoff.ts). */
+/** Addresses whose allow-list answer is remembered, at most (then forgotten all at once). */
+const MAX_CACHED_ADDRESSES = 10_000;
 const BACKOFF_RULES: ReadonlySet<RuleName> = new Set(['failed-logins-per-ip', 'failed-logins-per-account']);
 
 export class AbuseGuard {
   /** The policy applied now (stanza budgets read their rule from here on every refill). */
   policy: AbusePolicy;
   private allowed: BlockList;
+  /** isAllowedAddress's answers by address as given, until the policy changes. */
+  private readonly allowedCache = new Map<string, boolean>();
   private allowedAccounts: Set<string>;
   private limiters = new Map<RuleName, RateLimiterAbstract>();
   private bans: Array<{ list: BlockList; until: number }> = [];
@@ -66,6 +70,7 @@ export class AbuseGuard {
   private rebuild(policy: AbusePolicy): void {
     this.policy = policy;
     this.allowed = allowListOf(policy);
+    this.allowedCache.clear();
     this.allowedAccounts = new Set(policy.allowAccounts);
     this.bans = policy.bans.map((ban) => ({ list: rangeList([ban.range]), until: Date.parse(ban.until) }));
     // Only the limiters of changed rules are new: the counts (and lockouts) of the others live on.
@@ -88,8 +93,16 @@ export class AbuseGuard {
   }
 
   isAllowedAddress(address: string): boolean {
-    const normal = normalizeAddress(address);
-    return this.allowed.check(normal, normal.includes(':') ? 'ipv6' : 'ipv4');
+    // Asked for every connection and login: a BlockList check builds a SocketAddress each time,
+    // which under a connection flood from one address showed in the profile; remembered per address.
+    let allowed = this.allowedCache.get(address);
+    if (allowed === undefined) {
+      const normal = normalizeAddress(address);
+      allowed = this.allowed.check(normal, normal.includes(':') ? 'ipv6' : 'ipv4');
+      if (this.allowedCache.size >= MAX_CACHED_ADDRESSES) this.allowedCache.clear();
+      this.allowedCache.set(address, allowed);
+    }
+    return allowed;
   }
 
   isAllowedAccount(bareJid: string): boolean {

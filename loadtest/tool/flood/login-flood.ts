@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { LoadtestOptions } from '../options.js';
 import type { RunReport } from '../coordinator/run-scenario.js';
 import type { FloodCounts, FloodSettings } from './login-flood-main.js';
+import { pinToCpu } from '../servers/cpu-pinning.js';
 
 /** Runs `run` with the flood going (when --flood-logins > 0) and adds the flood's counts to its report. */
 export async function withLoginFlood(o: LoadtestOptions, log: (line: string) => void, run: () => Promise<RunReport>): Promise<RunReport> {
@@ -21,7 +22,10 @@ export async function withLoginFlood(o: LoadtestOptions, log: (line: string) => 
     child.once('message', (m: unknown) => resolve((m as { counts: FloodCounts }).counts));
     child.once('exit', () => resolve(null));
   });
-  log(`login flood: ${o.floodLogins}/s from ${o.floodFrom} (pid ${child.pid})`);
+  // On the generator's CPU when it is pinned (the bench: the server alone on its own): a flood
+  // comes from elsewhere in real life, and the server's core is what is being measured.
+  if (o.generatorCpu !== undefined && child.pid) await pinToCpu(child.pid, o.generatorCpu);
+  log(`login flood: ${o.floodLogins}/s from ${o.floodFrom} (pid ${child.pid}${o.generatorCpu !== undefined ? `, CPU ${o.generatorCpu}` : ''})`);
   let report: RunReport;
   try {
     report = await run();

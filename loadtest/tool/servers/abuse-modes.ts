@@ -13,7 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { markdownTable } from '../report/markdown-report.js';
 import { BENCH_DOMAIN, pamperoDist } from './bench-layout.js';
 import { runCommand } from './run-command.js';
-import { costPercent, runPamperoModes, type ModeOutcome as AnyModeOutcome } from './pampero-modes.js';
+import { costPercent, runPamperoModes, serverCpuPerDelivered, type ModeOutcome as AnyModeOutcome } from './pampero-modes.js';
 import { RULE_NAMES } from '../../../shared/abuse/policy.js';
 import type { AbuseMode, LoadtestOptions } from '../options.js';
 
@@ -64,6 +64,16 @@ export function abuseMarkdown(outcomes: ModeOutcome[], o: LoadtestOptions): stri
       return cost === null ? '–' : `${cost} %`;
     }) : []),
   ]);
+  const cpu = outcomes.map((x) => (x.report ? serverCpuPerDelivered(x.report) : null));
+  const offCpu = cpu[outcomes.findIndex((x) => x.mode === 'off')];
+  if (cpu.some((c) => c !== null)) rows.push([
+    'server CPU per delivered stanza, whole run (µs, lower is better)',
+    ...cpu.map((c) => (c === null ? '–' : String(c))),
+    ...(off ? others.map((x) => {
+      const cost = costPercent(offCpu, cpu[outcomes.indexOf(x)], 'lower');
+      return cost === null ? '–' : `${cost} %`;
+    }) : []),
+  ]);
   for (const x of outcomes) {
     const flood = x.report?.result.flood as { achieved_per_s?: number; refusedAtConnect?: number; refusedAtLogin?: number; passwordChecked?: number } | undefined;
     if (flood) rows.push([`login flood (${x.mode}): ${flood.achieved_per_s}/s, ${flood.refusedAtConnect} refused at connect, ${flood.refusedAtLogin} at login, ${flood.passwordChecked} passwords checked`, ...outcomes.map(() => ''), ...(off ? others.map(() => '') : [])]);
@@ -71,5 +81,6 @@ export function abuseMarkdown(outcomes: ModeOutcome[], o: LoadtestOptions): stri
   for (const x of outcomes) if (!x.report) rows.push([`${x.mode} not measured: ${x.error}`, ...outcomes.map(() => ''), ...(off ? others.map(() => '') : [])]);
   const header = ['figure', ...outcomes.map((x) => `abuse ${x.mode}`), ...(off ? others.map((x) => `cost of ${x.mode} vs off`) : [])];
   return [`# pampero-loadtest --abuse: ${o.scenario} over ${o.target.transport}`, markdownTable({ title: 'Abuse control', header, rows }),
-    'Cost: how much worse than with abuse control off (throughput lower, latency higher), in %. Per-mode reports: `<out>/abuse-<mode>/`.'].join('\n\n') + '\n';
+    'Cost: how much worse than with abuse control off (throughput lower, latency higher, more server CPU per stanza), in %. ' +
+    'The CPU row counts every stanza delivered in every step: it does not jump with the step size as the best-step figures do. Per-mode reports: `<out>/abuse-<mode>/`.'].join('\n\n') + '\n';
 }

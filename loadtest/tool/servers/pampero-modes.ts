@@ -74,3 +74,15 @@ export function costPercent(off: number | null | undefined, value: number | null
   const change = better === 'higher' ? (off - value) / off : (value - off) / off;
   return Math.round(change * 1000) / 10;
 }
+
+/**
+ * Server CPU per delivered stanza over the whole run, in µs: the price of a mode independent of
+ * where the stepped search happened to stop (a coarse step makes the best-step figures jump).
+ * Null when the run delivered nothing or its result has no steps.
+ */
+export function serverCpuPerDelivered(r: RunReport): number | null {
+  const steps = r.result.steps as Array<{ received?: number }> | undefined;
+  const delivered = (steps ?? []).reduce((sum, s) => sum + (s.received ?? 0), 0);
+  if (delivered === 0) return null;
+  return Math.round((r.cpu.server / delivered) * 1e7) / 10;
+}
