@@ -28,8 +28,6 @@ const SUBSCRIBED = new Set(['to', 'from', 'both']);
 export class NonContactLimit {
   /** Bare JID of an online user → bare JIDs of their contacts; only users whose roster was seen. */
   private readonly contacts = new Map<string, Set<string>>();
-  /** Messages checked and let through, on their way back into Router.fromClient. */
-  private readonly admitted = new WeakSet<Element>();
   /** Users whose roster the router asked the roster component for (while they are online). */
   private readonly asked = new Set<string>();
   private nextId = 0;
@@ -69,26 +67,16 @@ export class NonContactLimit {
 
   /**
    * A message from a client: true when the limit took it over — it is routed later, once the
-   * budget said yes (it re-enters Router.fromClient), or refused.
+   * budget said yes (Router.routeMessage), or refused.
    */
   holds(session: RoutedSession, stanza: Element, to: Jid): boolean {
-    if (this.admitted.has(stanza)) {
-      this.admitted.delete(stanza);
-      return false;
-    }
     const bare = session.jid.bare;
     if (!this.counts(stanza, to, bare) || this.isContact(bare, to)) return false;
     if (!this.contacts.has(bare)) this.askRoster(session);
+    // Admitted, it goes on from where Router.fromClient left it (its checks are done).
     void this.budget.messageToNonContact(bare).then(
-      (refusal) => {
-        if (refusal) return this.refuse(session, stanza, refusal.retryAfterSeconds);
-        this.admitted.add(stanza);
-        this.router.fromClient(session, stanza);
-      },
-      () => {
-        this.admitted.add(stanza); // the budget could not be asked: let the message through
-        this.router.fromClient(session, stanza);
-      },
+      (refusal) => (refusal ? this.refuse(session, stanza, refusal.retryAfterSeconds) : this.router.routeMessage(session, stanza, to)),
+      () => this.router.routeMessage(session, stanza, to), // the budget could not be asked: let the message through
     );
     return true;
   }

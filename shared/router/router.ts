@@ -136,10 +136,8 @@ export class Router {
     if (to && this.blocking.refusesOutbound(session, stanza, to)) return; // XEP-0191 §3.3
     switch (stanza.name) {
       case 'message':
-        if (to && this.nonContacts?.holds(session, stanza, to)) return; // routed later, or refused
-        this.route(stanza, to ?? parseJid(session.jid.bare)!);
-        sendSentCarbons(this, session, stanza);
-        this.archive?.sent(session, stanza, to);
+        if (to && this.nonContacts?.holds(session, stanza, to)) return; // routed later (routeMessage), or refused
+        this.routeMessage(session, stanza, to);
         return;
       case 'presence':
         if (!to && stanza.attrs.type === 'unavailable') noteUnavailablePresence(session, stanza); // XEP-0012
@@ -149,6 +147,13 @@ export class Router {
         this.iqFromClient(session, stanza, to);
         return;
     }
+  }
+
+  /** A client's message past every check: to its recipient, to the sender's other resources (XEP-0280), to the archive. */
+  routeMessage(session: RoutedSession, stanza: Element, to: Jid | undefined): void {
+    this.route(stanza, to ?? parseJid(session.jid.bare)!);
+    sendSentCarbons(this, session, stanza);
+    this.archive?.sent(session, stanza, to);
   }
 
   /** A stanza from a component link; its `from` must belong to the component's domain. */
