@@ -33,6 +33,16 @@ whenBuilt('a configuration mistake is one line and exit code 2, without a stack 
   expect(stderr.trim().split('\n')).toEqual([`pampero: config: --domain: domain: "bad domain" is not a valid domain name (letters, digits, '-' and '.')`]);
 });
 
+whenBuilt('output into a pipe that closes early ends quietly (exit 0, no stack trace)', async () => {
+  const child = spawn(process.execPath, [bin, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.destroy(); // the reader (e.g. `| head -1`) is gone before the first write
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  expect(code).toBe(0);
+  expect(stderr).not.toMatch(/EPIPE|at /);
+});
+
 whenBuilt('pampero start prints where it listens and exits 0 on SIGTERM', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pampero-start-'));
   const [c2s, c2sTls, component, http] = await freePorts(4);
