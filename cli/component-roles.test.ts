@@ -1,17 +1,8 @@
 // The component roles' configuration: component.* keys from flags and environment, checked with
 // one line per mistake, and the domain each role serves by default.
-import { ConfigError, readConfig } from '../shared/config/index.js';
+import { readConfig } from '../shared/config/index.js';
+import { problemsOf } from '../shared/config/test-support/config-problems.js';
 import { componentRoleDomain } from './component-roles.js';
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).lines;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 test('component.service must be xmpp://host:port, reported in one line naming where it was set', () => {
   expect(problemsOf(() => readConfig({ env: { PAMPERO_COMPONENT_SERVICE: 'router:5275' } }))).toEqual([

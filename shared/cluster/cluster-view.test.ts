@@ -1,33 +1,18 @@
 // Heartbeats and the cluster view against a real redis-server.
-import type { Redis } from 'ioredis';
 import { createLogger } from '../log.js';
-import { hasRedisServer, spawnRedis, type TestRedis } from '../../test/support/redis.js';
-import { connectRedis, redisReady } from './redis-connection.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
 import { formatClusterView, readClusterView } from './cluster-view.js';
 import { clusterKeys } from './keys.js';
+import { describeWithRedis, useRedisConnection } from '../../test/support/redis-hooks.js';
 
-const describeWithRedis = hasRedisServer() ? describe : describe.skip;
 const logger = createLogger('silent');
 
 describeWithRedis('cluster view (real redis-server)', () => {
-  let server: TestRedis;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    server = await spawnRedis();
-    redis = connectRedis({ url: server.url, logger });
-    await redisReady(redis);
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
-  beforeEach(() => redis.flushall());
+  const db = useRedisConnection();
 
   function heartbeat(id: string, role: string, sessions?: number): NodeHeartbeat {
     return new NodeHeartbeat({
-      redis,
+      redis: db.redis,
       identity: { id, role, version: '1.2.3', listening: [`c2s 127.0.0.1:${5222}`] },
       load: () => ({ health: 'ok', sessions, components: role === 'router' ? ['muc.example'] : undefined }),
       intervalMs: 1000,
@@ -40,7 +25,7 @@ describeWithRedis('cluster view (real redis-server)', () => {
     const router = heartbeat('rt-1', 'router');
     await gateway.start();
     await router.start();
-    const nodes = await readClusterView(redis);
+    const nodes = await readClusterView(db.redis);
     expect(nodes.map((n) => [n.id, n.role, n.version, n.up])).toEqual([
       ['gw-1', 'gateway', '1.2.3', true],
       ['rt-1', 'router', '1.2.3', true],
@@ -59,7 +44,7 @@ describeWithRedis('cluster view (real redis-server)', () => {
     const gateway = heartbeat('gw-1', 'gateway');
     await gateway.start();
     await gateway.stop();
-    expect(await readClusterView(redis)).toEqual([]);
+    expect(await readClusterView(db.redis)).toEqual([]);
   });
 
   test('a node that stops beating is shown as down after the down threshold', async () => {
@@ -67,16 +52,16 @@ describeWithRedis('cluster view (real redis-server)', () => {
     await gateway.start();
     clearInterval((gateway as unknown as { timer: NodeJS.Timeout }).timer); // "killed": no stop()
     const later = Date.now() + 7000;
-    const [node] = await readClusterView(redis, { now: later, downAfterMs: 6000 });
+    const [node] = await readClusterView(db.redis, { now: later, downAfterMs: 6000 });
     expect(node!.up).toBe(false);
     expect(formatClusterView([node!])[1]).toMatch(/DOWN/);
-    expect(await redis.pttl(clusterKeys.node('gw-1'))).toBeGreaterThan(0); // expires by itself
+    expect(await db.redis.pttl(clusterKeys.node('gw-1'))).toBeGreaterThan(0); // expires by itself
     await gateway.stop();
   });
 
   test('entries silent for longer than the forget threshold are removed from the index', async () => {
-    await redis.zadd(clusterKeys.nodeIndex, Date.now() - 20 * 60_000, 'ghost');
-    expect(await readClusterView(redis)).toEqual([]);
-    expect(await redis.zcard(clusterKeys.nodeIndex)).toBe(0);
+    await db.redis.zadd(clusterKeys.nodeIndex, Date.now() - 20 * 60_000, 'ghost');
+    expect(await readClusterView(db.redis)).toEqual([]);
+    expect(await db.redis.zcard(clusterKeys.nodeIndex)).toBe(0);
   });
 });

@@ -3,12 +3,11 @@
 // an N node and an N-1 node. Real redis-server.
 import type { Redis } from 'ioredis';
 import { createLogger } from '../log.js';
-import { hasRedisServer, spawnRedis, type TestRedis } from '../../test/support/redis.js';
 import { connectRedis, redisReady } from './redis-connection.js';
 import { BUS_PROTOCOL_VERSION, NodeBus, type BusEntry } from './node-bus.js';
 import { clusterKeys } from './keys.js';
+import { describeWithRedis, useRedisServer } from '../../test/support/redis-hooks.js';
 
-const describeWithRedis = hasRedisServer() ? describe : describe.skip;
 const logger = createLogger('silent');
 const N = BUS_PROTOCOL_VERSION;
 
@@ -21,22 +20,18 @@ async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
 }
 
 describeWithRedis('bus protocol versions', () => {
-  let server: TestRedis;
   const connections: Redis[] = [];
   const buses: NodeBus[] = [];
-
-  beforeAll(async () => {
-    server = await spawnRedis();
-  });
+  // Declared first, so it runs before the server stops (jest runs a block's afterAll hooks in order).
   afterAll(async () => {
     for (const bus of buses) await bus.stop();
     for (const c of connections) c.disconnect();
-    await server.stop();
   });
+  const db = useRedisServer();
 
   async function bus(nodeId: string, version: number | undefined, received: BusEntry[]): Promise<NodeBus> {
-    const redis = connectRedis({ url: server.url, logger, connectionName: nodeId });
-    const reader = connectRedis({ url: server.url, logger, connectionName: `${nodeId}-r`, commandTimeoutMs: 0 });
+    const redis = connectRedis({ url: db.server.url, logger, connectionName: nodeId });
+    const reader = connectRedis({ url: db.server.url, logger, connectionName: `${nodeId}-r`, commandTimeoutMs: 0 });
     await Promise.all([redisReady(redis, 5000), redisReady(reader, 5000)]);
     connections.push(redis);
     const b = new NodeBus({ nodeId, redis, reader, maxInboxEntries: 100, logger, protocolVersion: version, onEntry: (e) => { received.push(e); void b.ack(e.id); } });
@@ -46,7 +41,7 @@ describeWithRedis('bus protocol versions', () => {
   }
 
   test('a node speaks its release version unless told to speak the previous one; other versions are refused', async () => {
-    expect(() => new NodeBus({ nodeId: 'x', redis: connectRedis({ url: server.url, logger, connectionName: 'x' }), reader: {} as Redis, maxInboxEntries: 1, logger, protocolVersion: N + 1, onEntry: () => {} })).toThrow(/speaks/);
+    expect(() => new NodeBus({ nodeId: 'x', redis: connectRedis({ url: db.server.url, logger, connectionName: 'x' }), reader: {} as Redis, maxInboxEntries: 1, logger, protocolVersion: N + 1, onEntry: () => {} })).toThrow(/speaks/);
   });
 
   test('an N node and an N-1 node exchange entries both ways, each written in a version its reader reads', async () => {

@@ -1,12 +1,10 @@
 // The durable bus between nodes against a real redis-server.
-import type { Redis } from 'ioredis';
 import { createLogger } from '../log.js';
-import { hasRedisServer, spawnRedis, type TestRedis } from '../../test/support/redis.js';
 import { connectRedis, redisReady } from './redis-connection.js';
 import { BUS_PROTOCOL_VERSION, NodeBus, type BusEntry } from './node-bus.js';
 import { clusterKeys } from './keys.js';
+import { describeWithRedis, useRedisConnection } from '../../test/support/redis-hooks.js';
 
-const describeWithRedis = hasRedisServer() ? describe : describe.skip;
 const logger = createLogger('silent');
 
 function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
@@ -22,28 +20,16 @@ function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
 }
 
 describeWithRedis('node bus (real redis-server)', () => {
-  let server: TestRedis;
-  let redis: Redis;
+  const db = useRedisConnection();
   const buses: NodeBus[] = [];
-
-  beforeAll(async () => {
-    server = await spawnRedis();
-    redis = connectRedis({ url: server.url, logger });
-    await redisReady(redis);
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
-  beforeEach(() => redis.flushall());
   afterEach(async () => {
     for (const bus of buses.splice(0)) await bus.stop();
   });
 
   async function startBus(nodeId: string, onEntry: (e: BusEntry) => void, maxInboxEntries = 1000): Promise<NodeBus> {
-    const reader = connectRedis({ url: server.url, logger, commandTimeoutMs: 0 });
+    const reader = connectRedis({ url: db.server.url, logger, commandTimeoutMs: 0 });
     await redisReady(reader);
-    const bus = new NodeBus({ nodeId, redis, reader, maxInboxEntries, onEntry, logger });
+    const bus = new NodeBus({ nodeId, redis: db.redis, reader, maxInboxEntries, onEntry, logger });
     await bus.start();
     buses.push(bus);
     return bus;
@@ -83,25 +69,25 @@ describeWithRedis('node bus (real redis-server)', () => {
 
     await waitFor(() => again.length === 1);
     expect(again[0]!.body).toBe('not acked');
-    expect(await redis.xlen(clusterKeys.inbox('b'))).toBe(1);
+    expect(await db.redis.xlen(clusterKeys.inbox('b'))).toBe(1);
   });
 
   test('a full inbox refuses entries instead of dropping older ones', async () => {
     const a = await startBus('a', () => undefined);
-    await redis.xgroup('CREATE', clusterKeys.inbox('slow'), 'pampero', '0', 'MKSTREAM');
+    await db.redis.xgroup('CREATE', clusterKeys.inbox('slow'), 'pampero', '0', 'MKSTREAM');
     expect(await a.send('slow', 'stanza', '1')).toBe('queued');
     expect(await a.send('slow', 'stanza', '2')).toBe('queued');
-    const small = new NodeBus({ nodeId: 'a2', redis, reader: connectRedis({ url: server.url, logger }), maxInboxEntries: 2, onEntry: () => undefined, logger });
+    const small = new NodeBus({ nodeId: 'a2', redis: db.redis, reader: connectRedis({ url: db.server.url, logger }), maxInboxEntries: 2, onEntry: () => undefined, logger });
     expect(await small.send('slow', 'stanza', '3')).toBe('full');
-    expect(await redis.xlen(clusterKeys.inbox('slow'))).toBe(2);
+    expect(await db.redis.xlen(clusterKeys.inbox('slow'))).toBe(2);
     await small.stop();
   });
 
   test('entries of an unknown protocol version are dropped, not handed on', async () => {
     const received: BusEntry[] = [];
     await startBus('b', (e) => received.push(e));
-    await redis.xadd(clusterKeys.inbox('b'), '*', 'v', String(BUS_PROTOCOL_VERSION + 5), 'k', 'stanza', 'f', 'future', 'b', 'x');
-    await redis.xadd(clusterKeys.inbox('b'), '*', 'v', String(BUS_PROTOCOL_VERSION - 1), 'k', 'stanza', 'f', 'old', 'b', 'y');
+    await db.redis.xadd(clusterKeys.inbox('b'), '*', 'v', String(BUS_PROTOCOL_VERSION + 5), 'k', 'stanza', 'f', 'future', 'b', 'x');
+    await db.redis.xadd(clusterKeys.inbox('b'), '*', 'v', String(BUS_PROTOCOL_VERSION - 1), 'k', 'stanza', 'f', 'old', 'b', 'y');
     await waitFor(() => received.length === 1);
     expect(received[0]!.fromNode).toBe('old');
     await waitFor(() => false, 100).catch(() => undefined);

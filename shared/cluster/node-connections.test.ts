@@ -1,7 +1,7 @@
 // A node's Redis connections tell whether its process is still there.
 import { Redis } from 'ioredis';
 import { connectedNodeIds, connectedNodes } from './node-connections.js';
-import { hasRedisServer, spawnRedis, type TestRedis } from '../../test/support/redis.js';
+import { describeWithRedis, useRedisServer } from '../../test/support/redis-hooks.js';
 
 test('the ids of the named connections of a CLIENT LIST reply, with the bus and subscriber suffixes removed', () => {
   const reply = [
@@ -14,18 +14,12 @@ test('the ids of the named connections of a CLIENT LIST reply, with the bus and 
   expect([...connectedNodeIds(reply)].sort()).toEqual(['gateway-1', 'router']);
 });
 
-const describeWithRedis = hasRedisServer() ? describe : describe.skip;
-
 describeWithRedis('against a real redis-server', () => {
-  let server: TestRedis;
-  beforeAll(async () => {
-    server = await spawnRedis();
-  });
-  afterAll(() => server?.stop());
+  const db = useRedisServer();
 
   test('a node is listed while one of its connections is open, and not once they are closed', async () => {
-    const observer = new Redis(server.url);
-    const node = new Redis(server.url, { connectionName: 'gateway-7-bus' });
+    const observer = new Redis(db.server.url);
+    const node = new Redis(db.server.url, { connectionName: 'gateway-7-bus' });
     await node.ping();
     expect((await connectedNodes(observer))?.has('gateway-7')).toBe(true);
     node.disconnect();

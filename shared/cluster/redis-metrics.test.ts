@@ -1,10 +1,8 @@
 // Redis commands (pipelined ones too) are timed and failures counted, against a real redis-server.
 import { createLogger } from '../log.js';
 import { metricsRegistry } from '../metrics/http-endpoints.js';
-import { hasRedisServer, spawnRedis, type TestRedis } from '../../test/support/redis.js';
 import { connectRedis, redisReady } from './redis-connection.js';
-
-const describeIfRedis = hasRedisServer() ? describe : describe.skip;
+import { describeWithRedis, useRedisServer } from '../../test/support/redis-hooks.js';
 
 async function count(name: string, command: string): Promise<number> {
   const metric = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === name.replace(/_count$/, ''));
@@ -12,17 +10,11 @@ async function count(name: string, command: string): Promise<number> {
   return samples.filter((s) => (s.metricName ?? name) === name && s.labels.command === command).reduce((t, s) => t + s.value, 0);
 }
 
-describeIfRedis('Redis metrics', () => {
-  let server: TestRedis;
-  beforeAll(async () => {
-    server = await spawnRedis();
-  });
-  afterAll(async () => {
-    await server.stop();
-  });
+describeWithRedis('Redis metrics', () => {
+  const db = useRedisServer();
 
   test('commands and pipelined commands are timed; an error reply is counted; the connection reports up', async () => {
-    const redis = connectRedis({ url: server.url, logger: createLogger('silent'), connectionName: 'metrics-test' });
+    const redis = connectRedis({ url: db.server.url, logger: createLogger('silent'), connectionName: 'metrics-test' });
     await redisReady(redis);
     const setBefore = await count('pampero_redis_command_seconds_count', 'set');
     const getBefore = await count('pampero_redis_command_seconds_count', 'get');

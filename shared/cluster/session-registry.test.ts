@@ -1,28 +1,14 @@
 // The Redis session directory against a real redis-server.
-import type { Redis } from 'ioredis';
-import { createLogger } from '../log.js';
-import { hasRedisServer, spawnRedis, type TestRedis } from '../../test/support/redis.js';
-import { connectRedis, redisReady } from './redis-connection.js';
 import { SessionRegistry } from './session-registry.js';
-
-const describeWithRedis = hasRedisServer() ? describe : describe.skip;
+import { describeWithRedis, useRedisConnection } from '../../test/support/redis-hooks.js';
 
 describeWithRedis('session registry (real redis-server)', () => {
-  let server: TestRedis;
-  let redis: Redis;
+  const db = useRedisConnection();
   let registry: SessionRegistry;
 
-  beforeAll(async () => {
-    server = await spawnRedis();
-    redis = connectRedis({ url: server.url, logger: createLogger('silent') });
-    await redisReady(redis);
-    registry = new SessionRegistry(redis);
+  beforeAll(() => {
+    registry = new SessionRegistry(db.redis);
   });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
-  beforeEach(() => redis.flushall());
 
   test('resources of one user on different nodes are found with one lookup', async () => {
     await registry.put('alice@d/phone', { nodeId: 'gw-1', sessionId: 's1', available: true, priority: 5 });

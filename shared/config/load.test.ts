@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from './errors.js';
 import { configFromObject, loadConfig, readConfig } from './load.js';
 import { CONFIG_KEY_NAMES, genericEnvName } from './schema.js';
+import { problemsOf } from './test-support/config-problems.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -17,17 +17,6 @@ async function file(name: string, text: string): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
-}
-
-/** The lines of the ConfigError `run` throws (fails the test when it does not throw one). */
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).lines;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('defaults', () => {

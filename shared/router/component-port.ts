@@ -12,8 +12,9 @@ import { NS } from '../xml/namespaces.js';
 import { XmppStreamParser, type ParserLimits } from '../xml/stream-parser.js';
 import type { ComponentLink, SendOutcome } from './component-registry.js';
 import type { Router } from './router.js';
-import { reportComponentQueues, routingFromComponent } from './router-metrics.js';
-import { LinkWatchdog } from './component-watchdog.js';
+import { routingFromComponent } from './router-metrics.js';
+import { watchLiveComponentLinks } from './live-component-links.js';
+import { UnansweredIqs } from './unanswered-iqs.js';
 
 export interface ComponentPortOptions {
   host: string;
@@ -40,14 +41,8 @@ class ComponentConnection implements ComponentLink {
   private authenticated = false;
   private closed = false;
   private queue: Element[] = [];
-  /**
-   * IQ requests handed to the component and not answered yet (by from + id), so that when the
-   * link dies they go to another instance (or get an error) instead of leaving the sender
-   * waiting. Bounded: beyond maxQueuedStanzas the oldest is forgotten.
-   */
-  private readonly unanswered = new Map<string, Element>();
-  /** IQ deadlines and stall detection (component-watchdog.ts). */
-  private readonly watchdog: LinkWatchdog;
+  /** IQ requests not answered yet, their deadlines and stall detection (unanswered-iqs.ts). */
+  private readonly unanswered: UnansweredIqs;
   private flushScheduled = false;
   private readonly parser: XmppStreamParser;
   private readonly decoder = new StringDecoder('utf8');
@@ -59,30 +54,29 @@ class ComponentConnection implements ComponentLink {
       onStreamEnd: () => this.endGracefully(),
       onError: (condition, text) => this.fail(condition, text),
     });
-    this.watchdog = new LinkWatchdog({
-      iqTimeoutMs: opts.iqTimeoutMs ?? 0,
-      stallMs: opts.stallMs ?? 0,
-      domain: () => this.domain,
-      waitingToWrite: () => this.queue.length > 0 || this.socket.writableNeedDrain,
-      timedOut: (key) => {
-        const stanza = this.unanswered.get(key);
-        if (!stanza) return;
-        this.unanswered.delete(key);
-        this.opts.router.bounce(stanza, 'remote-server-timeout', 'The component did not answer in time');
-      },
-      stalled: (why) => {
-        this.opts.logger.warn({ component: this.domain, why }, 'component link stalled; closing it');
-        this.fail('connection-timeout', `The component stopped reading: ${why}`);
-        this.socket.destroy(); // it does not read: no point waiting for our stream error to go out
+    this.unanswered = new UnansweredIqs({
+      router: opts.router,
+      logger: opts.logger,
+      max: opts.maxQueuedStanzas,
+      deadlines: {
+        iqTimeoutMs: opts.iqTimeoutMs ?? 0,
+        stallMs: opts.stallMs ?? 0,
+        domain: () => this.domain,
+        waitingToWrite: () => this.queue.length > 0 || this.socket.writableNeedDrain,
+        stalled: (why) => {
+          this.opts.logger.warn({ component: this.domain, why }, 'component link stalled; closing it');
+          this.fail('connection-timeout', `The component stopped reading: ${why}`);
+          this.socket.destroy(); // it does not read: no point waiting for our stream error to go out
+        },
       },
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      this.watchdog.heard();
+      this.unanswered.watchdog.heard();
       this.parser.write(this.decoder.write(chunk));
     });
     socket.on('drain', () => {
-      this.watchdog.drained();
+      this.unanswered.watchdog.drained();
       this.flush();
     });
     socket.on('error', () => this.gone());
@@ -102,18 +96,7 @@ class ComponentConnection implements ComponentLink {
     if (this.closed || !this.authenticated) return 'closed';
     if (this.queue.length >= this.opts.maxQueuedStanzas) return 'full';
     this.queue.push(stanza);
-    if (stanza.name === 'iq' && (stanza.attrs.type === 'get' || stanza.attrs.type === 'set')) {
-      const key = `${stanza.attrs.from}\0${stanza.attrs.id}`;
-      this.unanswered.delete(key);
-      this.unanswered.set(key, stanza);
-      if (this.unanswered.size > this.opts.maxQueuedStanzas) {
-        const oldest = this.unanswered.keys().next().value!;
-        this.unanswered.delete(oldest);
-        this.watchdog.forget(oldest);
-      }
-      // Clients' IQs get a deadline; the router's own (delegated roster/PEP IQs) have theirs already.
-      if (stanza.attrs.from?.includes('@')) this.watchdog.sent(key);
-    }
+    this.unanswered.sent(stanza);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -156,11 +139,7 @@ class ComponentConnection implements ComponentLink {
   // XEP-0114 §3: <handshake>hex(SHA-1(stream id + secret))</handshake>
   private onElement(el: Element): void {
     if (this.authenticated) {
-      if (el.name === 'iq' && (el.attrs.type === 'result' || el.attrs.type === 'error')) {
-        const key = `${el.attrs.to}\0${el.attrs.id}`;
-        if (!this.unanswered.delete(key) && this.watchdog.lateAnswer(key)) return; // already answered remote-server-timeout
-        this.watchdog.forget(key);
-      }
+      if (!this.unanswered.arrived(el)) return; // a late answer: already answered remote-server-timeout
       if (el.name !== 'message' && el.name !== 'presence' && el.name !== 'iq') return;
       const arrived = performance.now();
       this.opts.router.fromComponent(this, el);
@@ -199,18 +178,14 @@ class ComponentConnection implements ComponentLink {
   private gone(): void {
     if (this.closed) return;
     this.closed = true;
-    this.watchdog.stop();
+    // What the component never got or never answered is re-routed once this link is detached: no sender hangs.
+    const stranded = this.unanswered.end(this.queue);
+    this.queue = [];
     this.parser.stop();
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.destroy();
-    // What the component never got or never answered goes to the domain's next live instance
-    // (rendezvous hashing picks it once this link is detached) or is bounced: no sender hangs.
-    const stranded = new Set<Element>([...this.queue, ...this.unanswered.values()]);
-    this.queue = [];
-    this.unanswered.clear();
     if (!this.authenticated) return;
     this.onDown(this);
-    if (stranded.size) this.opts.logger.warn({ component: this.domain, rerouted: stranded.size }, 'component link closed with stanzas queued or unanswered; re-routing them');
-    for (const stanza of stranded) this.opts.router.rerouteToComponent(stanza);
+    this.unanswered.reroute(stranded);
   }
 }
 
@@ -239,25 +214,12 @@ export async function startComponentPort(opts: ComponentPortOptions): Promise<Co
     server.once('error', reject);
     server.listen({ port: opts.port, host: opts.host }, () => resolve());
   });
-  // Runtime removal and re-keying: a link whose record is gone or whose secret changed is closed.
-  const recheck = setInterval(async () => {
-    for (const c of live) {
-      try {
-        const record = await opts.store.get(c.domain);
-        if (!record) c.close('not-authorized', 'The component was removed');
-        else if (record.secret !== c.currentSecret) c.close('not-authorized', 'The component was re-keyed');
-      } catch (err) {
-        log.warn({ err }, 'component recheck failed');
-      }
-    }
-  }, opts.recheckMs ?? 2000);
-  recheck.unref();
-  const stopReporting = reportComponentQueues(() => [...live].map((c) => ({ domain: c.domain, queued: c.queued })));
+  // Runtime removal and re-keying; the queue gauge.
+  const stopWatching = watchLiveComponentLinks(live, { store: opts.store, logger: log, recheckMs: opts.recheckMs });
   return {
     address: () => server.address() as AddressInfo,
     close: async () => {
-      clearInterval(recheck);
-      stopReporting();
+      stopWatching();
       for (const c of live) c.close('system-shutdown');
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -19,8 +19,9 @@ import { registerInProcessService } from '../component/in-process-service.js';
 import { xml, type XmlElement } from '../component/xmpp-bindings.js';
 import type { ComponentLink, SendOutcome } from './component-registry.js';
 import type { Router } from './router.js';
-import { reportComponentQueues, routingFromComponent } from './router-metrics.js';
-import { LinkWatchdog } from './component-watchdog.js';
+import { routingFromComponent } from './router-metrics.js';
+import { watchLiveComponentLinks } from './live-component-links.js';
+import { UnansweredIqs } from './unanswered-iqs.js';
 
 export interface InProcessComponentsOptions {
   router: Router;
@@ -71,30 +72,21 @@ class InProcessLink implements ComponentLink {
   private fromComponentQueue: Array<{ stanza: Element; written: () => void }> = [];
   private toComponentScheduled = false;
   private fromComponentScheduled = false;
-  /** IQ requests handed to the component and not answered yet (bounded like the socket's). */
-  private readonly unanswered = new Map<string, Element>();
-  /** Clients' IQ deadlines (component-watchdog.ts); no stall detection: there is no socket to block. */
-  private readonly watchdog: LinkWatchdog;
+  /** IQ requests not answered yet and their deadlines, as on the socket (unanswered-iqs.ts); no stall detection: there is no socket to block. */
+  private readonly unanswered: UnansweredIqs;
 
   constructor(
     readonly domain: string,
-    readonly secret: string,
+    readonly currentSecret: string,
     private readonly opts: InProcessComponentsOptions,
     private readonly entity: InProcessEntity,
     private readonly onGone: (link: InProcessLink) => void,
   ) {
-    this.watchdog = new LinkWatchdog({
-      iqTimeoutMs: opts.iqTimeoutMs ?? 0,
-      stallMs: 0,
-      domain: () => this.domain,
-      waitingToWrite: () => false,
-      timedOut: (key) => {
-        const stanza = this.unanswered.get(key);
-        if (!stanza) return;
-        this.unanswered.delete(key);
-        this.opts.router.bounce(stanza, 'remote-server-timeout', 'The component did not answer in time');
-      },
-      stalled: () => undefined,
+    this.unanswered = new UnansweredIqs({
+      router: opts.router,
+      logger: opts.logger,
+      max: opts.maxQueuedStanzas,
+      deadlines: { iqTimeoutMs: opts.iqTimeoutMs ?? 0, stallMs: 0, domain: () => this.domain, waitingToWrite: () => false, stalled: () => undefined },
     });
   }
 
@@ -106,18 +98,7 @@ class InProcessLink implements ComponentLink {
     if (this.closed) return 'closed';
     if (this.toComponentQueue.length >= this.opts.maxQueuedStanzas) return 'full';
     this.toComponentQueue.push(stanza);
-    if (stanza.name === 'iq' && (stanza.attrs.type === 'get' || stanza.attrs.type === 'set')) {
-      const key = `${stanza.attrs.from}\0${stanza.attrs.id}`;
-      this.unanswered.delete(key);
-      this.unanswered.set(key, stanza);
-      if (this.unanswered.size > this.opts.maxQueuedStanzas) {
-        const oldest = this.unanswered.keys().next().value!;
-        this.unanswered.delete(oldest);
-        this.watchdog.forget(oldest);
-      }
-      // Clients' IQs get a deadline; the router's own (delegated roster/PEP IQs) have theirs already.
-      if (stanza.attrs.from?.includes('@')) this.watchdog.sent(key);
-    }
+    this.unanswered.sent(stanza);
     if (!this.toComponentScheduled) {
       this.toComponentScheduled = true;
       setImmediate(() => this.flushToComponent());
@@ -127,8 +108,11 @@ class InProcessLink implements ComponentLink {
 
   /**
    * The component's send: copied now (as the socket entity serialises at send), handed to the
-   * router in the next turn; resolves once the router took it (rejects when the link is closed).
-   * Bounded: a component that sends maxQueuedStanzas in one turn has them handed over at once.
+   * router in a microtask, never re-entrantly; resolves once the router took it (rejects when the
+   * link is closed). Not a turn later: a socket write resolves in the same turn too, so a room's
+   * lane goes on with its next message and the copies of all messages of one turn reach each
+   * client in one socket write (docs/muc.md, "Fan-out cost"). Bounded: a component that sends
+   * maxQueuedStanzas at once has them handed over at once.
    */
   fromComponent(stanza: XmlElement): Promise<void> {
     if (this.closed) return Promise.reject(new Error('in-process component link closed'));
@@ -138,7 +122,7 @@ class InProcessLink implements ComponentLink {
       if (this.fromComponentQueue.length >= this.opts.maxQueuedStanzas) this.flushFromComponent();
       else if (!this.fromComponentScheduled) {
         this.fromComponentScheduled = true;
-        setImmediate(() => this.flushFromComponent());
+        queueMicrotask(() => this.flushFromComponent());
       }
     });
   }
@@ -171,11 +155,7 @@ class InProcessLink implements ComponentLink {
     for (const { stanza: el, written } of batch) {
       written();
       if (this.closed) continue;
-      if (el.name === 'iq' && (el.attrs.type === 'result' || el.attrs.type === 'error')) {
-        const key = `${el.attrs.to}\0${el.attrs.id}`;
-        if (!this.unanswered.delete(key) && this.watchdog.lateAnswer(key)) continue; // already answered remote-server-timeout
-        this.watchdog.forget(key);
-      }
+      if (!this.unanswered.arrived(el)) continue; // a late answer: already answered remote-server-timeout
       if (el.name !== 'message' && el.name !== 'presence' && el.name !== 'iq') continue;
       const arrived = performance.now();
       this.opts.router.fromComponent(this, el);
@@ -187,14 +167,11 @@ class InProcessLink implements ComponentLink {
   gone(): void {
     if (this.closed) return;
     this.closed = true;
-    this.watchdog.stop();
-    const stranded = new Set<Element>([...this.toComponentQueue, ...this.unanswered.values()]);
+    const stranded = this.unanswered.end(this.toComponentQueue);
     this.toComponentQueue = [];
-    this.unanswered.clear();
     this.opts.router.components.detach(this);
     this.onGone(this);
-    if (stranded.size) this.opts.logger.warn({ component: this.domain, rerouted: stranded.size }, 'component link closed with stanzas queued or unanswered; re-routing them');
-    for (const stanza of stranded) this.opts.router.rerouteToComponent(stanza);
+    this.unanswered.reroute(stranded);
   }
 }
 
@@ -292,27 +269,14 @@ export function startInProcessComponents(opts: InProcessComponentsOptions): InPr
     },
   };
   const { service, unregister } = registerInProcessService(({ domain, password }) => new InProcessEntity(hub, domain, password));
-  const stopReporting = reportComponentQueues(() => [...live].map((c) => ({ domain: c.domain, queued: c.queued })));
-  // Runtime removal and re-keying, as on the socket: a link whose record is gone or re-keyed is closed.
-  const recheck = setInterval(async () => {
-    for (const link of live) {
-      try {
-        const record = await opts.store.get(link.domain);
-        if (!record) link.close('not-authorized', 'The component was removed');
-        else if (record.secret !== link.secret) link.close('not-authorized', 'The component was re-keyed');
-      } catch (err) {
-        opts.logger.warn({ err }, 'component recheck failed');
-      }
-    }
-  }, opts.recheckMs ?? 2000);
-  recheck.unref();
+  // Runtime removal and re-keying, as on the socket; the queue gauge.
+  const stopWatching = watchLiveComponentLinks(live, opts);
   return {
     service,
     close() {
       closed = true;
-      clearInterval(recheck);
+      stopWatching();
       unregister();
-      stopReporting();
       for (const link of [...live]) link.close('system-shutdown');
     },
   };

@@ -6,19 +6,11 @@ import { makeJid } from '../jid.js';
 import { NS } from '../xml/namespaces.js';
 import type { ComponentLink, SendOutcome } from './component-registry.js';
 import { Router } from './router.js';
-import { newResourcePresence, type RoutedSession } from './session.js';
+import type { RoutedSession } from './session.js';
+import { FakeSession } from './features/test-support/account-harness.js';
 
 /** Stores nobody reads in these tests: every method resolves to undefined. */
 const noStores = new Proxy({}, { get: () => new Proxy({}, { get: () => async () => undefined }) }) as never;
-
-class FakeSession implements RoutedSession {
-  readonly id = Math.random().toString(36);
-  readonly presence = newResourcePresence();
-  readonly got: Element[] = [];
-  constructor(readonly jid = makeJid('a', 'localhost', 'r')) {}
-  deliver(stanza: Element) { this.got.push(stanza); }
-  terminate() {}
-}
 
 class FakeLink implements ComponentLink {
   readonly got: Element[] = [];

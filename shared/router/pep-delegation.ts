@@ -14,7 +14,7 @@ import { NS } from '../xml/namespaces.js';
 import type { ComponentLink } from './component-registry.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
-import { delegatedIqTimeouts } from './router-metrics.js';
+import { PendingIqTable, type DelegatedIq } from './pending-iq-table.js';
 import { PepRequests } from './pep-requests.js';
 
 /** Told of an owner's own PEP IQ set that succeeded (the conversions of docs/pep.md §8 watch these). */
@@ -22,12 +22,9 @@ export type OwnerChangeListener = (owner: string, request: Element) => void;
 
 export { PEP_FEATURES, PEP_IDENTITY } from '../xml/pep-features.js';
 
-interface PendingIq {
-  session: RoutedSession;
-  request: Element;
+interface PendingIq extends DelegatedIq {
   /** The address the answer comes from: the owner's bare JID. */
   owner: string;
-  timer: NodeJS.Timeout;
 }
 
 /** `toOther`: addressed to another user's account (whose disco#info the component answers, XEP-0163 §6.2). */
@@ -39,8 +36,8 @@ function isPepPayload(stanza: Element, payload: Element, toOther: boolean): bool
 }
 
 export class PepDelegation {
-  private readonly pending = new Map<string, PendingIq>();
-  private nextId = 0;
+  /** Clients' PEP IQs delegated to the component, waiting for its answer (pending-iq-table.ts). */
+  private readonly pending: PendingIqTable<PendingIq>;
   /** The router's own IQs to PEP services (pep-requests.ts). */
   readonly requests: PepRequests;
   readonly ownerChanges: OwnerChangeListener[] = [];
@@ -48,9 +45,16 @@ export class PepDelegation {
   constructor(
     private readonly router: Router,
     readonly pepDomain: string,
-    private readonly timeoutMs: number,
-    private readonly maxPending: number,
+    timeoutMs: number,
+    maxPending: number,
   ) {
+    this.pending = new PendingIqTable<PendingIq>({
+      sessions: router.sessions,
+      idPrefix: `${router.idPrefix}pep`,
+      timeoutMs,
+      maxPending,
+      failed: (entry, condition) => entry.session.deliver(answerError(entry.request, entry.owner, condition)),
+    });
     this.requests = new PepRequests(router, pepDomain, timeoutMs, maxPending);
     router.components.onLink((link, up) => {
       if (up && link.domain === pepDomain) void this.replayPresence(link);
@@ -73,17 +77,15 @@ export class PepDelegation {
       session.deliver(answerError(stanza, owner, 'service-unavailable'));
       return true;
     }
-    if (this.pending.size >= this.maxPending) {
+    if (this.pending.full) {
       session.deliver(answerError(stanza, owner, 'resource-constraint'));
       return true;
     }
-    const id = `${this.router.idPrefix}pep${++this.nextId}`;
-    const outer = new Element('iq', { type: 'set', id, from: this.router.domain, to: this.pepDomain });
-    outer.cnode(wrapForwarded('delegation', stanza, { from: session.jid.full, to: owner }));
-    const timer = setTimeout(() => this.fail(id, 'remote-server-timeout'), this.timeoutMs);
-    timer.unref();
-    this.pending.set(id, { session, request: stanza, owner, timer });
-    if (link.send(outer) === 'full') this.fail(id, 'resource-constraint');
+    this.pending.send(link, { session, request: stanza, owner }, (id) => {
+      const outer = new Element('iq', { type: 'set', id, from: this.router.domain, to: this.pepDomain });
+      outer.cnode(wrapForwarded('delegation', stanza, { from: session.jid.full, to: owner }));
+      return outer;
+    });
     return true;
   }
 
@@ -149,7 +151,7 @@ export class PepDelegation {
   }
 
   private answer(outer: Element): void {
-    const entry = this.take(outer.attrs.id);
+    const entry = this.pending.take(outer.attrs.id);
     if (!entry) return;
     const inner = outer.attrs.type === 'result' ? unwrapForwarded(outer, 'delegation') : undefined;
     if (!inner || inner.name !== 'iq' || inner.attrs.id !== entry.request.attrs.id) {
@@ -162,21 +164,6 @@ export class PepDelegation {
     if (inner.attrs.type === 'result' && entry.request.attrs.type === 'set' && entry.session.jid.bare === entry.owner) {
       for (const listener of this.ownerChanges) listener(entry.owner, entry.request);
     }
-  }
-
-  private fail(id: string, condition: 'remote-server-timeout' | 'resource-constraint'): void {
-    if (condition === 'remote-server-timeout') delegatedIqTimeouts.inc();
-    const entry = this.take(id);
-    if (entry) entry.session.deliver(answerError(entry.request, entry.owner, condition));
-  }
-
-  private take(id: string): PendingIq | undefined {
-    const entry = this.pending.get(id);
-    if (!entry) return undefined;
-    this.pending.delete(id);
-    clearTimeout(entry.timer);
-    if (this.router.sessions.get(entry.session.jid.full) !== entry.session) return undefined;
-    return entry;
   }
 }
 

@@ -9,19 +9,13 @@ import { NS } from '../xml/namespaces.js';
 import type { ComponentLink } from './component-registry.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
-import { delegatedIqTimeouts } from './router-metrics.js';
+import { PendingIqTable, type DelegatedIq } from './pending-iq-table.js';
 import { RosterResultCache } from './roster-result-cache.js';
 import type { RosterPrefetch } from './roster-prefetch.js';
 
-interface PendingIq {
-  session: RoutedSession;
-  request: Element;
-  timer: NodeJS.Timeout;
-}
-
 export class RosterDelegation {
-  private readonly pending = new Map<string, PendingIq>();
-  private nextId = 0;
+  /** Clients' roster IQs delegated to the component, waiting for its answer (pending-iq-table.ts). */
+  private readonly pending: PendingIqTable<DelegatedIq>;
   readonly cache = new RosterResultCache(100_000);
   /** Told every full roster result and every push (non-contact-limit.ts); `full` false for a push. */
   onRoster: ((bare: string, query: Element | undefined, full: boolean) => void) | undefined;
@@ -33,9 +27,17 @@ export class RosterDelegation {
   constructor(
     private readonly router: Router,
     private readonly rosterDomain: string,
-    private readonly timeoutMs: number,
-    private readonly maxPending: number,
-  ) {}
+    timeoutMs: number,
+    maxPending: number,
+  ) {
+    this.pending = new PendingIqTable({
+      sessions: router.sessions,
+      idPrefix: `${router.idPrefix}deleg`,
+      timeoutMs,
+      maxPending,
+      failed: (entry, condition) => entry.session.deliver(clientError(entry.request, condition)),
+    });
+  }
 
   /** A client's own-account IQ: takes it when it is a roster query. */
   handlesFromClient(session: RoutedSession, stanza: Element, payload: Element): boolean {
@@ -54,18 +56,16 @@ export class RosterDelegation {
       session.deliver(clientError(stanza, 'service-unavailable'));
       return true;
     }
-    if (this.pending.size >= this.maxPending) {
+    if (this.pending.full) {
       session.deliver(clientError(stanza, 'resource-constraint'));
       return true;
     }
-    const id = `${this.router.idPrefix}deleg${++this.nextId}`;
-    const outer = new Element('iq', { type: 'set', id, from: this.router.domain, to: this.rosterDomain });
-    outer.cnode(wrapForwarded('delegation', stanza, { to: session.jid.bare }));
     if (stanza.attrs.type === 'get') session.presence.rosterInterested = true;
-    const timer = setTimeout(() => this.expire(id), this.timeoutMs);
-    timer.unref();
-    this.pending.set(id, { session, request: stanza, timer });
-    if (link.send(outer) === 'full') this.fail(id, 'resource-constraint');
+    this.pending.send(link, { session, request: stanza }, (id) => {
+      const outer = new Element('iq', { type: 'set', id, from: this.router.domain, to: this.rosterDomain });
+      outer.cnode(wrapForwarded('delegation', stanza, { to: session.jid.bare }));
+      return outer;
+    });
     return true;
   }
 
@@ -106,7 +106,7 @@ export class RosterDelegation {
   }
 
   private answer(outer: Element): void {
-    const entry = this.take(outer.attrs.id);
+    const entry = this.pending.take(outer.attrs.id);
     if (!entry) return;
     const inner = outer.attrs.type === 'result' ? unwrapForwarded(outer, 'delegation') : undefined;
     if (!inner || inner.name !== 'iq' || inner.attrs.id !== entry.request.attrs.id) {
@@ -170,25 +170,6 @@ export class RosterDelegation {
       for (const child of iq.children) copy.cnode(child as Element);
       s.deliver(copy);
     }
-  }
-
-  private expire(id: string): void {
-    delegatedIqTimeouts.inc();
-    this.fail(id, 'remote-server-timeout');
-  }
-
-  private fail(id: string, condition: 'remote-server-timeout' | 'resource-constraint'): void {
-    const entry = this.take(id);
-    if (entry) entry.session.deliver(clientError(entry.request, condition));
-  }
-
-  private take(id: string): PendingIq | undefined {
-    const entry = this.pending.get(id);
-    if (!entry) return undefined;
-    this.pending.delete(id);
-    clearTimeout(entry.timer);
-    if (this.router.sessions.get(entry.session.jid.full) !== entry.session) return undefined;
-    return entry;
   }
 }
 

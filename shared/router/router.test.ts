@@ -1,63 +1,10 @@
 // The delivery rules of RFC 6121 §8 and presence handling, on fake sessions (no sockets).
 import { Element } from 'ltx';
-import { pino } from 'pino';
-import { makeJid } from '../jid.js';
-import type { Stores, OfflineMessage } from '../storage/types.js';
-import { Router } from './router.js';
-import { newResourcePresence, type RoutedSession } from './session.js';
+import type { Router } from './router.js';
+import type { RoutedSession } from './session.js';
+import { accountHarness, type FakeSession } from './features/test-support/account-harness.js';
 
-function fakeStores(accounts: string[]): Stores {
-  const offline = new Map<string, OfflineMessage[]>();
-  let seq = 0;
-  return {
-    accounts: {
-      get: async (jid) => (accounts.includes(jid) ? { jid, credentials: {} as never, createdAt: 0 } : undefined),
-      create: async () => true, setCredentials: async () => true, delete: async () => true, list: async () => accounts,
-    },
-    offline: {
-      push: async (owner, xml, quota) => {
-        const list = offline.get(owner) ?? [];
-        if (list.length >= quota) return false;
-        list.push({ id: String(++seq), xml, storedAt: Date.now() });
-        offline.set(owner, list);
-        return true;
-      },
-      list: async (owner) => [...(offline.get(owner) ?? [])],
-      count: async (owner) => offline.get(owner)?.length ?? 0,
-      remove: async (owner, ids) => { offline.set(owner, (offline.get(owner) ?? []).filter((m) => !ids.includes(m.id))); },
-      clear: async (owner) => { offline.delete(owner); },
-    },
-    rosters: {} as never,
-    components: {} as never,
-    accountData: { get: async () => undefined, put: async () => {}, delete: async () => {}, keys: async () => [], deleteAll: async () => {} },
-    close: async () => {},
-  };
-}
-
-class FakeSession implements RoutedSession {
-  readonly id = Math.random().toString(36);
-  readonly presence = newResourcePresence();
-  readonly got: Element[] = [];
-  terminated?: string;
-  constructor(readonly jid = makeJid('a', 'localhost', 'r')) {}
-  deliver(stanza: Element) { this.got.push(stanza); }
-  terminate(condition: string) { this.terminated = condition; }
-}
-
-function setup(quota = 2) {
-  const router = new Router({ domain: 'localhost', rosterDomain: 'roster.localhost', stores: fakeStores(['a@localhost', 'b@localhost']), offlineQuota: quota, iqTimeoutMs: 1000, logger: pino({ level: 'silent' }), serverVersion: 'test' });
-  const session = (local: string, resource: string, priority?: number) => {
-    const s = new FakeSession(makeJid(local, 'localhost', resource));
-    router.bindSession(s);
-    if (priority !== undefined) {
-      const p = new Element('presence', { from: s.jid.full });
-      p.c('priority').t(String(priority));
-      router.fromClient(s, p);
-    }
-    return s;
-  };
-  return { router, session };
-}
+const setup = (quota = 2) => accountHarness(['a@localhost', 'b@localhost'], { offlineQuota: quota });
 
 function chat(from: RoutedSession, to: string, body = 'hi', type = 'chat') {
   const m = new Element('message', { from: from.jid.full, to, type });

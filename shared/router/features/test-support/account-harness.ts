@@ -1,5 +1,6 @@
-// A router on in-memory stores with fake sessions, for the unit tests of the per-account features
-// (blocking, vCard, private XML, last activity, contact addresses). No sockets, no LMDB.
+// A router on in-memory stores with fake sessions, for the unit tests of the router's delivery
+// rules (router.test.ts) and of the per-account features (blocking, vCard, private XML, last
+// activity, contact addresses). No sockets, no LMDB.
 import { Element } from 'ltx';
 import { pino } from 'pino';
 import { makeJid } from '../../../jid.js';
@@ -77,7 +78,9 @@ export function accountHarness(accounts: string[] = ['a@localhost', 'b@localhost
       },
       list: async (owner) => [...(offline.get(owner) ?? [])],
       count: async (owner) => offline.get(owner)?.length ?? 0,
-      remove: async () => {},
+      remove: async (owner, ids) => {
+        offline.set(owner, (offline.get(owner) ?? []).filter((m) => !ids.includes(m.id)));
+      },
       clear: async (owner) => {
         offline.delete(owner);
       },
