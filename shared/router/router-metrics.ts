@@ -48,7 +48,7 @@ export const offlineStored = new Counter({
 
 export const delegatedIqTimeouts = new Counter({
   name: 'pampero_delegated_iq_timeouts_total',
-  help: 'Roster IQs delegated to the roster component that got no answer in time',
+  help: 'IQs delegated to the roster component (roster) or the PubSub component (PEP) that got no answer in time',
   registers: [metricsRegistry],
 });
 
