@@ -1,21 +1,8 @@
-// One lane per node: a node's requests are processed in order.
-import { KeyedQueue } from '../../shared/component/keyed-queue.js';
+// One lane per node: a node's requests are processed in order. The bounded lanes are the
+// components' shared queue (shared/component/keyed-queue.ts); here are their bounds.
+import type { NamedKeyedQueueLimits } from '../../shared/component/keyed-queue.js';
 
-export { QueueFullError } from '../../shared/component/keyed-queue.js';
-
-export interface NodeQueueLimits {
-  /** Tasks queued or running for one node. */
-  maxPerNode: number;
-  /** Tasks queued or running in total. */
-  maxTotal: number;
-  /** Tasks running at once. */
-  maxRunning: number;
-}
+/** Tasks queued or running for one node (`maxPerNode`), in total, and running at once. */
+export type NodeQueueLimits = NamedKeyedQueueLimits<'maxPerNode'>;
 
 export const DEFAULT_NODE_QUEUE_LIMITS: NodeQueueLimits = { maxPerNode: 128, maxTotal: 4096, maxRunning: 64 };
-
-export class NodeQueue extends KeyedQueue {
-  constructor(limits: NodeQueueLimits = DEFAULT_NODE_QUEUE_LIMITS) {
-    super({ maxPerKey: limits.maxPerNode, maxTotal: limits.maxTotal, maxRunning: limits.maxRunning }, 'node');
-  }
-}

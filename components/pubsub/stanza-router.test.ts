@@ -2,7 +2,8 @@
 // sharing one store (any instance serves any node).
 import type { PubsubStore } from '../../shared/storage/types.js';
 import { NS_PUBSUB_EVENT } from './namespaces.js';
-import { NodeQueue, QueueFullError } from './node-queue.js';
+import { createNamedKeyedQueue, QueueFullError } from '../../shared/component/keyed-queue.js';
+import { DEFAULT_NODE_QUEUE_LIMITS } from './node-queue.js';
 import { createStanzaRouter } from './stanza-router.js';
 import { createHarness, createNode, errorOf, publish, pubsub, SERVER, SERVICE, subscribe } from './test-support/pubsub-harness.js';
 import { xml, type XmlElement } from './xmpp-bindings.js';
@@ -62,7 +63,7 @@ test("a full node queue answers resource-constraint without waiting for the node
 });
 
 test('the node queue runs one node in order and refuses beyond its bounds', async () => {
-  const queue = new NodeQueue({ maxPerNode: 2, maxTotal: 3, maxRunning: 1 });
+  const queue = createNamedKeyedQueue('node', 'maxPerNode', DEFAULT_NODE_QUEUE_LIMITS, { maxPerNode: 2, maxTotal: 3, maxRunning: 1 });
   const order: string[] = [];
   const task = (name: string) => async () => void order.push(name);
   const runs = [queue.run('a', task('a1')), queue.run('a', task('a2')), queue.run('b', task('b1'))];

@@ -13,7 +13,8 @@ import { DEFAULT_NODE_LIMITS } from './node-config-form.js';
 import { handleConfigureGet, handleConfigureSet, handleDefaultGet } from './node-configure.js';
 import { handleCreate } from './node-create.js';
 import { handleDelete } from './node-delete.js';
-import { DEFAULT_NODE_QUEUE_LIMITS, NodeQueue, QueueFullError, type NodeQueueLimits } from './node-queue.js';
+import { DEFAULT_NODE_QUEUE_LIMITS, type NodeQueueLimits } from './node-queue.js';
+import { createNamedKeyedQueue, QueueFullError } from '../../shared/component/keyed-queue.js';
 import { handleOwnAffiliationsGet, handleOwnerAffiliationsGet, handleOwnerAffiliationsSet } from './owner-affiliations.js';
 import { handleOwnerSubscriptionsGet, handleOwnerSubscriptionsSet, handleOwnSubscriptionsGet } from './owner-subscriptions.js';
 import { handlePublish } from './publish.js';
@@ -99,7 +100,7 @@ function payloadOf(iq: XmlElement): { kind: Payload; parent: XmlElement; el: Xml
 export function createStanzaRouter(options: StanzaRouterOptions): StanzaRouter {
   const log: Logger = options.log ?? pino({ level: 'silent' });
   const config: PubsubServiceConfig = { limits: DEFAULT_NODE_LIMITS, autoCreate: true, ...defaultIds, ...options, log };
-  const queue = new NodeQueue({ ...DEFAULT_NODE_QUEUE_LIMITS, ...options.queueLimits });
+  const queue = createNamedKeyedQueue('node', 'maxPerNode', DEFAULT_NODE_QUEUE_LIMITS, options.queueLimits);
   const presence = new PepPresence(config.domain, log, { ...DEFAULT_PEP_PRESENCE_LIMITS, ...options.pepLimits });
   config.pepRecipients ??= (ctx, service, node) => pepRecipients(ctx, presence, service, node);
 

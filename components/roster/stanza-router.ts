@@ -15,7 +15,8 @@ import { handleRosterQuery } from './roster-query.js';
 import { errorElement, errorReply, mayAnswerWithError, type StanzaErrorSpec } from './stanza-replies.js';
 import { handleInboundSubscription, handleOutboundSubscription } from './subscription-presence.js';
 import { isSubscriptionType } from './subscription-states.js';
-import { DEFAULT_USER_QUEUE_LIMITS, QueueFullError, UserQueue, type UserQueueLimits } from './user-queue.js';
+import { DEFAULT_USER_QUEUE_LIMITS, type UserQueueLimits } from './user-queue.js';
+import { createNamedKeyedQueue, QueueFullError } from '../../shared/component/keyed-queue.js';
 import { xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
 import { storageErrorCondition } from '../../shared/storage/storage-bulkhead.js';
 
@@ -41,7 +42,7 @@ const BUSY: StanzaErrorSpec = { type: 'wait', condition: 'resource-constraint', 
 export function createStanzaRouter(options: StanzaRouterOptions): StanzaRouter {
   const log = options.log ?? pino({ level: 'silent' });
   const config: RosterServiceConfig = { ...options, log };
-  const queue = new UserQueue({ ...DEFAULT_USER_QUEUE_LIMITS, ...options.queueLimits });
+  const queue = createNamedKeyedQueue('user', 'maxPerUser', DEFAULT_USER_QUEUE_LIMITS, options.queueLimits);
 
   /** Runs `work` in `user`'s lane; its stanzas are flushed before the lane moves on (bounded output). */
   async function inLane(user: string, send: LinkSend, work: (ctx: HandlerContext) => Promise<void>): Promise<void> {

@@ -1,21 +1,8 @@
-// One lane per user: the roster component processes one user's stanzas in order.
-import { KeyedQueue } from '../../shared/component/keyed-queue.js';
+// One lane per user: the roster component processes one user's stanzas in order. The bounded
+// lanes are the components' shared queue (shared/component/keyed-queue.ts); here are its bounds.
+import type { NamedKeyedQueueLimits } from '../../shared/component/keyed-queue.js';
 
-export { QueueFullError } from '../../shared/component/keyed-queue.js';
-
-export interface UserQueueLimits {
-  /** Tasks queued or running for one user. */
-  maxPerUser: number;
-  /** Tasks queued or running in total. */
-  maxTotal: number;
-  /** Tasks running at once. */
-  maxRunning: number;
-}
+/** Tasks queued or running for one user (`maxPerUser`), in total, and running at once. */
+export type UserQueueLimits = NamedKeyedQueueLimits<'maxPerUser'>;
 
 export const DEFAULT_USER_QUEUE_LIMITS: UserQueueLimits = { maxPerUser: 64, maxTotal: 4096, maxRunning: 64 };
-
-export class UserQueue extends KeyedQueue {
-  constructor(limits: UserQueueLimits = DEFAULT_USER_QUEUE_LIMITS) {
-    super({ maxPerKey: limits.maxPerUser, maxTotal: limits.maxTotal, maxRunning: limits.maxRunning }, 'user');
-  }
-}

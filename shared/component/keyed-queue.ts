@@ -13,6 +13,27 @@ export interface KeyedQueueLimits {
   maxRunning: number;
 }
 
+/**
+ * A component's limits, the per-key bound named after its key (`maxPerUser`, `maxPerNode`,
+ * `maxPerRoom`): the names of its `queueLimits` option and docs.
+ */
+export type NamedKeyedQueueLimits<PerKey extends `maxPer${string}`> = Record<PerKey, number> & Omit<KeyedQueueLimits, 'maxPerKey'>;
+
+/**
+ * A component's queue: its `defaults` overridden by the configured `limits`, the per-key bound
+ * read from `perKey`; `what` names a key in QueueFullError messages ("the user lane is full").
+ */
+export function createNamedKeyedQueue<PerKey extends `maxPer${string}`>(
+  what: string,
+  perKey: PerKey,
+  defaults: NamedKeyedQueueLimits<PerKey>,
+  limits: Partial<NamedKeyedQueueLimits<PerKey>> = {},
+): KeyedQueue {
+  const merged: NamedKeyedQueueLimits<PerKey> = { ...defaults, ...limits };
+  const perKeyBounds: Record<PerKey, number> = merged;
+  return new KeyedQueue({ maxPerKey: perKeyBounds[perKey], maxTotal: merged.maxTotal, maxRunning: merged.maxRunning }, what);
+}
+
 export class QueueFullError extends Error {
   constructor(readonly scope: 'key' | 'total', message: string) {
     super(message);

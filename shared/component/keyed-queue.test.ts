@@ -1,5 +1,5 @@
-// Bounded per-user serial queue.
-import { QueueFullError, UserQueue } from './user-queue.js';
+// The components' bounded serial queue: one lane per key (a user, a node, a room).
+import { createNamedKeyedQueue, KeyedQueue } from './keyed-queue.js';
 
 function deferred() {
   let resolve!: () => void;
@@ -7,8 +7,8 @@ function deferred() {
   return { promise, resolve };
 }
 
-test('tasks of one user run one after the other, in order', async () => {
-  const queue = new UserQueue({ maxPerUser: 10, maxTotal: 10, maxRunning: 10 });
+test('tasks of one key run one after the other, in order', async () => {
+  const queue = new KeyedQueue({ maxPerKey: 10, maxTotal: 10, maxRunning: 10 }, 'user');
   const log: string[] = [];
   const first = deferred();
   const a = queue.run('u', async () => {
@@ -26,8 +26,8 @@ test('tasks of one user run one after the other, in order', async () => {
   expect(log).toEqual(['a start', 'a end', 'b']);
 });
 
-test('different users run concurrently', async () => {
-  const queue = new UserQueue({ maxPerUser: 10, maxTotal: 10, maxRunning: 10 });
+test('different keys run concurrently', async () => {
+  const queue = new KeyedQueue({ maxPerKey: 10, maxTotal: 10, maxRunning: 10 }, 'user');
   const blocker = deferred();
   const slow = queue.run('u1', () => blocker.promise);
   await queue.run('u2', async () => undefined); // not stuck behind u1
@@ -35,8 +35,8 @@ test('different users run concurrently', async () => {
   await slow;
 });
 
-test('a user\'s queue beyond its limit refuses at once', async () => {
-  const queue = new UserQueue({ maxPerUser: 2, maxTotal: 10, maxRunning: 10 });
+test('a key\'s lane beyond its limit refuses at once', async () => {
+  const queue = new KeyedQueue({ maxPerKey: 2, maxTotal: 10, maxRunning: 10 }, 'user');
   const blocker = deferred();
   const tasks = [queue.run('u', () => blocker.promise), queue.run('u', async () => undefined)];
   await expect(queue.run('u', async () => undefined)).rejects.toMatchObject({ scope: 'key' });
@@ -46,8 +46,8 @@ test('a user\'s queue beyond its limit refuses at once', async () => {
   await expect(queue.run('u', async () => 'again')).resolves.toBe('again');
 });
 
-test('the total limit holds across users', async () => {
-  const queue = new UserQueue({ maxPerUser: 10, maxTotal: 2, maxRunning: 10 });
+test('the total limit holds across keys', async () => {
+  const queue = new KeyedQueue({ maxPerKey: 10, maxTotal: 2, maxRunning: 10 }, 'user');
   const blocker = deferred();
   const tasks = [queue.run('a', () => blocker.promise), queue.run('b', () => blocker.promise)];
   expect(queue.size).toBe(2);
@@ -58,7 +58,7 @@ test('the total limit holds across users', async () => {
 });
 
 test('at most maxRunning tasks run at once', async () => {
-  const queue = new UserQueue({ maxPerUser: 10, maxTotal: 10, maxRunning: 2 });
+  const queue = new KeyedQueue({ maxPerKey: 10, maxTotal: 10, maxRunning: 2 }, 'user');
   let running = 0;
   let peak = 0;
   const task = async () => {
@@ -71,8 +71,8 @@ test('at most maxRunning tasks run at once', async () => {
   expect(peak).toBe(2);
 });
 
-test('a failing task does not stop the next one of the same user', async () => {
-  const queue = new UserQueue({ maxPerUser: 10, maxTotal: 10, maxRunning: 10 });
+test('a failing task does not stop the next one of the same key', async () => {
+  const queue = new KeyedQueue({ maxPerKey: 10, maxTotal: 10, maxRunning: 10 }, 'user');
   const failed = queue.run('u', async () => {
     throw new Error('boom');
   });
@@ -82,7 +82,7 @@ test('a failing task does not stop the next one of the same user', async () => {
 });
 
 test('idle resolves once everything queued has settled', async () => {
-  const queue = new UserQueue({ maxPerUser: 10, maxTotal: 10, maxRunning: 10 });
+  const queue = new KeyedQueue({ maxPerKey: 10, maxTotal: 10, maxRunning: 10 }, 'user');
   const blocker = deferred();
   const task = queue.run('u', () => blocker.promise);
   let idle = false;
@@ -93,4 +93,17 @@ test('idle resolves once everything queued has settled', async () => {
   await task;
   await waiting;
   expect(idle).toBe(true);
+});
+
+test('a component names its per-key bound; the configured limits override its defaults', async () => {
+  const defaults = { maxPerUser: 1, maxTotal: 10, maxRunning: 10 };
+  const queue = createNamedKeyedQueue('user', 'maxPerUser', defaults, { maxTotal: 3 });
+  const blocker = deferred();
+  const tasks = [queue.run('u', () => blocker.promise), queue.run('v', () => blocker.promise)];
+  await expect(queue.run('u', async () => undefined)).rejects.toMatchObject({ scope: 'key', message: 'the user lane is full' });
+  tasks.push(queue.run('w', () => blocker.promise));
+  await expect(queue.run('x', async () => undefined)).rejects.toMatchObject({ scope: 'total', message: 'the user queue is full' });
+  blocker.resolve();
+  await Promise.all(tasks);
+  expect(defaults).toEqual({ maxPerUser: 1, maxTotal: 10, maxRunning: 10 }); // not changed by the override
 });
