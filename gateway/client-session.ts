@@ -19,6 +19,7 @@ import { metadata as archiveMetadata } from '../shared/router/features/mam.js';
 import { bindResource, isSessionRequest, sessionResult } from './resource-binding.js';
 import { streamFeatures } from './stream-features.js';
 import { ClientStateIndication } from './client-state-indication.js';
+import { clientStateCode } from '../shared/cluster/resumed-client-state.js';
 import { transportMeters, type TransportKind, type TransportMeters } from './gateway-metrics.js';
 import { handledCountTooHigh, lateCopy, parseH, smXml, StreamManagement } from './stream-management.js';
 import { rerouteUndelivered, smQueueOverflows, type ResumableSession, type ResumableSessions } from './stream-resumption.js';
@@ -72,6 +73,8 @@ export class ClientSession implements RoutedSession, ResumableSession {
   private sm: StreamManagement | undefined;
   /** Created when the client first says <inactive/> or <active/>: most sessions never do. */
   private csi: ClientStateIndication | undefined;
+  /** Fleet: carbons and CSI as last written to the mirror (resumed-client-state.ts code). */
+  private mirroredClientState = 0;
   private readonly meters: TransportMeters;
   /** Rule stanzas-per-session, once bound (absent: abuse control off or an allow-listed client). */
   private shaper: StanzaShaper | undefined;
@@ -179,6 +182,7 @@ export class ClientSession implements RoutedSession, ResumableSession {
     this.meters.stanzaOut(stanza.name);
     if (this.phase !== 'bound') return;
     const transport = this.transport;
+    this.mirrorClientState(); // fleet: e.g. the result of a carbons <enable/> reaches the client only once the flag is mirrored
     // Fleet: to the client only once its copy is in Redis, where a resume on another gateway finds it.
     if (this.sm?.mirror) this.sm.mirror.whenDurable(() => this.transport === transport && this.phase === 'bound' && transport.sendStanza(stanza));
     else transport.sendStanza(stanza);
@@ -243,7 +247,7 @@ export class ClientSession implements RoutedSession, ResumableSession {
     if (this.phase === 'closed' || this.phase === 'hibernated' || this.phase === 'resuming') return;
     if (this.phase === 'bound') {
       if (el.attrs.xmlns === NS.sm) return this.onStreamManagement(el);
-      if (el.attrs.xmlns === NS.csi && (el.name === 'active' || el.name === 'inactive')) return void (this.csi ??= new ClientStateIndication(this.opts.csiMaxHeldStanzas ?? 100, (stanza) => this.send(stanza))).onElement(el);
+      if (el.attrs.xmlns === NS.csi && (el.name === 'active' || el.name === 'inactive')) return void (this.clientState().onElement(el), this.mirrorClientState());
       return this.onStanza(el);
     }
     if (el.name === 'starttls' && el.attrs.xmlns === NS.tls) {
@@ -305,6 +309,8 @@ export class ClientSession implements RoutedSession, ResumableSession {
     const seconds = asked > 0 ? Math.min(asked, options.resumeTimeoutSeconds) : options.resumeTimeoutSeconds;
     this.sm.resumeTimeoutMs = seconds * 1000;
     this.sm.resumeId = registry.register(this, this.sm);
+    this.mirroredClientState = 0; // a new record: carbons or CSI set before <enable/> are written with it
+    this.mirrorClientState();
     return smXml.enabled(this.sm.resumeId, Math.max(1, Math.round(seconds)));
   }
 
@@ -351,7 +357,9 @@ export class ClientSession implements RoutedSession, ResumableSession {
     sm.resumeTimeoutMs = taken.timeoutMs;
     sm.unacked.restore(taken.acked, taken.items.map((i) => ({ stanza: parse(i.xml) as Element, stamp: i.stamp })));
     const last = taken.presenceXml ? (parse(taken.presenceXml) as Element) : undefined;
-    Object.assign(this.presence, { available: taken.available, priority: taken.priority, last, rosterInterested: true });
+    Object.assign(this.presence, { available: taken.available, priority: taken.priority, last, rosterInterested: true, carbons: taken.clientState.carbons });
+    if (taken.clientState.inactive) this.clientState().onElement(new Element('inactive', { xmlns: NS.csi })); // XEP-0352 state carried over
+    this.mirroredClientState = clientStateCode(taken.clientState);
     this.jid = jid;
     registry.adopt(previd, this, sm); // mirrored before anything is delivered to it
     const resumed = smXml.resumed(previd, sm.inbound);
@@ -383,6 +391,20 @@ export class ClientSession implements RoutedSession, ResumableSession {
     if (router.sessions.unbind(this)) for (const hook of router.sessionHooks.ended) hook(this);
   }
 
+  private clientState(): ClientStateIndication {
+    return (this.csi ??= new ClientStateIndication(this.opts.csiMaxHeldStanzas ?? 100, (stanza) => this.send(stanza)));
+  }
+
+  /** Fleet: carbons and CSI follow the session to whichever gateway resumes it (shared/cluster/resumed-client-state.ts). */
+  private mirrorClientState(): void {
+    const mirror = this.sm?.mirror;
+    if (!mirror) return;
+    const code = (this.presence.carbons ? 1 : 0) | (this.csi?.isInactive ? 2 : 0);
+    if (code === this.mirroredClientState) return;
+    this.mirroredClientState = code;
+    mirror.clientState({ carbons: (code & 1) !== 0, inactive: (code & 2) !== 0 });
+  }
+
   private mechanisms(): Mechanism[] {
     const offered: Mechanism[] = ['SCRAM-SHA-256', 'SCRAM-SHA-1'];
     if (this.transport.secure || this.transport.plainAllowed) offered.push('PLAIN');
@@ -409,6 +431,7 @@ export class ClientSession implements RoutedSession, ResumableSession {
     mirror?.routing();
     try {
       this.opts.router.fromClient(this, el);
+      this.mirrorClientState(); // a carbons <enable/> or <disable/> leaves in the same write as its count
     } finally {
       mirror?.routed();
     }
@@ -495,7 +518,7 @@ export class ClientSession implements RoutedSession, ResumableSession {
       resume: (el, success) => this.resume(el, success),
       bind: (jid) => this.bindTo(jid),
       enableSm: (el) => this.enable(el),
-      enableCarbons: () => void (this.presence.carbons = true),
+      enableCarbons: () => void ((this.presence.carbons = true), this.mirrorClientState()),
       clientState: (el) => this.onElement(el),
       features: (resumed) => this.features(resumed),
       archiveMetadata: this.opts.router.archive && ((bare) => archiveMetadata(this.opts.router.archive!, bare)),

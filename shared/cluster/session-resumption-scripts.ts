@@ -17,6 +17,13 @@ if tonumber(ARGV[3]) > 0 then redis.call('LTRIM', KEYS[2], tonumber(ARGV[3]), -1
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'acked', ARGV[4]) end
 return 1`;
 
+// The session's client state (resumed-client-state.ts), only while `node` still holds it.
+// ARGV: node, field, value.
+export const SET_CLIENT_STATE = `
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+return 1`;
+
 // Parks a session its node (ARGV[1]) held; the directory entry (KEYS[2] field ARGV[3]) moves to
 // PARKED_NODE if it still belongs to the session. Returns {old session id, deadline, entry} or false.
 export const PARK = `

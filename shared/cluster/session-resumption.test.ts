@@ -7,6 +7,7 @@ import { hasRedisServer, spawnRedis, type TestRedis } from '../../test/support/r
 import { connectRedis, redisReady } from './redis-connection.js';
 import { SessionRegistry } from './session-registry.js';
 import { clusterKeys } from './keys.js';
+import { CLIENT_STATE_FIELD, encodeClientState } from './resumed-client-state.js';
 import { DRAINING, MIRROR_DEADLINE_MS, PARKED_NODE, SessionResumptionStore, withDedupId } from './session-resumption.js';
 import { TcpFaultProxy } from '../../loadtest/faults/tcp-fault-proxy.js';
 
@@ -110,11 +111,31 @@ describeWithRedis('XEP-0198 state in Redis (real redis-server)', () => {
       session: {
         fullJid: 'alice@d/phone', inbound: 2, acked: 0, timeoutMs: 60_000, available: true, priority: 5, presenceXml: '<presence/>',
         items: [{ stamp, xml: '<message><body>1</body></message>' }, { stamp, xml: '<message><body>2</body></message>' }],
+        clientState: { carbons: false, inactive: false },
       },
     });
     expect(await gw2.take('alice@d', 'sm1', 'c2s-10')).toEqual({ kind: 'held', nodeId: 'gw-2' });
     expect(await gw1.appendParked('alice@d/phone', 'sm1', stamp, '<message/>')).toEqual({ nodeId: 'gw-2' });
     expect(await gw2.take('bob@d', 'sm1', 'c2s-11')).toEqual({ kind: 'gone' }); // another user's view of the id: nothing
+  });
+
+  test('carbons and CSI go with a parked session to the gateway that takes it, and only its holder changes them', async () => {
+    const mirror = gw1.track('carol@d/phone', 'sm2', 'c2s-1', 60_000);
+    mirror.clientState({ carbons: true, inactive: false }); // in the same batch as the record's creation
+    await mirror.flush();
+    mirror.clientState({ carbons: true, inactive: true });
+    await mirror.flush();
+    expect(await redis.hget(clusterKeys.smState('carol@d', 'sm2'), CLIENT_STATE_FIELD)).toBe(encodeClientState({ carbons: true, inactive: true }));
+    await gw1.park('carol@d', 'sm2', 'carol@d/phone');
+    mirror.clientState({ carbons: false, inactive: false }); // no longer gw-1's to write
+    await mirror.flush();
+    const taken = await gw2.take('carol@d', 'sm2', 'c2s-2');
+    expect(taken.kind === 'taken' && taken.session.clientState).toEqual({ carbons: true, inactive: true });
+
+    // A record written by the previous release has no such field: active, without carbons, as that release resumed.
+    await redis.hset(clusterKeys.smState('dave@d', 'sm3'), { node: '', session: 'c2s-3', jid: 'dave@d/r', h: 0, acked: 0, timeout: 60_000 });
+    const older = await gw2.take('dave@d', 'sm3', 'c2s-4');
+    expect(older.kind === 'taken' && older.session.clientState).toEqual({ carbons: false, inactive: false });
   });
 
   test('a parked list is bounded by the SM queue bound, and a stanza a dead node had appended is not appended twice', async () => {

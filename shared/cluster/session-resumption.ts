@@ -11,7 +11,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { clusterKeys } from './keys.js';
-import { APPEND_PARKED, DRAINING, END_PARKED, OPEN, PARK, PARKED_NODE, SYNC, TAKE } from './session-resumption-scripts.js';
+import { APPEND_PARKED, DRAINING, END_PARKED, OPEN, PARK, PARKED_NODE, SET_CLIENT_STATE, SYNC, TAKE } from './session-resumption-scripts.js';
+import { CLIENT_STATE_FIELD, decodeClientState, encodeClientState, type ResumedClientState } from './resumed-client-state.js';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '../metrics/http-endpoints.js';
 
@@ -49,6 +50,8 @@ export interface TakenSession {
   priority: number;
   presenceXml?: string;
   items: MirroredStanza[];
+  /** Carbons and CSI as the session left them (resumed-client-state.ts). */
+  clientState: ResumedClientState;
 }
 
 export type TakeOutcome = { kind: 'taken'; session: TakenSession } | { kind: 'gone' } | { kind: 'held'; nodeId: string };
@@ -59,6 +62,7 @@ type ScriptedRedis = Redis & {
   pamperoSmTake(...args: unknown[]): Promise<unknown[]>;
   pamperoSmAppendParked(...args: unknown[]): Promise<string>;
   pamperoSmOpen(...args: unknown[]): Promise<number>;
+  pamperoSmClientState(...args: unknown[]): Promise<number>;
   pamperoSmEndParked(...args: unknown[]): Promise<[string, string[], string[]] | null>;
 };
 
@@ -101,6 +105,8 @@ interface Pending {
   items: string[];
   trim: number;
   acked?: number;
+  /** The encoded client state (carbons, CSI) when it changed this turn. */
+  clientState?: string;
   end?: boolean;
 }
 
@@ -115,6 +121,11 @@ export class SmMirror {
 
   sent(stamp: string, xml: string): void {
     this.store.pending(this).items.push(encodeItem(stamp, xml, currentDedupId));
+  }
+
+  /** Carbons or CSI changed: carried to whichever gateway resumes the session (resumed-client-state.ts). */
+  clientState(state: ResumedClientState): void {
+    this.store.pending(this).clientState = encodeClientState(state);
   }
 
   handled(h: number): void {
@@ -197,6 +208,7 @@ export class SessionResumptionStore {
     redis.defineCommand('pamperoSmAppendParked', { numberOfKeys: 2, lua: APPEND_PARKED });
     redis.defineCommand('pamperoSmEndParked', { numberOfKeys: 3, lua: END_PARKED });
     redis.defineCommand('pamperoSmOpen', { numberOfKeys: 1, lua: OPEN });
+    redis.defineCommand('pamperoSmClientState', { numberOfKeys: 1, lua: SET_CLIENT_STATE });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -259,8 +271,10 @@ export class SessionResumptionStore {
         pipeline.hset(state, { node: this.nodeId, session: p.create.sessionId, jid: p.create.fullJid, h: 0, acked: 0, timeout: p.create.timeoutMs });
         pipeline.sadd(clusterKeys.nodeSm(this.nodeId), member);
       }
-      if (p.inbound === undefined && p.items.length === 0 && p.trim === 0) continue;
-      order.push(mirror);
+      if (p.clientState !== undefined) pipeline.pamperoSmClientState(state, this.nodeId, CLIENT_STATE_FIELD, p.clientState);
+      const syncs = p.inbound !== undefined || p.items.length > 0 || p.trim > 0;
+      if (syncs || p.clientState !== undefined) order.push(mirror);
+      if (!syncs) continue;
       pipeline.pamperoSmSync(state, queue, this.nodeId, p.inbound ?? '', p.trim, p.acked ?? '', ...p.items);
     }
     const done = pipeline.exec().then(
@@ -380,6 +394,7 @@ export class SessionResumptionStore {
         timeoutMs: Number(fields.timeout) || 0,
         ...presenceOf(rest),
         items: (reply[3] as string[]).map(decodeItem),
+        clientState: decodeClientState(fields[CLIENT_STATE_FIELD]),
       },
     };
   }

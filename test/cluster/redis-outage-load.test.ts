@@ -49,7 +49,6 @@ describeWhenPossible('Redis away for 10 s under chat load', () => {
     for (const user of NAMES) {
       expect((await runPampero(['user', 'add', `${user}@localhost`, '--password', `${user}-pw`, '--data-dir', dataDir])).code).toBe(0);
     }
-    process.env.PAMPERO_ARCHIVE__ENABLED = 'false'; // see rolling-restart.test.ts
     redisPort = await freePort();
     redis = await startRedis(redisPort, dataDir);
     base = await freeFleetBase(LAYOUT);

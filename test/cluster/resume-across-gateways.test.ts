@@ -167,7 +167,6 @@ describeWithProcesses('resumption on another gateway after kill -9 (real process
         PAMPERO_COMPONENT_PORT: String(component),
         PAMPERO_HTTP_PORT: String(http),
         PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK: 'true',
-        PAMPERO_ARCHIVE__ENABLED: 'false',
         PAMPERO_LOG_LEVEL: 'warn',
       },
       http,

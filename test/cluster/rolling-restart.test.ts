@@ -39,10 +39,8 @@ describeWhenPossible('rolling restart of a fleet under chat load', () => {
     }
     base = await freeFleetBase(LAYOUT);
     const config = configFromObject({ dataDir, c2s: { allowPlainFromLoopback: true }, log: { level: 'warn' } });
-    // The fleet's processes inherit this: message archiving off. With it on, seven processes
-    // writing the archive into one LMDB environment hit commit failures (MDB_BAD_TXN) that are
-    // not what this test is about (reported; docs/cluster.md).
-    process.env.PAMPERO_ARCHIVE__ENABLED = 'false';
+    // The message archive is on (its default): seven processes write it into one LMDB environment
+    // (shared/storage/lmdb/lmdb-env.ts, docs/cluster.md).
     redisServer = await spawnRedis();
     fleet = await startLocalFleet(config, { ...LAYOUT, basePort: base, redisUrl: redisServer.url }, () => undefined);
   }, 60_000);

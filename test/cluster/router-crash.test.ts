@@ -51,7 +51,6 @@ describeWhenPossible('crashes in a fleet', () => {
     for (const user of ['alice', 'bob']) {
       expect((await runPampero(['user', 'add', `${user}@localhost`, '--password', `${user}-pw`, '--data-dir', dataDir])).code).toBe(0);
     }
-    process.env.PAMPERO_ARCHIVE__ENABLED = 'false'; // see rolling-restart.test.ts
     redisServer = await spawnRedis();
     base = await freeFleetBase(LAYOUT);
     const config = configFromObject({ dataDir, c2s: { allowPlainFromLoopback: true }, log: { level: 'warn' } });
@@ -60,7 +59,7 @@ describeWhenPossible('crashes in a fleet', () => {
     const muc1 = fleet.processes.find((p) => p.name === 'muc-1')!;
     muc2Http = await freePort();
     const routers = muc1.env.PAMPERO_COMPONENT__SERVICE!.split(',');
-    muc2 = await startPampero({ ...muc1.env, PAMPERO_ARCHIVE__ENABLED: 'false', PAMPERO_CLUSTER__NODE_ID: 'muc-2', PAMPERO_HTTP_PORT: String(muc2Http), PAMPERO_COMPONENT__SERVICE: [...routers].reverse().join(',') }, muc2Http);
+    muc2 = await startPampero({ ...muc1.env, PAMPERO_CLUSTER__NODE_ID: 'muc-2', PAMPERO_HTTP_PORT: String(muc2Http), PAMPERO_COMPONENT__SERVICE: [...routers].reverse().join(',') }, muc2Http);
   }, 80_000);
 
   afterAll(async () => {

@@ -52,7 +52,6 @@ async function composePlan(dataDir: string, redisUrl: string, notes: string[]): 
     env.PAMPERO_DATA_DIR = dataDir;
     for (const key of Object.keys(env)) if (key.startsWith('PAMPERO_STORAGE__SCYLLA__')) delete env[key];
     env.PAMPERO_STORAGE__BACKEND = 'lmdb';
-    env.PAMPERO_ARCHIVE__ENABLED = 'false';
     env.PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK = 'true';
     env.PAMPERO_HTTP_PORT = String(http);
     env.PAMPERO_ADMIN_PORT = String(admin);

@@ -2,7 +2,8 @@
 // affiliations and subject (msgpack), so loading a room is one point lookup.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { open, type Database } from 'lmdb';
+import type { Database } from 'lmdb';
+import { openLmdbEnv } from './lmdb-env.js';
 import type { ArchiveStore, MucRoomRecord, MucRoomStore } from '../types.js';
 import { createLmdbArchiveStore } from './archive-store.js';
 
@@ -42,7 +43,7 @@ export function createLmdbMucRoomStore(db: Database<MucRoomRecord, string>): Muc
 export async function openLmdbMucRoomStore(dataDir: string): Promise<MucRoomStore & { close(): Promise<void> }> {
   const dir = join(dataDir, 'lmdb');
   await mkdir(dir, { recursive: true });
-  const env = open(dir, {});
+  const env = openLmdbEnv(dir);
   const store = createLmdbMucRoomStore(env.openDB<MucRoomRecord, string>(LMDB_MUC_ROOMS_DATABASE, {}));
   let closing: Promise<void> | undefined;
   return { ...store, close: () => (closing ??= env.close()) };
@@ -56,7 +57,7 @@ export async function openLmdbMucRoomStore(dataDir: string): Promise<MucRoomStor
 export async function openLmdbMucArchiveStore(dataDir: string): Promise<{ store: ArchiveStore; close(): Promise<void> }> {
   const dir = join(dataDir, 'muc-archive');
   await mkdir(dir, { recursive: true });
-  const env = open(dir, { maxDbs: 8 });
+  const env = openLmdbEnv(dir);
   let closing: Promise<void> | undefined;
   return { store: createLmdbArchiveStore(env), close: () => (closing ??= env.close()) };
 }

@@ -4,8 +4,10 @@
 // Several processes may open the same directory at once (e.g. `pampero user add` while the server
 // runs): LMDB takes a cross-process lock for writes, and lmdb-js renews a process's read snapshot
 // on the next event-loop turn and after each of its own commits, so another process's committed
-// writes are visible to reads from the next turn on (tested in lmdb-stores.test.ts).
-import { open } from 'lmdb';
+// writes are visible to reads from the next turn on (tested in lmdb-stores.test.ts). Every process
+// opens it with the same options (lmdb-env.ts: overlappingSync off, so a process killed mid-commit
+// does not break the others' environment).
+import { openLmdbEnv } from './lmdb-env.js';
 import type { Account, ComponentRecord, Roster, Stores } from '../types.js';
 import { createLmdbAccountStore } from './account-store.js';
 import { createLmdbArchiveStore } from './archive-store.js';
@@ -25,7 +27,7 @@ export const LMDB_DATABASE_NAMES = {
 
 export async function openLmdbStores(dir: string): Promise<Stores> {
   // Default encoding: msgpack values, ordered-binary keys (strings and arrays sort correctly).
-  const env = open(dir, { maxDbs: 32 }); // lmdb-js allows 12 named databases by default; the stores use more
+  const env = openLmdbEnv(dir); // the options every process sharing the directory uses (lmdb-env.ts)
   const names = LMDB_DATABASE_NAMES;
   let closing: Promise<void> | undefined;
   return {

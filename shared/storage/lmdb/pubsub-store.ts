@@ -9,7 +9,8 @@
 // The 'j' index is written with every affiliation and subscription and cleaned lazily: listNodesOf
 // checks each entry and drops the stale ones (deleting a node does not scan the index).
 // Nothing is held in memory: a node's items and subscribers are read as ranges, page by page.
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { openLmdbEnv } from './lmdb-env.js';
 import { parseJid } from '../../jid.js';
 import type { PubsubAffiliation, PubsubItem, PubsubItemPage, PubsubNode, PubsubStore, PubsubSubscription } from '../types.js';
 
@@ -227,7 +228,7 @@ export function createLmdbPubsubStore(env: RootDatabase): PubsubStore {
 
 /** Opens an LMDB environment of its own in `dir` (standalone pubsub component, tests). */
 export function openLmdbPubsubStore(dir: string): { store: PubsubStore; close(): Promise<void> } {
-  const env = open(dir, {});
+  const env = openLmdbEnv(dir);
   let closing: Promise<void> | undefined;
   return { store: createLmdbPubsubStore(env), close: () => (closing ??= env.close()) };
 }
