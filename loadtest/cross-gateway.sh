@@ -34,7 +34,7 @@ run_chat() { # label, extra args…
     --json-out "$OUT/results.jsonl" "$@" > "$OUT/$label.md" 2> "$OUT/$label.err" || true
 }
 
-# 1. the fleet (archive off: fleet processes share one LMDB directory, docs/cluster.md)
+# 1. the fleet (archive off in both runs, so the two compare the same work)
 PAMPERO_ARCHIVE__ENABLED=false PAMPERO_LOG_LEVEL=warn node --max-semi-space-size=4 "$ROOT/dist/cli/pampero.js" cluster up \
   --gateways "$GATEWAYS" --routers "$ROUTERS" --instances "$INSTANCES" --base-port "$BASE" --data-dir "$DATA" --domain $DOMAIN \
   --allow-plain-from-loopback > "$OUT/fleet.log" 2>&1 &

@@ -3,10 +3,9 @@
 // status codes follow §15.6 and are added by the callers.
 import { NS_MUC, NS_MUC_USER } from './namespaces.js';
 
-/** XEP-0033 extended stanza addressing. */
-const NS_ADDRESS = 'http://jabber.org/protocol/address';
 /** Addresses per multicast stanza; Pampero's router takes up to 5000 (multicast-delivery.ts). */
 const ADDRESSES_PER_STANZA = 1000;
+import { occupantAddressLists } from './occupant-addresses.js';
 import { occupantIdElement, stripOccupantIds } from './occupant-id.js';
 import { affiliationOf, occupantJid, sessionsOf, type Occupant, type Room } from './room.js';
 import { cloneElement, xml, type XmlChild, type XmlElement } from './xml.js';
@@ -81,23 +80,15 @@ export function toEveryone(room: Room, make: (to: string, viewer: Occupant) => X
 /**
  * One stanza for every session of every occupant, through the server's XEP-0033 multicast: the
  * same payload goes to all, so it crosses the component link once (muc-context.ts `multicast`).
+ * The address lists are the room's, reused while its sessions stay the same (occupant-addresses.ts).
  */
 export function multicastToOccupants(room: Room, stanza: XmlElement, serverDomain: string): XmlElement[] {
-  const out: XmlElement[] = [];
-  let addresses: XmlElement | undefined;
-  for (const viewer of room.occupants.values()) {
-    for (const to of sessionsOf(viewer)) {
-      if (!addresses || addresses.children.length >= ADDRESSES_PER_STANZA) {
-        const copy = cloneElement(stanza);
-        copy.attrs.to = serverDomain;
-        addresses = xml('addresses', { xmlns: NS_ADDRESS });
-        copy.append(addresses);
-        out.push(copy);
-      }
-      addresses.append(xml('address', { type: 'bcc', jid: to }));
-    }
-  }
-  return out;
+  return occupantAddressLists(room, ADDRESSES_PER_STANZA).map((addresses) => {
+    const copy = cloneElement(stanza);
+    copy.attrs.to = serverDomain;
+    copy.append(addresses);
+    return copy;
+  });
 }
 
 /** A message from the room itself to every occupant (§15.6 status codes of configuration changes). */

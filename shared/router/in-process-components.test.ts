@@ -118,4 +118,17 @@ describe('in-process component links (the all-in-one bundled components)', () =>
     await entity.stop();
     hub.close();
   });
+
+  test('what the component sends reaches the router in the same turn, in order, as a socket write would resolve (a room lane goes on with its next message)', async () => {
+    const { hub, entity, fromComponent } = setup();
+    await entity.start();
+    let sameTurn = true;
+    setImmediate(() => (sameTurn = false));
+    await entity.send(xml('message', { from: 'roster.localhost', to: 'a@localhost/r', id: 'one' }));
+    await entity.send(xml('message', { from: 'roster.localhost', to: 'a@localhost/r', id: 'two' }));
+    expect(sameTurn).toBe(true);
+    expect(fromComponent.map(([, el]) => el.attrs.id)).toEqual(['one', 'two']);
+    await entity.stop();
+    hub.close();
+  });
 });

@@ -8,7 +8,7 @@
 // stanza kinds components multicast (groupchat messages, presence), and they are serialised once
 // for all copies (multicast-copy.ts).
 import { Element } from 'ltx';
-import { parseJid } from '../jid.js';
+import { parseJid, type Jid } from '../jid.js';
 import { NS } from '../xml/namespaces.js';
 import type { Router } from './router.js';
 import { MulticastCopy, SharedPayload } from './multicast-copy.js';
@@ -34,11 +34,21 @@ export function deliverMulticast(router: Router, stanza: Element): boolean {
     for (const a of shown) kept.cnode(new Element('address', { ...a.attrs, delivered: 'true' }));
     payload.push(kept);
   }
-  const shared = new SharedPayload(payload as Array<Element | string>);
+  const shared = new SharedPayload(stanza.name, stanza.attrs, payload as Array<Element | string>);
   for (const address of list) {
-    const to = parseJid(address.attrs.jid ?? '');
-    if (!to || !['to', 'cc', 'bcc'].includes(address.attrs.type)) continue;
-    router.route(new MulticastCopy(stanza.name, { ...stanza.attrs, to: to.full }, shared), to);
+    const type = address.attrs.type;
+    if (type !== 'bcc' && type !== 'to' && type !== 'cc') continue;
+    const to = recipientJid(router, address.attrs.jid);
+    if (to) router.route(MulticastCopy.of(shared, to.full), to);
   }
   return true;
+}
+
+/**
+ * The address's JID, parsed. A room's addresses are the full JIDs its occupants joined from, so
+ * most name a session bound here exactly: its JID is that one already parsed and normalised.
+ */
+function recipientJid(router: Router, jid: string | undefined): Jid | undefined {
+  if (!jid) return undefined;
+  return router.sessions.get(jid)?.jid ?? parseJid(jid);
 }
