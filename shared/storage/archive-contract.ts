@@ -1,6 +1,7 @@
 // The message archive's part of the storage contract (contract.ts calls it inside
 // describeStoresContract, so LMDB, ScyllaDB and the simulated ScyllaDB session all run it).
 import { ArchiveIdGenerator, archiveIdTime } from './archive-id.js';
+import { bareOf } from './archive-filter.js';
 import type { ArchiveEntry, ArchiveStore } from './types.js';
 
 export function describeArchiveContract(archiveOf: () => ArchiveStore, freshJid: (local?: string) => string): void {
@@ -101,6 +102,41 @@ export function describeArchiveContract(archiveOf: () => ArchiveStore, freshJid:
       expect(await archiveOf().removeBefore(cutoff, 4)).toBe(0);
       expect((await archiveOf().query(a, {}, { max: 10 })).entries).toEqual(recent);
       expect((await archiveOf().query(b, {}, { max: 10 })).entries).toEqual([]);
+    });
+
+    it('one message in two archives (same id and XML, as the router queues it): each pages it; clearing one keeps the other; retention removes both', async () => {
+      const [alice, bob] = [freshJid(), freshJid()];
+      const [saved, savedIds] = [clock, ids];
+      clock = Date.UTC(2002, 0, 1);
+      ids = new ArchiveIdGenerator(7, () => clock);
+      const pair = (n: number) => {
+        clock += 1000;
+        const [id, xml] = [ids.next().id, `<message><body>${n}</body></message>`];
+        return [{ owner: bob, id, with: `${alice}/phone`, xml }, { owner: alice, id, with: bob, xml }];
+      };
+      const [first, second, third] = [pair(0), pair(1), pair(2)];
+      await archiveOf().append([...first, ...second]);
+      await archiveOf().append(third);
+      const cutoff = clock + 1;
+      [clock, ids] = [saved, savedIds];
+      const later = pair(3);
+      await archiveOf().append(later);
+      for (const [owner, peer] of [[bob, `${alice}/phone`], [alice, bob]]) {
+        const page = await archiveOf().query(owner, {}, { max: 10 });
+        expect(bodies(page.entries)).toEqual(['0', '1', '2', '3']);
+        expect(page.entries.every((e) => e.with === peer)).toBe(true);
+        expect((await archiveOf().query(owner, { with: bareOf(peer) }, { max: 2, before: '' })).entries.map((e) => e.id)).toEqual([third[0].id, later[0].id]);
+        expect((await archiveOf().query(owner, { ids: [second[0].id] }, { max: 10 })).entries).toEqual([{ id: second[0].id, with: peer, xml: second[0].xml }]);
+      }
+      await archiveOf().clear(alice);
+      expect((await archiveOf().query(alice, {}, { max: 10 })).entries).toEqual([]);
+      expect(bodies((await archiveOf().query(bob, {}, { max: 10 })).entries)).toEqual(['0', '1', '2', '3']);
+      await archiveOf().append(later.slice(1)); // alice writes again after the clear
+      let removed = 0;
+      for (let run = 0; run < 10; run++) removed += await archiveOf().removeBefore(cutoff, 2);
+      expect(removed).toBeGreaterThanOrEqual(3);
+      expect(bodies((await archiveOf().query(bob, {}, { max: 10 })).entries)).toEqual(['3']);
+      expect(bodies((await archiveOf().query(alice, {}, { max: 10 })).entries)).toEqual(['3']);
     });
 
     it('stores and replaces preferences; clear removes them', async () => {

@@ -15,9 +15,9 @@ export function isArchiveId(text: string): boolean {
   return ID_RE.test(text);
 }
 
-/** The server time (ms since the epoch) an id was made at. */
+/** The server time (ms since the epoch) an id was made at (two 32-bit halves: no BigInt). */
 export function archiveIdTime(id: string): number {
-  return Number(BigInt(`0x${id}`) >> LOW_BITS);
+  return parseInt(id.slice(0, 8), 16) * SPLIT + Math.floor(parseInt(id.slice(8, 16), 16) / LOW_SPAN);
 }
 
 export function archiveIdToBigInt(id: string): bigint {

@@ -356,7 +356,11 @@ export interface ArchivePrefs {
 }
 
 export interface ArchiveStore {
-  /** Stores entries of any users in one batch (one write transaction in LMDB). */
+  /**
+   * Stores entries of any users in one batch (one write transaction in LMDB). Adjacent entries of
+   * different owners with the same id and XML are one message (its sender's and recipient's
+   * entries): LMDB stores it once.
+   */
   append(entries: ReadonlyArray<ArchiveEntry & { owner: string }>): Promise<void>;
   /** One page of the owner's archive; unknown paging ids simply match nothing (check with `missing`). */
   query(owner: string, filter: ArchiveFilter, page: ArchivePageRequest): Promise<ArchivePage>;

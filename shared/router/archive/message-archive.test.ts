@@ -51,3 +51,19 @@ test('a forged stanza-id is left out of the recipient\'s entry but the sender\'s
   expect(written.find((e) => e.owner === 'alice@x')!.xml).toBe(message.toString());
   expect(message.toString()).toContain('fake');
 });
+
+test('the delivered copy reuses the archived XML: the same text ltx writes, and written afresh once changed', async () => {
+  const { mam, written } = archive();
+  const message = chat(new Element('active', { xmlns: 'http://jabber.org/protocol/chatstates' }));
+  message.attrs.from = `alice@x/phone"&'<>`;
+  const delivered = mam.received(message, parseJid('bob@x/pc')!);
+  await mam.stop();
+  const plain = new Element(delivered.name, delivered.attrs);
+  plain.children = delivered.children;
+  expect(delivered.toString()).toBe(plain.toString());
+  expect(delivered.toString()).toBe(`${written[0].xml.slice(0, -'</message>'.length)}<stanza-id xmlns="urn:xmpp:sid:0" by="bob@x" id="${written[0].id}"/></message>`);
+  delivered.c('delay', { xmlns: 'urn:xmpp:delay', stamp: 'now' });
+  expect(delivered.toString()).toContain('<delay xmlns="urn:xmpp:delay" stamp="now"/></message>');
+  delivered.attrs = { ...delivered.attrs, to: 'carol@x' };
+  expect(delivered.toString()).toContain('to="carol@x"');
+});

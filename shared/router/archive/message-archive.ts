@@ -15,6 +15,7 @@ import type { RoutedSession } from '../session.js';
 import { ArchivePrefsCache } from './archive-prefs.js';
 import { ArchiveWriter } from './archive-writer.js';
 import { ArchiveRetention } from './archive-retention.js';
+import { StampedCopy } from './stamped-copy.js';
 
 export const MAM = NS.mam;
 /** XEP-0313 §8: before-id/after-id/ids, flipped pages and metadata. */
@@ -22,11 +23,14 @@ export const MAM_EXTENDED = `${NS.mam}#extended`;
 export const STANZA_ID = NS.stanzaId;
 const HINTS = NS.hints;
 /**
- * User archives gather a batch for up to this long (archive-writer.ts): at a steady chat load a
- * commit then holds hundreds of entries instead of a few dozen. A crash can lose what was queued
- * (as before, plus at most this long); stopping the server writes everything.
+ * User archives gather a batch for up to this long, and up to USER_ARCHIVE_BATCH entries
+ * (archive-writer.ts): an LMDB commit costs about one write per B-tree page it touches, and the
+ * entries of a batch share the pages of the users they belong to, so at a steady chat load a
+ * commit holds thousands of entries instead of a few dozen. A crash can lose what was queued (as
+ * before, plus at most this long); stopping the server writes everything.
  */
-export const USER_ARCHIVE_FLUSH_DELAY_MS = 50;
+export const USER_ARCHIVE_FLUSH_DELAY_MS = 100;
+export const USER_ARCHIVE_BATCH = 4000;
 
 export interface MessageArchiveOptions {
   /** Write queue bound (entries); beyond it entries are dropped and counted. */
@@ -58,9 +62,13 @@ export class MessageArchive {
   readonly prefs: ArchivePrefsCache;
   readonly retention: ArchiveRetention;
   private readonly ids = new ArchiveIdGenerator();
-  /** The last message archived for its recipient unchanged, and its XML: the sender's entry reuses it. */
+  /**
+   * The last message archived for its recipient unchanged, its XML and its id: the sender's entry
+   * reuses both, so the store keeps the message once for the two archives (lmdb/archive-store.ts).
+   */
   private lastReceived: Element | undefined;
   private lastReceivedXml = '';
+  private lastReceivedId: string | undefined;
 
   constructor(
     readonly store: ArchiveStore,
@@ -70,7 +78,7 @@ export class MessageArchive {
     readonly options: MessageArchiveOptions,
     log: Logger,
   ) {
-    this.writer = new ArchiveWriter(store, { maxQueue: options.maxQueue, maxQueueBytes: options.maxQueueBytes, flushDelayMs: USER_ARCHIVE_FLUSH_DELAY_MS, log });
+    this.writer = new ArchiveWriter(store, { maxQueue: options.maxQueue, maxQueueBytes: options.maxQueueBytes, flushDelayMs: USER_ARCHIVE_FLUSH_DELAY_MS, batchSize: USER_ARCHIVE_BATCH, log });
     this.prefs = new ArchivePrefsCache(store, rosters);
     this.retention = new ArchiveRetention(store, options, log);
   }
@@ -79,9 +87,9 @@ export class MessageArchive {
   sent(session: RoutedSession, message: Element, to: Jid | undefined): void {
     if (!to || to.bare === session.jid.bare) return; // to oneself: archived once, as received
     if (!isArchivable(message)) return;
-    const xml = message === this.lastReceived ? this.lastReceivedXml : message.toString();
+    const same = message === this.lastReceived;
     this.lastReceived = undefined;
-    this.queue(session.jid.bare, to.full, xml, true);
+    this.queue(session.jid.bare, to.full, same ? this.lastReceivedXml : message.toString(), true, same ? this.lastReceivedId : undefined);
   }
 
   /** A message for a local user: into their archive; resolves to the copy to deliver (with stanza-id). */
@@ -90,28 +98,28 @@ export class MessageArchive {
     const owner = to.bare;
     // XEP-0359 §5: a stanza-id claiming to come from the recipient's archive is a forgery.
     const forged = message.children.some((c) => isOwnStanzaId(c, owner));
-    const copy = new Element(message.name);
+    const copy = new StampedCopy(message.name);
     copy.attrs = { ...message.attrs };
     copy.children = forged ? message.children.filter((c) => !isOwnStanzaId(c, owner)) : message.children.slice();
-    let xml: string;
-    if (forged) xml = copy.toString();
-    else {
-      // Routing delivers before it archives the sender's copy (Router.fromClient): the same XML, serialised once.
-      xml = message.toString();
-      this.lastReceived = message;
-      this.lastReceivedXml = xml;
-    }
+    const xml = forged ? copy.toString() : message.toString();
     const known = this.sessions.resourcesOf(owner).length > 0; // an online user has an account
     const id = this.queue(owner, message.attrs.from ?? to.domain, xml, known);
-    if (id) copy.children.push(new Element('stanza-id', { xmlns: STANZA_ID, by: owner, id }));
+    if (!forged) {
+      // Routing delivers before it archives the sender's copy (Router.fromClient): the same XML
+      // and id, serialised once and stored once.
+      this.lastReceived = message;
+      this.lastReceivedXml = xml;
+      this.lastReceivedId = id;
+    }
+    if (id) copy.seal(xml, new Element('stanza-id', { xmlns: STANZA_ID, by: owner, id }));
     return copy;
   }
 
-  /** Queues one entry; the id, or undefined when the preferences say no or the queue is full. */
-  private queue(owner: string, peer: string, xml: string, accountKnown: boolean): string | undefined {
+  /** Queues one entry (with the id of the same message in another archive, if any); the id, or undefined when the preferences say no or the queue is full. */
+  private queue(owner: string, peer: string, xml: string, accountKnown: boolean, sharedId?: string): string | undefined {
     const verdict = this.prefs.verdict(owner, peer);
     if (verdict === false) return undefined;
-    const { id } = this.ids.next();
+    const id = sharedId ?? this.ids.next().id;
     // The usual case (online recipient or local sender, preferences cached) needs no check at all.
     const check = accountKnown && verdict !== 'unknown' ? undefined : async () =>
       (accountKnown || (await this.accounts.get(owner)) !== undefined) && (verdict !== 'unknown' || (await this.prefs.settle(owner, peer)));

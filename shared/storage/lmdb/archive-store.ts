@@ -1,23 +1,38 @@
-// The message archive (XEP-0313) in LMDB: three sub-databases written in one transaction.
-// - archive        [owner, id] → { w: with, x: xml }: a user's messages in time order, so the
-//                  latest page is one short reverse range read, start/end are key bounds.
-// - archive-with   [owner, bare with, id] → 1: `with` queries are range reads too.
-// - archive-time   [id, owner] → 1: all archives in time order, so retention removes the oldest
-//                  entries with a bounded range read instead of visiting every user.
-// Preferences are one record per user in archive-prefs.
+// The message archive (XEP-0313) in LMDB. A commit's cost is mostly the B-tree pages it touches,
+// and a user's pages are scattered: so a chat message is stored once, at the end of a time-ordered
+// tree, however many archives hold it, and each archive gets one small entry.
+// - archive-messages [id, first owner] → { x: xml, o: owners }: the message; keys increase with
+//                  time, so a batch appends to the end of the tree (few pages per commit), and
+//                  retention removes the oldest messages with one bounded range read.
+// - archive        [owner, id] → with (string) when the owner is the message's first owner, else
+//                  [with, first owner]: a user's messages in time order, so the latest page is one
+//                  short reverse range read (plus a point read per message), start/end are key bounds.
+// - archive-with-days [owner, bare with, day] → 1: the UTC days (id time / 86,400,000) on which the
+//                  owner exchanged messages with that JID, written once per day and peer; a `with`
+//                  query reads those days' entries of the owner and keeps the peer's.
+// Entries of the earlier layout ({ w, x } in `archive`, [owner, bare with, id] in `archive-with`,
+// [id, owner] in `archive-time`) are still read, paged and purged; nothing new is written that
+// way. Preferences: one record per user in archive-prefs.
 import type { Database, RootDatabase } from 'lmdb';
 import { bareOf, idRange, matchesWith, pageInMemory, pagesBackward, toPage } from '../archive-filter.js';
-import { archiveIdBound } from '../archive-id.js';
+import { archiveIdBound, archiveIdTime } from '../archive-id.js';
 import type { ArchiveEntry, ArchivePrefs, ArchiveStore } from '../types.js';
 
 export type ArchiveKey = [owner: string, id: string];
-export interface StoredArchiveEntry {
-  w: string;
+export type MessageKey = [id: string, firstOwner: string];
+/** An index entry (with, or [with, first owner]), or an entry of the earlier layout. */
+export type StoredArchiveEntry = string | [w: string, first: string] | { w: string; x: string };
+export interface StoredArchiveMessage {
   x: string;
+  /** Owners whose archives still hold it. */
+  o: string[];
 }
 
 export const LMDB_ARCHIVE_DATABASES = {
   entries: 'archive',
+  messages: 'archive-messages',
+  withDays: 'archive-with-days',
+  /** The earlier layout's indexes: read, never written. */
   byWith: 'archive-with',
   byTime: 'archive-time',
   prefs: 'archive-prefs',
@@ -25,36 +40,158 @@ export const LMDB_ARCHIVE_DATABASES = {
 
 /** The ids filter is answered with point reads: at most this many ids per query. */
 export const MAX_IDS_PER_QUERY = 250;
+const DAY_MS = 86_400_000;
+/** (owner, peer, day) keys known to be written, so a busy conversation does not rewrite its day. */
+const KNOWN_DAYS = 100_000;
+const dayOf = (id: string) => Math.floor(archiveIdTime(id) / DAY_MS);
+
+type Appended = ArchiveEntry & { owner: string };
+/** An owner's hold on a stored message: [owner, id, first owner]. */
+type Claim = [owner: string, id: string, first: string];
+
+/**
+ * Where the entries of `batch` from `i` on that are one message end: the same id and XML in
+ * different archives, adjacent as the router queues them (the recipient's, then the sender's).
+ */
+function groupEnd(batch: readonly Appended[], i: number): number {
+  const { id, xml } = batch[i];
+  let end = i + 1;
+  while (end < batch.length && batch[end].id === id && batch[end].xml === xml && !sameOwnerIn(batch, i, end)) end++;
+  return end;
+}
+
+const maxId = (a: string, b: string) => (a > b ? a : b);
+const minId = (a: string, b: string) => (a < b ? a : b);
+
+const sameOwnerIn = (batch: readonly Appended[], from: number, to: number) => {
+  for (let k = from; k < to; k++) if (batch[k].owner === batch[to].owner) return true;
+  return false;
+};
 
 export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
   const names = LMDB_ARCHIVE_DATABASES;
   const entries: Database<StoredArchiveEntry, ArchiveKey> = env.openDB(names.entries, {});
+  const messages: Database<StoredArchiveMessage, MessageKey> = env.openDB(names.messages, {});
+  const withDays: Database<1, [string, string, number]> = env.openDB(names.withDays, {});
   const byWith: Database<1, [string, string, string]> = env.openDB(names.byWith, {});
+  const knownDays = new Set<string>();
   const byTime: Database<1, [string, string]> = env.openDB(names.byTime, {});
   const prefs: Database<ArchivePrefs, string> = env.openDB(names.prefs, {});
 
-  const entryAt = (owner: string, id: string): ArchiveEntry | undefined => {
-    const value = entries.get([owner, id]);
-    return value && { id, with: value.w, xml: value.x };
+  const withOf = (value: StoredArchiveEntry): string => (typeof value === 'string' ? value : Array.isArray(value) ? value[0] : value.w);
+  const firstOwnerOf = (owner: string, value: StoredArchiveEntry): string | undefined =>
+    typeof value === 'string' ? owner : Array.isArray(value) ? value[1] : undefined;
+
+  const resolve = (owner: string, id: string, value: StoredArchiveEntry): ArchiveEntry | undefined => {
+    if (typeof value === 'object' && !Array.isArray(value)) return { id, with: value.w, xml: value.x };
+    const message = messages.get([id, firstOwnerOf(owner, value)!]);
+    return message && { id, with: withOf(value), xml: message.x };
   };
 
-  const removeEntry = (owner: string, id: string) => {
+  const entryAt = (owner: string, id: string): ArchiveEntry | undefined => {
     const value = entries.get([owner, id]);
-    if (value) void byWith.remove([owner, bareOf(value.w), id]);
+    return value === undefined ? undefined : resolve(owner, id, value);
+  };
+
+  /** The owner no longer holds the message [id, first]: the message goes with its last owner. */
+  const release = (owner: string, id: string, first: string) => {
+    const message = messages.get([id, first]);
+    if (!message) return;
+    const rest = message.o.filter((o) => o !== owner);
+    if (rest.length === 0) void messages.remove([id, first]);
+    else if (rest.length < message.o.length) void messages.put([id, first], { x: message.x, o: rest });
+  };
+
+  /** Inside a write transaction; `endedDays`: the with-days index of days before this one goes too. */
+  const removeEntry = (owner: string, id: string, endedDays = 0) => {
+    const value = entries.get([owner, id]);
+    if (value === undefined) return;
     void entries.remove([owner, id]);
-    void byTime.remove([id, owner]);
+    const first = firstOwnerOf(owner, value);
+    if (first === undefined) {
+      void byWith.remove([owner, bareOf(withOf(value)), id]);
+      void byTime.remove([id, owner]);
+      return;
+    }
+    release(owner, id, first);
+    const day = dayOf(id);
+    if (day < endedDays) void withDays.remove([owner, bareOf(withOf(value)), day]);
+  };
+
+  /** Up to `wanted` entries with `peer` in [low, high], in paging order: the days it was seen, each day's entries. */
+  const withPeer = (owner: string, peer: string, low: string, high: string, backward: boolean, wanted: number): ArchiveEntry[] => {
+    const bare = bareOf(peer);
+    const matches: ArchiveEntry[] = [];
+    const [dayLow, dayHigh] = [dayOf(low), dayOf(high)];
+    const days = withDays.getKeys(
+      backward ? { start: [owner, bare, dayHigh], end: [owner, bare, dayLow], reverse: true, inclusiveEnd: true } : { start: [owner, bare, dayLow], end: [owner, bare, dayHigh], inclusiveEnd: true },
+    );
+    for (const [, , day] of days) {
+      const from = maxId(low, archiveIdBound(day * DAY_MS, 'first'));
+      const to = minId(high, archiveIdBound((day + 1) * DAY_MS - 1, 'last'));
+      const rows = entries.getRange(backward ? { start: [owner, to], end: [owner, from], reverse: true, inclusiveEnd: true } : { start: [owner, from], end: [owner, to], inclusiveEnd: true });
+      for (const { key, value } of rows) {
+        if (!matchesWith(withOf(value), peer)) continue;
+        const entry = resolve(owner, key[1], value);
+        if (entry) matches.push(entry);
+        if (matches.length >= wanted) return matches;
+      }
+    }
+    return matches;
+  };
+
+  /** The same from the earlier layout's index. */
+  const withPeerBefore = (owner: string, peer: string, low: string, high: string, backward: boolean, wanted: number): ArchiveEntry[] => {
+    const bare = bareOf(peer);
+    const matches: ArchiveEntry[] = [];
+    const [start, end]: Array<[string, string, string]> = [[owner, bare, low], [owner, bare, high]];
+    for (const key of byWith.getKeys(backward ? { start: end, end: start, reverse: true, inclusiveEnd: true } : { start, end, inclusiveEnd: true })) {
+      const entry = entryAt(owner, key[2]);
+      if (entry && matchesWith(entry.with, peer)) matches.push(entry);
+      if (matches.length >= wanted) break;
+    }
+    return matches;
+  };
+
+  /** Claims (owner, id, first owner) on messages made before `bound`, oldest first, at most `limit`. */
+  const expired = (bound: string, limit: number): Claim[] => {
+    const claims: Claim[] = [];
+    for (const { key, value } of messages.getRange({ start: [''], end: [bound], limit })) {
+      for (const owner of value.o) {
+        if (claims.length >= limit) return claims;
+        claims.push([owner, key[0], key[1]]);
+      }
+    }
+    return claims;
   };
 
   return {
     append: async (batch) => {
       if (batch.length === 0) return;
+      const fresh: string[] = [];
       await env.transaction(() => {
-        for (const { owner, id, with: w, xml } of batch) {
-          void entries.put([owner, id], { w, x: xml });
-          void byWith.put([owner, bareOf(w), id], 1);
-          void byTime.put([id, owner], 1);
+        for (let i = 0; i < batch.length; ) {
+          const end = groupEnd(batch, i);
+          const { owner: first, id, xml } = batch[i];
+          const owners = new Array<string>(end - i);
+          const day = dayOf(id);
+          for (let k = i; k < end; k++) {
+            const { owner, with: w } = batch[k];
+            owners[k - i] = owner;
+            void entries.put([owner, id], k === i ? w : [w, first]);
+            const bare = bareOf(w);
+            const known = `${owner}\n${bare}\n${day}`;
+            if (!knownDays.has(known)) {
+              void withDays.put([owner, bare, day], 1);
+              fresh.push(known);
+            }
+          }
+          void messages.put([id, first], { x: xml, o: owners });
+          i = end;
         }
       });
+      if (knownDays.size + fresh.length > KNOWN_DAYS) knownDays.clear();
+      for (const known of fresh) knownDays.add(known); // only once committed
     },
 
     query: async (owner, filter, page) => {
@@ -68,20 +205,22 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
       const wanted = page.max + 1;
       const matches: ArchiveEntry[] = [];
       if (filter.with !== undefined) {
-        const bare = bareOf(filter.with);
-        const [low, high]: Array<[string, string, string]> = [[owner, bare, range.low], [owner, bare, range.high]];
-        const keys = byWith.getKeys(backward ? { start: high, end: low, reverse: true, inclusiveEnd: true } : { start: low, end: high, inclusiveEnd: true });
-        for (const key of keys) {
-          const entry = entryAt(owner, key[2]);
-          if (entry && matchesWith(entry.with, filter.with)) matches.push(entry);
-          if (matches.length >= wanted) break;
-        }
+        const current = withPeer(owner, filter.with, range.low, range.high, backward, wanted);
+        const before = withPeerBefore(owner, filter.with, range.low, range.high, backward, wanted);
+        const seen = new Set(current.map((e) => e.id));
+        matches.push(...current, ...before.filter((e) => !seen.has(e.id)));
+        matches.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        if (backward) matches.reverse();
+        matches.length = Math.min(matches.length, wanted);
       } else {
         const [low, high]: ArchiveKey[] = [[owner, range.low], [owner, range.high]];
         const rows = entries.getRange(
           backward ? { start: high, end: low, reverse: true, inclusiveEnd: true, limit: wanted } : { start: low, end: high, inclusiveEnd: true, limit: wanted },
         );
-        for (const { key, value } of rows) matches.push({ id: key[1], with: value.w, xml: value.x });
+        for (const { key, value } of rows) {
+          const entry = resolve(owner, key[1], value);
+          if (entry) matches.push(entry);
+        }
       }
       return toPage(matches, page);
     },
@@ -98,12 +237,22 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
     },
 
     removeBefore: async (time, limit) => {
-      const keys = [...byTime.getKeys({ start: [''], end: [archiveIdBound(time, 'first')], limit })] as Array<[string, string]>;
-      if (keys.length === 0) return 0;
+      const bound = archiveIdBound(time, 'first');
+      // The earlier layout's entries are older than any of the current one: they go first.
+      const old = [...byTime.getKeys({ start: [''], end: [bound], limit })] as Array<[string, string]>;
+      const current = old.length < limit ? expired(bound, limit - old.length) : [];
+      if (old.length + current.length === 0) return 0;
       await env.transaction(() => {
-        for (const [id, owner] of keys) removeEntry(owner, id);
+        const endedDays = Math.floor(time / DAY_MS);
+        for (const [id, owner] of old) removeEntry(owner, id);
+        for (const [owner, id, first] of current) {
+          const value = entries.get([owner, id]);
+          if (value !== undefined && firstOwnerOf(owner, value) === first) removeEntry(owner, id, endedDays);
+          else release(owner, id, first); // the entry was replaced or is gone: only the message's claim
+        }
       });
-      return keys.length;
+      knownDays.clear();
+      return old.length + current.length;
     },
 
     getPrefs: async (owner) => prefs.get(owner),
@@ -116,8 +265,10 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
         const [low, high]: ArchiveKey[] = [[owner, ''], [owner, '\uffff']];
         const ids = [...entries.getKeys({ start: low, end: high })].map((key) => key[1]);
         for (const id of ids) removeEntry(owner, id);
+        for (const key of [...withDays.getKeys({ start: [owner], end: [owner, '\uffff'] })]) void withDays.remove(key);
         void prefs.remove(owner);
       });
+      knownDays.clear();
     },
   };
 }
