@@ -5,6 +5,7 @@
 //   npm run build && node dist/loadtest/faults/cli.js --faults all --size full
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { parsePinning, pinFaultRun } from './cpu-pinning.js';
 import type { Fault, FaultSize } from './fault.js';
 import { faultTable, runFault, type FaultReport } from './run-fault.js';
 
@@ -13,13 +14,16 @@ export const FAULTS = ['storage-slow', 'storage-dead', 'redis-slow', 'redis-down
 
 const HELP = `pampero fault scenario: a steady chat between two users while one fault at a time is injected
 
-  node dist/loadtest/faults/cli.js [--faults LIST|all] [--size ci|full] [--rate N] [--baseline S] [--fault-seconds S] [--out FILE]
+  node dist/loadtest/faults/cli.js [--faults LIST|all] [--size ci|full] [--rate N] [--baseline S] [--fault-seconds S] [--pin S:G] [--out FILE]
 
   --faults          comma-separated: ${FAULTS.join(', ')} (default: all)
   --size            ci: the CI-sized fault; full: issue 11's sizes (1,000 stuck clients, 2,000 logins/s…) (default: full)
   --rate            chat messages per second each way (default 20)
   --baseline        seconds of chat before the fault (default 10 full, 3 ci)
   --fault-seconds   seconds the fault stays on (default 20 full, 4 ci)
+  --pin             taskset CPU lists: this process (server, chat, probes) on S, the load generators
+                    (slow readers, flooder, login storm) on G, e.g. 0:1, both at nice -10 when root
+                    (as loadtest/compare.sh; default: not pinned)
   --out             also write the Markdown table (and the JSON reports beside it, FILE.json)
 
 Output: per fault, A↔B p99 before and during the fault, acknowledged messages lost, what the
@@ -36,6 +40,7 @@ async function main(): Promise<number> {
       baseline: { type: 'string' },
       'fault-seconds': { type: 'string' },
       out: { type: 'string' },
+      pin: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -48,6 +53,15 @@ async function main(): Promise<number> {
   if (unknown.length > 0 || (values.size !== 'ci' && values.size !== 'full')) {
     process.stderr.write(`faults: unknown ${unknown.length ? `fault(s) ${unknown.join(', ')}` : `size ${values.size}`}; --help lists them\n`);
     return 2;
+  }
+  if (values.pin !== undefined) {
+    const pinning = parsePinning(values.pin);
+    if (!pinning) {
+      process.stderr.write(`faults: --pin wants SERVER_CPUS:GENERATOR_CPUS (e.g. 0:1), not ${values.pin}\n`);
+      return 2;
+    }
+    const raised = await pinFaultRun(pinning);
+    process.stderr.write(`faults: this process on CPU ${pinning.server}, load generators on CPU ${pinning.generators}${raised ? ', both at nice -10' : ''}\n`);
   }
   const reports: FaultReport[] = [];
   let failed = 0;

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { createLogger } from '../../shared/log.js';
 import { openLmdbMucArchiveStore, openLmdbMucRoomStore } from '../../shared/storage/lmdb/muc-room-store.js';
 import { createRoomArchive, DEFAULT_ROOM_CONFIG, startMucComponent } from '../../components/muc/index.js';
-import { startTestServer } from '../../test/support/test-server.js';
+import { startTestServer } from '../shared/test-server.js';
 import type { Fault, FaultSize, ProbeResult } from './fault.js';
 import { TcpFaultProxy } from './tcp-fault-proxy.js';
-import { iqExchange, exchange, metricSum, probe, probeClient, scrapeMetrics, sleep, xml, type ProbeClient } from './fault-support.js';
+import { connectProbe, exchange, iqExchange, metricSum, probe, scrapeMetrics, sleep, xml, type ProbeClient } from './xmpp-probes.js';
 
 const DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 
@@ -47,7 +47,7 @@ export const fault: Fault = {
     });
     const linkUp = async () => metricSum(await scrapeMetrics(server.httpPort, [`pampero_component_links{domain="${mucDomain}"}`]), 'pampero_component_links') > 0;
     for (let i = 0; i < 100 && !(await linkUp()); i++) await sleep(50);
-    const carol: ProbeClient = await probeClient(server.c2sPort, domain, 'carol', 'carol-pw');
+    const carol: ProbeClient = await connectProbe(domain, { username: 'carol', password: 'carol-pw', port: server.c2sPort }, 'probe', { presence: true, streamManagement: false });
     // carol is in the room before the fault (a join is a presence: answered by the room itself).
     await exchange(carol, xml('presence', { to: `${room}/carol` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })), (s) => s.is('presence') && s.attrs.from === `${room}/carol`, 5000);
     const heapAtStart = process.memoryUsage().heapUsed;

@@ -9,9 +9,9 @@
 // that retries gets in within 10 s.
 import { addUser } from '../../cli/user-commands.js';
 import { withStores } from '../../cli/with-stores.js';
-import { startTestServer } from '../../test/support/test-server.js';
+import { startTestServer } from '../shared/test-server.js';
 import type { Fault, FaultSize, ProbeResult } from './fault.js';
-import { metricSum, rawLogin, scrapeMetrics, sleep } from './fault-support.js';
+import { metricSum, rawLogin, scrapeMetrics, sleep } from './xmpp-probes.js';
 import { startInlineChild } from './raw-clients.js';
 
 const STORM = String.raw`

@@ -1,6 +1,7 @@
 // Fault (f) of issue 11: one node of a fleet frozen with SIGSTOP — not dead, stuck: its sockets
-// stay open, its heartbeat stops, it answers nothing. Two all-in-one nodes (real processes of
-// dist/, one data directory, one real Redis): A, B and the prober dave on node 1, carol on node 2,
+// stay open, its heartbeat stops, it answers nothing. Two all-in-one nodes (real processes of the
+// build this module runs from, dist/ or a `tsc --outDir` directory: loadtest/shared/pampero-process.ts;
+// one data directory; one real Redis): A, B and the prober dave on node 1, carol on node 2,
 // which is frozen. What needs node 2: an IQ to carol's full JID gets remote-server-timeout at
 // components.iqTimeoutSeconds (shared/cluster/remote-iq-deadlines.ts) instead of waiting for
 // ever; a message to carol is accepted into node 2's durable inbox (Redis) — the designed
@@ -14,16 +15,16 @@ import { join } from 'node:path';
 import { addUser } from '../../cli/user-commands.js';
 import { withStores } from '../../cli/with-stores.js';
 import { configFromObject } from '../../shared/config/index.js';
-import { freePorts } from '../../test/support/free-port.js';
-import { hasRedisServer, spawnRedis, type TestRedis } from '../../test/support/redis.js';
-import { isBuilt, startPampero, type PamperoProcess } from '../../test/support/pampero-process.js';
+import { freePorts } from '../shared/free-port.js';
+import { hasRedisServer, spawnRedis, type TestRedis } from '../shared/redis.js';
+import { isBuilt, PAMPERO_BIN, startPampero, type PamperoProcess } from '../shared/pampero-process.js';
 import type { Fault, FaultSize, ProbeResult } from './fault.js';
-import { exchange, iqExchange, probe, probeClient, scrapeMetrics, sleep, xml, type ProbeClient } from './fault-support.js';
+import { connectProbe, exchange, iqExchange, probe, scrapeMetrics, sleep, xml, type ProbeClient } from './xmpp-probes.js';
 
 /** Why this fault cannot run here (no redis-server, dist/ not built), or undefined. */
 export function cannotRun(): string | undefined {
   if (!hasRedisServer()) return 'redis-server is not installed (scripts/test-setup.sh installs it)';
-  if (!isBuilt()) return 'dist/ is not built (npm run build)';
+  if (!isBuilt()) return `${PAMPERO_BIN} is not built (npm run build)`;
   return undefined;
 }
 
@@ -82,16 +83,27 @@ export const fault: Fault = {
       throw err;
     }
     const [node1, node2] = nodes as [Node, Node];
-    const dave = await probeClient(node1.c2s, domain, 'dave', 'dave-pw');
-    const carol = await probeClient(node2.c2s, domain, 'carol', 'carol-pw', 'phone');
+    const dave = await connectProbe(domain, { username: 'dave', password: 'dave-pw', port: node1.c2s }, 'probe', { presence: true, streamManagement: false });
+    const carol = await connectProbe(domain, { username: 'carol', password: 'carol-pw', port: node2.c2s }, 'phone', { presence: true, streamManagement: false });
     clients.push(dave, carol);
     const carolJid = `carol@${domain}/phone`;
     // carol answers pings (as any client does) and notes the probe messages she gets.
     const carolGot = new Set<string>();
-    carol.on('stanza', (s: any) => {
-      if (s.is('iq') && s.attrs.type === 'get' && s.getChild('ping', 'urn:xmpp:ping')) carol.send(xml('iq', { type: 'result', id: s.attrs.id, to: s.attrs.from })).catch(() => undefined);
+    carol.xmpp.on('stanza', (s: any) => {
+      if (s.is('iq') && s.attrs.type === 'get' && s.getChild('ping', 'urn:xmpp:ping')) carol.xmpp.send(xml('iq', { type: 'result', id: s.attrs.id, to: s.attrs.from })).catch(() => undefined);
       if (s.is('message') && s.attrs.id) carolGot.add(s.attrs.id);
     });
+    const nextLoginGets = async (id: string): Promise<boolean> => {
+      const check = await connectProbe(domain, { username: 'carol', password: 'carol-pw', port: node1.c2s }, `check-${Date.now()}`, { streamManagement: false });
+      try {
+        check.xmpp.on('stanza', (s: any) => s.is('message') && s.attrs.id && carolGot.add(s.attrs.id));
+        await check.xmpp.send(xml('presence'));
+        for (let i = 0; i < 20 && !carolGot.has(id); i++) await sleep(100);
+        return carolGot.has(id);
+      } finally {
+        await check.stop();
+      }
+    };
     const ping = (deadlineMs: number) => iqExchange(dave, carolJid, xml('ping', { xmlns: 'urn:xmpp:ping' }), deadlineMs);
     // The fleet sees carol from node 1 before the fault.
     for (let i = 0; i < 50 && (await ping(1000)).outcome !== 'ok'; i++) await sleep(100);
@@ -111,8 +123,10 @@ export const fault: Fault = {
         return results;
       },
       clear: async () => void node2.proc.child.kill('SIGCONT'),
-      // Node 2 answers again and has read its inbox: carol got the message sent while it was frozen.
-      recovered: async () => (await ping(1000)).outcome === 'ok' && carolGot.has('probe-frozen'),
+      // Node 2 answers again and carol got the message sent while it was frozen: live from node 2's
+      // inbox, or — frozen past 3 heartbeats (full size), the fleet declared node 2 dead and moved
+      // its inbox to offline storage — at her next login (a second resource on node 1).
+      recovered: async () => (await ping(1000)).outcome === 'ok' && (carolGot.has('probe-frozen') || (await nextLoginGets('probe-frozen'))),
       memoryBytes: () => rssOf(node1.proc.child.pid),
       // Node 1 holds at most maxPendingIqs (10,000) IQ deadlines; its inbox entries to node 2 are in Redis.
       memoryBoundBytes: rssAtStart + 128 * 1048576,

@@ -4,6 +4,7 @@
 // under jest and from dist/), its settings in an environment variable, its counts back over IPC.
 // Raw XMPP over plain loopback TCP: stream header, SASL PLAIN, resource binding — nothing else.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { generatorCommand } from './cpu-pinning.js';
 
 /** The raw client both children use: `login()` resolves to the bound socket or the failure's condition. */
 const RAW_LOGIN = String.raw`
@@ -71,7 +72,7 @@ export interface InlineChild {
 
 /** Runs `body` (plain JavaScript, with `login`, `sleep`, `S` and `process.send` in scope) in a child process. */
 export function startInlineChild(body: string, settings: Record<string, unknown>): InlineChild {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', RAW_LOGIN + body], {
+  const child = spawn(...generatorCommand(process.execPath, ['--input-type=module', '-e', RAW_LOGIN + body]), {
     env: { ...process.env, PAMPERO_FAULT_CHILD: JSON.stringify(settings), NODE_OPTIONS: '' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

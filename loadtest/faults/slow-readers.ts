@@ -9,11 +9,12 @@
 // refused service-unavailable once its offline quota is full); that user logs in again at once.
 import { addUser } from '../../cli/user-commands.js';
 import { withStores } from '../../cli/with-stores.js';
-import { startTestServer } from '../../test/support/test-server.js';
+import { startTestServer } from '../shared/test-server.js';
 import type { Fault, FaultSize, ProbeResult } from './fault.js';
-import { exchange, iqExchange, metricSum, probe, probeClient, scrapeMetrics, sleep, xml, type ProbeClient } from './fault-support.js';
+import { connectProbe, exchange, iqExchange, localMetricSum, probe, scrapeMetrics, sleep, xml, type ProbeClient } from './xmpp-probes.js';
 import { spawn } from 'node:child_process';
 import { startInlineChild } from './raw-clients.js';
+import { generatorCommand } from './cpu-pinning.js';
 
 // The slow readers: Python, because a Node socket cannot set SO_RCVBUF — with the kernel's
 // default receive buffer (which grows to megabytes on loopback) the server's output would sit in
@@ -33,6 +34,7 @@ for i in range(S['readers']):
     account, resource = i % S['accounts'], i // S['accounts']
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, S['rcvbuf'])
+    if S['mss']: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, S['mss'])
     s.connect(('127.0.0.1', S['port']))
     s.sendall(header); until(s, b'</stream:features>')
     s.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + base64.b64encode(('\0slow%d\0slow-pw' % account).encode()) + b'</auth>')
@@ -45,6 +47,13 @@ for i in range(S['readers']):
 print('ready %d' % len(readers), flush=True)
 sys.stdin.read()  # from now on they never read, until the parent closes our stdin
 `;
+
+// The readers' TCP segment size, as on Ethernet (1460). Loopback's own (65,483) made the server's
+// kernel grow each stuck socket's send buffer to ~1.5 MB before Node saw any backlog: 1,000 readers
+// took 1.5 GB, the machine's TCP memory limit (tcp_mem), where every connection's writes suffer —
+// a property of loopback, not of readers coming over a network. PAMPERO_FAULT_READER_MSS=0 keeps
+// loopback's.
+const READER_MSS = Number(process.env.PAMPERO_FAULT_READER_MSS ?? 1460);
 
 // The flooder: one connection sending each reader account (all its resources get a copy, RFC 6121
 // §8.5.2.1.1) big messages at a bounded rate of output.
@@ -81,7 +90,7 @@ process.on('disconnect', () => process.exit(0));
 
 /** The Python readers: resolves `ready` with how many logged in; `stop` closes them all. */
 function startReaders(settings: Record<string, unknown>): { ready: Promise<number>; stop(): Promise<void> } {
-  const child = spawn('python3', ['-c', READERS], { env: { ...process.env, PAMPERO_FAULT_CHILD: JSON.stringify(settings) }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(...generatorCommand('python3', ['-c', READERS]), { env: { ...process.env, PAMPERO_FAULT_CHILD: JSON.stringify(settings) }, stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = new Promise<number>((resolve, reject) => {
     let out = '';
@@ -122,9 +131,9 @@ export const fault: Fault = {
       for (let i = 0; i < accounts; i++) await addUser(stores, `slow${i}@${domain}`, 'slow-pw');
     });
     const settings = {
-      domain, port: server.c2sPort, readers, accounts, bodyBytes: 8192, rcvbuf: 4096,
-      // Enough for every reader to pass the bound once the kernel's socket buffers are full (on
-      // loopback, with its 64 KB segments, the server's send buffer grows to a few MB).
+      domain, port: server.c2sPort, readers, accounts, bodyBytes: 8192, rcvbuf: 4096, mss: READER_MSS,
+      // Enough for every reader to pass the bound once the kernel's socket buffers are full (≈ 0.3 MB
+      // a socket with READER_MSS 1460; with loopback's 64 KB segments the send buffer grows to a few MB).
       bytesPerReader: 6 * 1048576, bytesPerSecond: full ? 300e6 : 50e6,
     };
     const slow = startReaders(settings);
@@ -134,7 +143,7 @@ export const fault: Fault = {
       const bound = await slow.ready;
       if (bound !== readers) throw new Error(`only ${bound} of ${readers} slow readers logged in`);
       await load.next('ready', 30_000);
-      dave = await probeClient(server.c2sPort, domain, 'dave', 'dave-pw');
+      dave = await connectProbe(domain, { username: 'dave', password: 'dave-pw', port: server.c2sPort }, 'probe', { presence: true, streamManagement: false });
     } catch (err) {
       await slow.stop();
       await load.stop();
@@ -142,7 +151,8 @@ export const fault: Fault = {
       throw err;
     }
     const prober = dave;
-    const cutOffs = async () => metricSum(await scrapeMetrics(server.httpPort, ['pampero_c2s_output_overflows_total']), 'pampero_c2s_output_overflows_total');
+    // Polled 5 times a second during the fault: read in-process (the server is), not by rendering all of /metrics on the loop under test.
+    const cutOffs = () => localMetricSum('pampero_c2s_output_overflows_total');
     const rssAtStart = process.memoryUsage().rss;
     const cutDeadlineMs = full ? 30_000 : 15_000;
 
@@ -160,7 +170,7 @@ export const fault: Fault = {
         const message = await exchange(prober, xml('message', { to: `slow0@${domain}`, type: 'chat', id: 'probe-slow' }, xml('body', {}, 'still there?')), (s) => s.is('message') && s.attrs.id === 'probe-slow', 1000);
         results.push({ ...probe('message to a cut-off reader', message, ['no answer', 'service-unavailable'], 1100), outcome: message.outcome === 'no answer' ? 'stored offline' : message.outcome });
         const again = performance.now();
-        const back = await probeClient(server.c2sPort, domain, 'slow1', 'slow-pw', 'again').then((c) => c, () => undefined);
+        const back = await connectProbe(domain, { username: 'slow1', password: 'slow-pw', port: server.c2sPort }, 'again', { presence: true, streamManagement: false }).then((c) => c, () => undefined);
         const ping = back ? await iqExchange(back, domain, xml('ping', { xmlns: 'urn:xmpp:ping' }), 5000) : { outcome: 'login failed', ms: 0 };
         results.push({ what: 'cut-off reader logs in again', outcome: ping.outcome, ms: performance.now() - again, ok: ping.outcome === 'ok' && performance.now() - again < 5000 });
         await back?.stop().catch(() => undefined);

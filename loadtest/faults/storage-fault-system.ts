@@ -3,7 +3,7 @@
 // `wrapStores`), so the router, the gateway and the bundled roster component see the fault.
 // A and B chat (online before the fault: nothing of their path waits on storage); the probes
 // try what needs the faulty stores and must get a clear XMPP error within their deadline.
-import { startTestServer } from '../../test/support/test-server.js';
+import { startTestServer } from '../shared/test-server.js';
 import { metricsRegistry } from '../../shared/metrics/http-endpoints.js';
 import type { FaultSize, FaultSystem, ProbeResult } from './fault.js';
 import { FaultyStores, type StorageFaultMode, type StoreName } from './faulty-stores.js';

@@ -1,11 +1,47 @@
 // Probes of the fault suite (issue 11): one real client attempt at something that needs the faulty
 // part, timed, with what came back — "ok" or the XMPP error condition — and whether that is a
-// right answer within the deadline.
+// right answer within the deadline; plus the /metrics scrape of the bulkhead figures. Every fault
+// module takes its probe helpers from here.
 import { client, xml } from '@xmpp/client';
+import { metricsRegistry } from '../../shared/metrics/http-endpoints.js';
 import type { ProbeResult } from './fault.js';
 import type { ChatAccount } from './steady-chat.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+
+export { xml };
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The /metrics series whose name starts with one of `prefixes`, as `name{labels}` → value. */
+export async function scrapeMetrics(httpPort: number, prefixes: string[]): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || !prefixes.some((p) => line.startsWith(p))) continue;
+    const space = line.lastIndexOf(' ');
+    const value = Number(line.slice(space + 1));
+    if (Number.isFinite(value)) out[line.slice(0, space)] = value;
+  }
+  return out;
+}
+
+/**
+ * The sum of one metric's series in this process's registry (a server started in-process): what a
+ * fault polls while it is on, without rendering all of /metrics on the event loop it measures.
+ */
+export async function localMetricSum(name: string): Promise<number> {
+  const metric = metricsRegistry.getSingleMetric(name);
+  if (!metric) return 0;
+  return (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Sum of the series of one metric (all label sets). */
+export function metricSum(metrics: Record<string, number>, name: string): number {
+  let sum = 0;
+  for (const [key, value] of Object.entries(metrics)) if (key === name || key.startsWith(`${name}{`)) sum += value;
+  return sum;
+}
 
 export interface ProbeClient {
   xmpp: any;
@@ -13,14 +49,29 @@ export interface ProbeClient {
   stop(): Promise<void>;
 }
 
-/** Logs a probe user in (before the fault) and keeps the connection; no automatic reconnection. */
-export async function connectProbe(domain: string, account: ChatAccount, resource = 'probe'): Promise<ProbeClient> {
+export interface ProbeClientOptions {
+  /** Send an initial presence once logged in (default false). */
+  presence?: boolean;
+  /** Let @xmpp/client enable XEP-0198 when offered (default true). */
+  streamManagement?: boolean;
+}
+
+/** Logs a probe user in (before the fault, RFC 6120 SASL on plain loopback) and keeps the connection; no automatic reconnection. */
+export async function connectProbe(domain: string, account: ChatAccount, resource = 'probe', opts: ProbeClientOptions = {}): Promise<ProbeClient> {
   const xmpp = client({ service: `xmpp://127.0.0.1:${account.port}`, domain, resource, username: account.username, password: account.password });
   xmpp.timeout = 10_000;
   xmpp.reconnect?.stop?.();
+  if (opts.streamManagement === false) (xmpp as any).streamManagement.enabled = false;
   xmpp.on('error', () => undefined);
   await xmpp.start();
+  if (opts.presence) await xmpp.send(xml('presence'));
   return { xmpp, jid: `${account.username}@${domain}`, stop: async () => void (await xmpp.stop().catch(() => undefined)) };
+}
+
+/** The condition of an error stanza (its first child of <error/> other than <text/>). */
+export function errorCondition(stanza: any): string | undefined {
+  const error = stanza?.getChild?.('error');
+  return error?.children.find((c: any) => typeof c !== 'string' && c.name !== 'text')?.name;
 }
 
 /** The condition of an error from @xmpp/client (SASL failure, stanza error, timeout). */
@@ -28,6 +79,11 @@ function conditionOf(err: any): string {
   if (err?.condition) return String(err.condition);
   if (err?.name === 'TimeoutError' || /timeout/i.test(String(err?.message))) return 'no answer';
   return String(err?.message ?? err);
+}
+
+/** A probe result from a timed outcome: right when the outcome is one of `expected` within `deadlineMs`. */
+export function probe(what: string, result: { outcome: string; ms: number }, expected: readonly string[], deadlineMs: number): ProbeResult {
+  return { what, outcome: result.outcome, ms: result.ms, ok: expected.includes(result.outcome) && result.ms <= deadlineMs };
 }
 
 /** Runs `attempt` with a deadline; `accept` says which outcomes are right. */
@@ -39,11 +95,34 @@ export async function timedProbe(what: string, deadlineMs: number, accept: reado
     new Promise<string>((resolve) => (timer = setTimeout(() => resolve('no answer'), deadlineMs))),
   ]);
   clearTimeout(timer);
-  const ms = performance.now() - started;
-  return { what, outcome, ms, ok: accept.includes(outcome) && ms <= deadlineMs };
+  return probe(what, { outcome, ms: performance.now() - started }, accept, deadlineMs);
 }
 
-/** A fresh login (SASL, bind), logged out again: "ok" or the SASL failure condition. */
+/** Sends `stanza` and waits (at most `deadlineMs`) for the first stanza `matches` accepts; its outcome is "ok" or the error condition. */
+export async function exchange(from: ProbeClient, stanza: any, matches: (s: any) => boolean, deadlineMs: number): Promise<{ outcome: string; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const done = (outcome: string) => {
+      clearTimeout(timer);
+      from.xmpp.removeListener('stanza', onStanza);
+      resolve({ outcome, ms: performance.now() - started });
+    };
+    const onStanza = (s: any) => {
+      if (matches(s)) done(s.attrs.type === 'error' ? errorCondition(s) ?? 'error' : 'ok');
+    };
+    const timer = setTimeout(() => done('no answer'), deadlineMs);
+    from.xmpp.on('stanza', onStanza);
+    from.xmpp.send(stanza).catch(() => done('send failed'));
+  });
+}
+
+/** An IQ get to `to` and its answer (by id): "ok" or the error condition. */
+export function iqExchange(from: ProbeClient, to: string, payload: any, deadlineMs: number): Promise<{ outcome: string; ms: number }> {
+  const id = `probe-${Math.random().toString(36).slice(2)}`;
+  return exchange(from, xml('iq', { type: 'get', to, id }, payload), (s) => s.is('iq') && s.attrs.id === id, deadlineMs);
+}
+
+/** A fresh login (SASL, bind) with @xmpp/client, logged out again: "ok" or the SASL failure condition. */
 export function loginProbe(domain: string, account: ChatAccount, deadlineMs: number, accept: readonly string[]): Promise<ProbeResult> {
   return timedProbe('login', deadlineMs, accept, async () => {
     const xmpp = client({ service: `xmpp://127.0.0.1:${account.port}`, domain, resource: `login-${Math.random().toString(36).slice(2, 8)}`, username: account.username, password: account.password });
@@ -59,10 +138,10 @@ export function loginProbe(domain: string, account: ChatAccount, deadlineMs: num
   });
 }
 
-/** An IQ from a connected probe client: "ok" (result) or the stanza error condition. */
-export function iqProbe(what: string, probe: ProbeClient, payload: any, deadlineMs: number, accept: readonly string[], type: 'get' | 'set' = 'get'): Promise<ProbeResult> {
+/** An IQ from a connected probe client (to the server, no `to`): "ok" (result) or the stanza error condition. */
+export function iqProbe(what: string, from: ProbeClient, payload: any, deadlineMs: number, accept: readonly string[], type: 'get' | 'set' = 'get'): Promise<ProbeResult> {
   return timedProbe(what, deadlineMs, accept, async () => {
-    await probe.xmpp.iqCaller.request(xml('iq', { type }, payload), deadlineMs);
+    await from.xmpp.iqCaller.request(xml('iq', { type }, payload), deadlineMs);
     return 'ok';
   });
 }
@@ -87,10 +166,7 @@ export function messageProbe(
       resolve(outcome);
     };
     const onFrom = (stanza: any) => {
-      if (stanza.is('message') && stanza.attrs.type === 'error' && stanza.getChildText('body') === body) {
-        const error = stanza.getChild('error');
-        done(error?.children.find((c: any) => typeof c !== 'string' && c.name !== 'text')?.name ?? 'error');
-      }
+      if (stanza.is('message') && stanza.attrs.type === 'error' && stanza.getChildText('body') === body) done(errorCondition(stanza) ?? 'error');
     };
     const onTo = (stanza: any) => {
       if (stanza.is('message') && stanza.attrs.type !== 'error' && stanza.getChildText('body') === body) done('delivered');
@@ -101,4 +177,52 @@ export function messageProbe(
     from.xmpp.send(xml('message', { to, type: 'chat' }, xml('body', {}, body))).catch(() => undefined);
   }));
   return Object.assign(result, { body });
+}
+
+/**
+ * One login over raw XMPP (plain loopback TCP, SASL PLAIN, resource binding), closed afterwards:
+ * "ok" once bound, else the SASL failure's condition, "stream error <condition>", "no answer" or
+ * "closed". PLAIN, not SCRAM: @xmpp/client's SCRAM derives the key with 8,192 awaited WebCrypto
+ * calls, each an event-loop turn of this process — the server's — so during a storm the client,
+ * not the server, would be slow.
+ */
+export async function rawLogin(port: number, domain: string, username: string, password: string, deadlineMs = 10_000): Promise<{ outcome: string; ms: number }> {
+  const { connect } = await import('node:net');
+  const started = performance.now();
+  const header = `<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='${domain}' version='1.0'>`;
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let seen = '';
+    let stage: 'features' | 'auth' | 'features2' | 'bind' = 'features';
+    const done = (outcome: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ outcome, ms: performance.now() - started });
+    };
+    const timer = setTimeout(() => done('no answer'), deadlineMs);
+    socket.on('connect', () => socket.write(header));
+    socket.on('error', () => done('connection error'));
+    socket.on('close', () => done('closed'));
+    socket.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      if (seen.includes('<stream:error')) return done(`stream error ${/<([a-z-]+) xmlns=.urn:ietf:params:xml:ns:xmpp-streams/.exec(seen)?.[1] ?? '?'}`);
+      if (stage === 'features' && seen.includes('</stream:features>')) {
+        stage = 'auth';
+        seen = '';
+        socket.write(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${Buffer.from(`\0${username}\0${password}`).toString('base64')}</auth>`);
+      } else if (stage === 'auth' && seen.includes('<failure')) {
+        done(/<failure[^>]*>\s*<([a-z-]+)/.exec(seen)?.[1] ?? 'failure');
+      } else if (stage === 'auth' && seen.includes('<success')) {
+        stage = 'features2';
+        seen = '';
+        socket.write(header);
+      } else if (stage === 'features2' && seen.includes('</stream:features>')) {
+        stage = 'bind';
+        seen = '';
+        socket.write(`<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>probe</resource></bind></iq>`);
+      } else if (stage === 'bind' && seen.includes('</iq>')) {
+        done(/type=.result./.test(seen) ? 'ok' : 'bind failed');
+      }
+    });
+  });
 }

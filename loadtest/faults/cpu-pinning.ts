@@ -1,0 +1,58 @@
+// CPU pinning of a fault run (`--pin 0:1`), as loadtest/compare.sh and ../shared/anchors pin a
+// server and its load driver (`nice -n -10 taskset -c N`): this process — the server under test,
+// the A↔B chat and the probes all run in it — on one set of CPUs, the fault's load generators (the
+// slow readers, the flooder, the login storm) on another, both at nice -10 where allowed (root),
+// so neither the generators nor other work on a shared machine take the server's core. The
+// generators' CPUs reach their spawn through the environment, so the fault modules stay unchanged.
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const GENERATOR_CPUS = 'PAMPERO_FAULT_GENERATOR_CPUS';
+const GENERATOR_NICE = 'PAMPERO_FAULT_GENERATOR_NICE';
+/** The anchors' priority for a pinned server and driver. */
+const PINNED_NICE = -10;
+
+export interface FaultPinning {
+  /** taskset CPU list of this process (server, chat, probes), e.g. "0". */
+  server: string;
+  /** taskset CPU list of the load generators, e.g. "1". */
+  generators: string;
+}
+
+/** "0:1" → { server: "0", generators: "1" }; undefined for anything else. */
+export function parsePinning(text: string): FaultPinning | undefined {
+  const m = /^([0-9,-]+):([0-9,-]+)$/.exec(text.trim());
+  return m ? { server: m[1]!, generators: m[2]! } : undefined;
+}
+
+/**
+ * Pins every thread of this process (threads started later inherit it), raises their priority
+ * when allowed, and marks the generators' CPUs for their spawns. Resolves to whether the priority
+ * was raised.
+ */
+export async function pinFaultRun(pinning: FaultPinning): Promise<boolean> {
+  await run('taskset', ['-a', '-c', '-p', pinning.server, String(process.pid)], { timeout: 5000 });
+  process.env[GENERATOR_CPUS] = pinning.generators;
+  let raised = true;
+  // On Linux the nice value is per thread: each one of this process (the event loop's included).
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      setPriority(Number(tid), PINNED_NICE);
+    } catch {
+      raised = false; // not root: pinned, at the usual priority
+    }
+  }
+  if (raised) process.env[GENERATOR_NICE] = String(PINNED_NICE);
+  return raised;
+}
+
+/** The command line that starts a load generator: through `[nice -n -10] taskset -c CPUS` when the run is pinned. */
+export function generatorCommand(command: string, args: string[]): [string, string[]] {
+  const cpus = process.env[GENERATOR_CPUS];
+  if (!cpus) return [command, args];
+  const nice = process.env[GENERATOR_NICE];
+  return nice ? ['nice', ['-n', nice, 'taskset', '-c', cpus, command, ...args]] : ['taskset', ['-c', cpus, command, ...args]];
+}
