@@ -518,7 +518,7 @@ export class ClientSession implements RoutedSession, ResumableSession {
       resume: (el, success) => this.resume(el, success),
       bind: (jid) => this.bindTo(jid),
       enableSm: (el) => this.enable(el),
-      enableCarbons: () => void ((this.presence.carbons = true), this.mirrorClientState()),
+      enableCarbons: () => void ((this.presence.carbons = true), this.mirrorClientState(), this.opts.router.sessions.presenceChanged?.(this)),
       clientState: (el) => this.onElement(el),
       features: (resumed) => this.features(resumed),
       archiveMetadata: this.opts.router.archive && ((bare) => archiveMetadata(this.opts.router.archive!, bare)),

@@ -23,6 +23,8 @@ export interface DirectoryEvent {
   available?: boolean;
   priority?: number;
   presenceXml?: string;
+  /** XEP-0280 carbons on (record version 2, session-registry.ts; absent = off). */
+  carbons?: boolean;
 }
 
 export interface DirectoryPublisher {
@@ -110,6 +112,7 @@ export class ClusterSessionDirectory implements SessionDirectory {
       available: event.available ?? false,
       priority: event.priority ?? 0,
       presenceXml: event.presenceXml,
+      carbons: event.carbons === true,
     });
   }
 
@@ -148,7 +151,8 @@ export class ClusterSessionDirectory implements SessionDirectory {
 
   private entryOf(session: RoutedSession): Omit<RegisteredResource, 'resource'> {
     const p = session.presence;
-    return { nodeId: this.nodeId, sessionId: session.id, available: p.available, priority: p.priority, presenceXml: p.last?.toString() };
+    const presenceXml = p.last?.toString();
+    return { nodeId: this.nodeId, sessionId: session.id, available: p.available, priority: p.priority, presenceXml, ...(p.carbons ? { carbons: true } : {}) };
   }
 
   private upsertRemote(fullJid: string, entry: RegisteredResource): void {
@@ -168,10 +172,11 @@ export class ClusterSessionDirectory implements SessionDirectory {
       existing.presence.available = entry.available;
       existing.presence.priority = entry.priority;
       existing.presence.last = last;
+      existing.presence.carbons = entry.carbons === true;
       return;
     }
     if (existing) this.dropRemote(existing);
-    const session = new RemoteSession(entry.sessionId, jid, entry.nodeId, { available: entry.available, priority: entry.priority, last }, this.transport);
+    const session = new RemoteSession(entry.sessionId, jid, entry.nodeId, { available: entry.available, priority: entry.priority, last, carbons: entry.carbons === true }, this.transport);
     this.remoteByFull.set(fullJid, session);
     const list = this.remoteByBare.get(jid.bare);
     if (list) list.push(session);

@@ -19,7 +19,7 @@ export class RemoteSession implements RoutedSession {
     readonly id: string,
     readonly jid: Jid,
     readonly nodeId: string,
-    presence: Pick<ResourcePresence, 'available' | 'priority' | 'last'>,
+    presence: Pick<ResourcePresence, 'available' | 'priority' | 'last' | 'carbons'>,
     private readonly transport: RemoteSessionTransport,
   ) {
     // Roster pushes go to every remote resource; its node filters (cluster-node.ts).

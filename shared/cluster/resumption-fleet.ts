@@ -11,6 +11,7 @@ import { NS } from '../xml/namespaces.js';
 import type { ClusterSessionDirectory, DirectoryEvent } from './cluster-directory.js';
 import { RemoteSession, type RemoteSessionTransport } from './remote-session.js';
 import { DRAINING, PARKED_NODE, bareOf, dedupId, type MirroredStanza, type SessionResumptionStore, type TakenSession } from './session-resumption.js';
+import { decodeEntryRest } from './session-registry.js';
 
 export interface FleetResumptionHost {
   nodeId: string;
@@ -60,10 +61,11 @@ export class FleetResumption {
    * full JID at PARKED_NODE. `detach` unbinds it here, called once the park is issued (so the
    * directory's compare-and-delete that unbinding issues comes after it and leaves the entry).
    */
-  park(fullJid: string, smId: string, presence: { available: boolean; priority: number; last?: Element }, detach?: () => void): Promise<boolean> {
+  park(fullJid: string, smId: string, presence: { available: boolean; priority: number; last?: Element; carbons?: boolean }, detach?: () => void): Promise<boolean> {
     const parked = this.host.store.park(bareOf(fullJid), smId, fullJid);
     detach?.();
-    const event: DirectoryEvent = { kind: 'bind', nodeId: PARKED_NODE, sessionId: smId, fullJid, available: presence.available, priority: presence.priority, presenceXml: presence.last?.toString() };
+    const last = presence.last?.toString();
+    const event: DirectoryEvent = { kind: 'bind', nodeId: PARKED_NODE, sessionId: smId, fullJid, available: presence.available, priority: presence.priority, presenceXml: last, ...(presence.carbons ? { carbons: true } : {}) };
     this.host.directory.apply(event);
     return parked.then((done) => {
       if (!done) {
@@ -97,7 +99,7 @@ export class FleetResumption {
 
   /** A taken session could not be used (its new connection dropped meanwhile): parked again. */
   async release(session: TakenSession, smId: string): Promise<void> {
-    await this.park(session.fullJid, smId, { available: session.available, priority: session.priority, last: session.presenceXml ? (parse(session.presenceXml) as Element) : undefined });
+    await this.park(session.fullJid, smId, { available: session.available, priority: session.priority, last: session.presenceXml ? (parse(session.presenceXml) as Element) : undefined, carbons: session.clientState.carbons });
   }
 
   /** Another node asks this one to let go of a session (HANDOVER_KIND). */
@@ -142,10 +144,9 @@ export class FleetResumption {
     await forEachConcurrently(await this.host.store.sessionsOf(deadNode), REAP_CONCURRENCY, async ({ bare, smId, fullJid }) => {
       const parked = await this.host.store.park(bare, smId, fullJid, deadNode, DRAINING);
       if (!parked) return;
-      const [available, priority] = parked.rest.split('|');
-      const presenceXml = parked.rest.split('|').slice(2).join('|');
+      const { available, priority, presenceXml, carbons } = decodeEntryRest(parked.rest);
       this.host.directory.apply({ kind: 'unbind', nodeId: deadNode, sessionId: parked.sessionId, fullJid });
-      this.announceParked(fullJid, smId, available === '1', Number(priority) || 0, presenceXml || undefined);
+      this.announceParked(fullJid, smId, available, priority, presenceXml, carbons);
       out.push({ bare, smId });
     });
     return out;
@@ -187,8 +188,8 @@ export class FleetResumption {
     }
   }
 
-  private announceParked(fullJid: string, smId: string, available: boolean, priority: number, presenceXml: string | undefined): void {
-    const event: DirectoryEvent = { kind: 'bind', nodeId: PARKED_NODE, sessionId: smId, fullJid, available, priority, presenceXml };
+  private announceParked(fullJid: string, smId: string, available: boolean, priority: number, presenceXml: string | undefined, carbons: boolean): void {
+    const event: DirectoryEvent = { kind: 'bind', nodeId: PARKED_NODE, sessionId: smId, fullJid, available, priority, presenceXml, ...(carbons ? { carbons } : {}) };
     this.host.directory.apply(event);
     this.host.publish(event);
   }

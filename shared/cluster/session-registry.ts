@@ -14,6 +14,38 @@ export interface RegisteredResource {
   priority: number;
   /** The resource's last broadcast presence (XML), answered to probes by any node. */
   presenceXml?: string;
+  /** XEP-0280: the resource enabled carbons (record version 2; absent = false). */
+  carbons?: boolean;
+}
+
+// Record version 2 adds flags (`#2,c=1`: carbons on) where a version-1 reader does not see them:
+// - an available resource: a last segment after the presence XML (`...|<presence/>|#2,c=1`). A
+//   version-1 reader takes everything after the priority as the XML, and ltx ignores what follows
+//   the root. The segment never contains '>' and XML always ends with '>', so a '|' inside the XML
+//   is told apart;
+// - an unavailable one: after its availability digit (`0#2,c=1`), which a version-1 reader compares
+//   with '1', so still reads as unavailable (its presence part may be empty: a flag there would be
+//   taken for XML).
+// A record without flags is exactly a version-1 record, and reads as carbons off.
+const FLAGS_MARK = '#2';
+const CARBONS_FLAG = `${FLAGS_MARK},c=1`;
+
+function hasCarbons(flags: string): boolean {
+  return flags.split(',').includes('c=1');
+}
+
+/** `available|priority|presenceXml[|#2,flags]`: a directory value after node and session id. */
+export function decodeEntryRest(rest: string): { available: boolean; priority: number; presenceXml?: string; carbons: boolean } {
+  const parts = rest.split('|');
+  const [available = '', priority] = parts;
+  let carbons = available.startsWith(`0${FLAGS_MARK}`) && hasCarbons(available.slice(1));
+  const tail = parts[parts.length - 1]!;
+  if (parts.length > 3 && tail.startsWith(FLAGS_MARK) && !tail.includes('>')) {
+    parts.pop();
+    carbons ||= hasCarbons(tail);
+  }
+  const presenceXml = parts.slice(2).join('|'); // the XML itself may contain '|'
+  return { available: available === '1', priority: Number(priority) || 0, ...(presenceXml ? { presenceXml } : {}), carbons };
 }
 
 // Deletes the field only if it still belongs to the given session (a newer login may own it).
@@ -25,17 +57,25 @@ if session ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 return 1`;
 
-function encode(entry: RegisteredResource): string {
-  return `${entry.nodeId}|${entry.sessionId}|${entry.available ? 1 : 0}|${entry.priority}|${entry.presenceXml ?? ''}`;
+export function encodeEntry(entry: Omit<RegisteredResource, 'resource'>): string {
+  const xml = entry.presenceXml ?? '';
+  // An available resource has presence XML (the router sets both together); without it the flag has no place.
+  const available = entry.available ? '1' : entry.carbons ? `0${CARBONS_FLAG}` : '0';
+  const flags = entry.available && entry.carbons && xml ? `|${CARBONS_FLAG}` : '';
+  return `${entry.nodeId}|${entry.sessionId}|${available}|${entry.priority}|${xml}${flags}`;
 }
 
-function decode(resource: string, value: string): RegisteredResource | undefined {
-  const parts = value.split('|');
-  const [nodeId, sessionId, available, priority] = parts;
-  if (!nodeId || !sessionId) return undefined;
-  const presenceXml = parts.slice(4).join('|'); // the XML itself may contain '|'
-  const entry: RegisteredResource = { resource, nodeId, sessionId, available: available === '1', priority: Number(priority) || 0 };
+export function decodeEntry(resource: string, value: string): RegisteredResource | undefined {
+  const first = value.indexOf('|');
+  if (first <= 0) return undefined;
+  const second = value.indexOf('|', first + 1) < 0 ? value.length : value.indexOf('|', first + 1);
+  const nodeId = value.slice(0, first);
+  const sessionId = value.slice(first + 1, second);
+  if (!sessionId) return undefined;
+  const { available, priority, presenceXml, carbons } = decodeEntryRest(value.slice(second + 1));
+  const entry: RegisteredResource = { resource, nodeId, sessionId, available, priority };
   if (presenceXml) entry.presenceXml = presenceXml;
+  if (carbons) entry.carbons = true;
   return entry;
 }
 
@@ -53,7 +93,7 @@ export class SessionRegistry {
   async put(fullJid: string, entry: Omit<RegisteredResource, 'resource'>): Promise<void> {
     const [bare, resource] = split(fullJid);
     await Promise.all([
-      this.redis.hset(clusterKeys.sessions(bare), resource, encode({ ...entry, resource })),
+      this.redis.hset(clusterKeys.sessions(bare), resource, encodeEntry(entry)),
       this.redis.sadd(clusterKeys.nodeSessions(entry.nodeId), `${fullJid}|${entry.sessionId}`),
     ]);
   }
@@ -74,7 +114,7 @@ export class SessionRegistry {
     const fields = await this.redis.hgetall(clusterKeys.sessions(bareJid));
     const out: RegisteredResource[] = [];
     for (const [resource, value] of Object.entries(fields)) {
-      const entry = decode(resource, value);
+      const entry = decodeEntry(resource, value);
       if (entry) out.push(entry);
     }
     return out;
@@ -94,7 +134,7 @@ export class SessionRegistry {
     const out: Array<{ fullJid: string; entry: RegisteredResource }> = [];
     replies.forEach(([err, value], i) => {
       if (err || typeof value !== 'string') return;
-      const entry = decode(split(jids[i]!)[1], value);
+      const entry = decodeEntry(split(jids[i]!)[1], value);
       if (entry && entry.nodeId === nodeId) out.push({ fullJid: jids[i]!, entry });
     });
     return out;
@@ -103,7 +143,7 @@ export class SessionRegistry {
   async get(fullJid: string): Promise<RegisteredResource | undefined> {
     const [bare, resource] = split(fullJid);
     const value = await this.redis.hget(clusterKeys.sessions(bare), resource);
-    return value ? decode(resource, value) : undefined;
+    return value ? decodeEntry(resource, value) : undefined;
   }
 
   /**

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import { clusterKeys } from './keys.js';
 import { APPEND_PARKED, DRAINING, END_PARKED, OPEN, PARK, PARKED_NODE, SET_CLIENT_STATE, SYNC, TAKE } from './session-resumption-scripts.js';
 import { CLIENT_STATE_FIELD, decodeClientState, encodeClientState, type ResumedClientState } from './resumed-client-state.js';
+import { decodeEntryRest } from './session-registry.js';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '../metrics/http-endpoints.js';
 
@@ -93,9 +94,8 @@ function fieldsOf(flat: string[]): Record<string, string> {
 
 /** `available|priority|presenceXml` of a directory entry (session-registry.ts encoding, after node and session). */
 function presenceOf(rest: string): Pick<TakenSession, 'available' | 'priority' | 'presenceXml'> {
-  const [available, priority] = rest.split('|');
-  const presenceXml = rest.split('|').slice(2).join('|');
-  return { available: available === '1', priority: Number(priority) || 0, ...(presenceXml ? { presenceXml } : {}) };
+  const { available, priority, presenceXml } = decodeEntryRest(rest); // the carbons flag comes from the mirrored client state
+  return { available, priority, ...(presenceXml ? { presenceXml } : {}) };
 }
 
 /** The pending writes of one session's mirror for this turn. */

@@ -19,6 +19,7 @@ export function installCarbons(router: Router): void {
     const session = router.sessions.get(from.full);
     if (!session) throw new StanzaError('not-allowed');
     session.presence.carbons = payload.name === 'enable';
+    router.sessions.presenceChanged?.(session); // a fleet's other nodes copy to it (docs/cluster.md)
     return undefined;
   });
 }
