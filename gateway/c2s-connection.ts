@@ -4,16 +4,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { StringDecoder } from 'node:string_decoder';
+import { Utf8Input } from './utf8-input.js';
 import type { Element } from 'ltx';
 import { streamErrorXml, type StreamErrorCondition } from '../shared/xml/errors.js';
 import { NS } from '../shared/xml/namespaces.js';
 import { XmppStreamParser, type ParserLimits, type StreamParserEvents, type StreamErrorCondition as ParserErrorCondition } from '../shared/xml/stream-parser.js';
 import { ClientSession, type ClientSessionOptions } from './client-session.js';
 import type { ClientTransport } from './client-transport.js';
-import type { SocketWriter } from './socket-writer.js';
+import { resetSocket, SocketWriter, type WriterOverflowHandler } from './socket-writer.js';
 import { byteShaperFor, type ByteShaper } from '../shared/abuse/byte-shaper.js';
 import { meterInput } from './input-fairness.js';
+import { transportMeters } from './gateway-metrics.js';
+import { stanzaXml } from './stanza-xml.js';
 
 export interface C2sOptions extends ClientSessionOptions {
   limits: ParserLimits;
@@ -36,20 +38,20 @@ function onSocketEnd(this: ConnectedSocket): void {
   this[CONNECTION]?.socketClosed();
 }
 
-export class C2sConnection implements ClientTransport, StreamParserEvents {
+export class C2sConnection implements ClientTransport, StreamParserEvents, WriterOverflowHandler {
   /** The session this connection carries; another one after a XEP-0198 resumption (adopt). */
   session: ClientSession;
   readonly standaloneElements = false;
   private readonly parser: XmppStreamParser;
-  private decoder = new StringDecoder('utf8');
+  private readonly decoder = new Utf8Input();
   private headerSent = false;
   private closed = false;
   private readonly writer: SocketWriter;
   /** Rule bytes-per-session (docs/abuse.md); absent: abuse control off or an allow-listed address. */
   private readonly bytes: ByteShaper | undefined;
 
-  constructor(private socket: Socket, public secure: boolean, private readonly opts: C2sOptions, writerFactory: (socket: Socket, onOverflow: () => void) => SocketWriter) {
-    this.writer = writerFactory(socket, () => this.cutOff());
+  constructor(private socket: Socket, public secure: boolean, private readonly opts: C2sOptions) {
+    this.writer = new SocketWriter(socket, opts.maxWriteBufferBytes, this); // overflow: writerOverflowed()
     this.session = new ClientSession(this, opts);
     // The connection itself handles the parser's events: no extra object or closures per session.
     this.parser = new XmppStreamParser(opts.limits, this);
@@ -91,7 +93,8 @@ export class C2sConnection implements ClientTransport, StreamParserEvents {
   }
 
   sendStanza(stanza: Element): void {
-    this.writer.write(stanza.toString());
+    // One serialisation for all the resources a stanza reaches in one go (stanza-xml.ts); none for a cut-off client.
+    if (this.writer.accepting) this.writer.write(stanzaXml(stanza));
   }
 
   sendStreamErrorAndClose(condition: StreamErrorCondition, text?: string, appCondition?: Element): void {
@@ -117,7 +120,7 @@ export class C2sConnection implements ClientTransport, StreamParserEvents {
 
   expectStreamRestart(): void {
     this.parser.reset();
-    this.decoder = new StringDecoder('utf8');
+    this.decoder.reset();
     this.headerSent = false;
   }
 
@@ -164,10 +167,16 @@ export class C2sConnection implements ClientTransport, StreamParserEvents {
     this.session.ended();
   }
 
+  /** The writer's bound was passed (called by the SocketWriter). */
+  writerOverflowed(): void {
+    transportMeters(this.opts.transportKind).overflow();
+    this.cutOff();
+  }
+
   /** A client that does not read: its buffer is full, so no stream error can reach it. */
   private cutOff(): void {
     this.opts.logger.info({ jid: this.session.jid?.full }, 'client not reading: connection cut off');
-    this.closed || this.socket.destroy();
+    this.closed || resetSocket(this.socket);
     this.socketClosed();
   }
 

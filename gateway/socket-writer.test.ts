@@ -1,0 +1,80 @@
+import { connect, createServer, type Socket } from 'node:net';
+import { resetSocket, SocketWriter } from './socket-writer.js';
+
+/** A socket whose kernel takes nothing (the client does not read) unless `kernelTakes`. */
+function fakeSocket(kernelTakes = false) {
+  const socket = {
+    writableLength: 0,
+    destroyed: false,
+    writable: true,
+    writes: [] as string[],
+    write(data: string) {
+      socket.writes.push(data);
+      socket.writableLength += data.length; // Node counts it as buffered until the write completes
+      if (kernelTakes) setImmediate(() => (socket.writableLength -= data.length));
+      return true;
+    },
+  };
+  return socket;
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+test('what is written in one turn reaches the socket in one write', async () => {
+  const socket = fakeSocket(true);
+  const writer = new SocketWriter(socket as unknown as Socket, 1024, () => undefined);
+  writer.write('<a/>');
+  writer.write('<b/>');
+  expect(socket.writes).toEqual([]);
+  await turn();
+  expect(socket.writes).toEqual(['<a/><b/>']);
+});
+
+test('a client that does not read is cut off at the first stanza past its bound, and nothing more is queued for it', async () => {
+  const socket = fakeSocket();
+  let overflows = 0;
+  const writer = new SocketWriter(socket as unknown as Socket, 100, () => overflows++);
+  writer.write('x'.repeat(150)); // taken into the socket's buffer this turn: not held against it yet
+  await turn();
+  expect(overflows).toBe(0);
+  expect(writer.accepting).toBe(true);
+  writer.write('<message>more</message>'); // 150 unsent bytes from an earlier turn > 100
+  expect(overflows).toBe(1);
+  expect(writer.accepting).toBe(false);
+  writer.write('<message>and more</message>');
+  await turn();
+  expect(socket.writes).toEqual(['x'.repeat(150)]);
+  expect(overflows).toBe(1);
+});
+
+test('a client that reads is never cut off, however much it gets', async () => {
+  const socket = fakeSocket(true);
+  let overflows = 0;
+  const writer = new SocketWriter(socket as unknown as Socket, 100, () => overflows++);
+  for (let i = 0; i < 20; i++) {
+    writer.write('y'.repeat(80));
+    writer.write('z'.repeat(80));
+    await turn();
+    await turn();
+  }
+  expect(overflows).toBe(0);
+  expect(socket.writes.join('').length).toBe(20 * 160);
+});
+
+test('a client cut off for not reading gets a TCP reset, not a FIN behind output it will never read', async () => {
+  const server = createServer();
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  const ended = new Promise<string>((resolve) => {
+    client.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+    client.on('end', () => resolve('end (FIN)'));
+  });
+  const socket = await accepted;
+  socket.write('x'.repeat(1024));
+  resetSocket(socket);
+  expect(await ended).toBe('ECONNRESET');
+  expect(socket.destroyed).toBe(true);
+  client.destroy();
+  await new Promise((r) => server.close(r));
+});
