@@ -3,7 +3,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { C2sConnection, type C2sOptions } from './c2s-connection.js';
-import { SocketWriter } from './socket-writer.js';
 import { reportConnections, transportMeters } from './gateway-metrics.js';
 import { admitSocket, refuseSocket } from '../shared/abuse/admit-socket.js';
 
@@ -46,11 +45,8 @@ export async function startC2sListeners(opts: C2sListenerOptions): Promise<C2sLi
     socket.setNoDelay(true);
     const plainAllowed = opts.allowPlainFromLoopback && isLoopback(socket.remoteAddress);
     const kind = secure ? 'tls' : 'tcp';
-    const meters = meteredBy[kind];
-    const connection = new C2sConnection(socket, secure, shared[kind][plainAllowed ? 1 : 0]!, (s, onOverflow) => new SocketWriter(s, opts.maxWriteBufferBytes, () => {
-      meters.overflow();
-      onOverflow();
-    }));
+    // The connection makes its own writer and counts its overflow: no closures per connection.
+    const connection = new C2sConnection(socket, secure, shared[kind][plainAllowed ? 1 : 0]!);
     live.add(connection);
     return connection;
   };

@@ -10,6 +10,7 @@ import { pepCapsQueries, pepTrackedResources } from './metrics.js';
 import { NS_DISCO_INFO } from './namespaces.js';
 import type { LinkSend } from './stanza-router.js';
 import { childElements, xml, type XmlElement } from './xmpp-bindings.js';
+import { UserResources } from './user-resources.js';
 
 export const NS_CAPS = 'http://jabber.org/protocol/caps';
 export const NS_PAMPERO_PRESENCE = 'urn:pampero:presence:0';
@@ -49,7 +50,8 @@ export interface PresenceUpdate {
 }
 
 export class PepPresence {
-  private readonly byBare = new Map<string, Map<string, string | undefined>>();
+  /** Bare JID → full JID → caps key (user-resources.ts: no Map per single-resource user). */
+  private readonly byBare = new UserResources<string | undefined>();
   private resourceCount = 0;
   private readonly features = new Map<string, Features>();
   private readonly queries = new Map<string, Query>();
@@ -74,17 +76,15 @@ export class PepPresence {
     }
     const c = childElements(presence).find((el) => el.name === 'c' && el.attrs.xmlns === NS_CAPS);
     const key = c?.attrs.node && c.attrs.ver ? this.capsKey(c.attrs.hash, c.attrs.ver, from.full) : undefined;
-    let resources = this.byBare.get(from.bare);
-    if (!resources?.has(from.full)) {
+    if (!this.byBare.has(from.bare, from.full)) {
       if (this.resourceCount >= this.limits.maxResources) {
         this.log.warn({ jid: from.full }, 'pep: presence table full, resource not tracked');
         return update;
       }
-      if (!resources) this.byBare.set(from.bare, (resources = new Map()));
       this.resourceCount++;
       pepTrackedResources.inc();
     }
-    resources.set(from.full, key);
+    this.byBare.set(from.bare, from.full, key);
     if (key && !this.features.has(key)) this.ask(key, String(c!.attrs.node), c!.attrs.hash, String(c!.attrs.ver), from.full, send);
     return update;
   }
@@ -127,7 +127,7 @@ export class PepPresence {
 
   /** Available resources of a local user. */
   resourcesOf(bare: string): string[] {
-    return [...(this.byBare.get(bare)?.keys() ?? [])];
+    return this.byBare.resourcesOf(bare);
   }
 
   /** Whether the resource's caps include `<node>+notify` (XEP-0163 §4.2). */
@@ -143,7 +143,7 @@ export class PepPresence {
 
   private keyOf(jid: string): string | undefined {
     const bare = jid.slice(0, jid.indexOf('/'));
-    return this.byBare.get(bare)?.get(jid);
+    return this.byBare.get(bare, jid);
   }
 
   /** Verified hashes are shared by every resource announcing them; legacy caps (no hash) are per resource. */
@@ -173,17 +173,15 @@ export class PepPresence {
   }
 
   private repoint(jid: string, key: string): void {
-    const resources = this.byBare.get(jid.slice(0, jid.indexOf('/')));
-    if (resources?.has(jid)) resources.set(jid, key);
+    const bare = jid.slice(0, jid.indexOf('/'));
+    if (this.byBare.has(bare, jid)) this.byBare.set(bare, jid, key);
   }
 
   private remove(bare: string, full: string): void {
-    const resources = this.byBare.get(bare);
-    if (!resources?.delete(full)) return;
+    if (!this.byBare.delete(bare, full)) return;
     this.resourceCount--;
     pepTrackedResources.dec();
     const key = `jid ${full}`;
     this.features.delete(key);
-    if (resources.size === 0) this.byBare.delete(bare);
   }
 }

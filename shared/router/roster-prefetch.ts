@@ -42,7 +42,7 @@ export class RosterPrefetch {
   sessionBound(session: RoutedSession): void {
     const bare = session.jid.bare;
     const { delegation } = this.router;
-    if (session.remote || this.inFlight.has(bare) || delegation.cache.answer(bare, undefined)) return;
+    if (session.remote || this.inFlight.has(bare) || delegation.cache.has(bare)) return;
     if (this.inFlight.size >= this.maxInFlight || delegation.ownRequests.size >= 10_000) return;
     const rosterDomain = this.router.options.rosterDomain;
     const link = this.router.components.pick(rosterDomain, bare);

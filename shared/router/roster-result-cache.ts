@@ -6,10 +6,19 @@
 // user's sessions. The entry is dropped on any push for that user, on any roster set the user
 // sends, and when the user's last session here ends; so it is never older than what the
 // component would answer (XEP-0237 versions included).
-import { Element } from 'ltx';
+//
+// Kept as text, parsed again on a hit: an ltx tree costs about four times the bytes of its XML
+// (≈ 150 bytes per element and as many per attribute set), and every online user has an entry
+// (docs/benchmarks.md, fifth session). A hit costs one parse of the roster (≈ 20 µs for 20 items).
+import { Element, parse } from 'ltx';
+
+interface CachedRoster {
+  ver: string;
+  xml: string;
+}
 
 export class RosterResultCache {
-  private readonly entries = new Map<string, Element>();
+  private readonly entries = new Map<string, CachedRoster>();
 
   constructor(private readonly maxEntries: number) {}
 
@@ -18,17 +27,24 @@ export class RosterResultCache {
     if (!query || query.attrs.ver === undefined) return;
     this.entries.delete(bare);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(bare, query);
+    // Copied into one flat string: toString() builds it by concatenation, a chain of pieces that costs more than the text.
+    this.entries.set(bare, { ver: String(query.attrs.ver), xml: Buffer.from(query.toString()).toString() });
   }
 
   /**
-   * The answer's payload for a get with this `ver`: the cached roster, nothing (an empty result,
-   * XEP-0237 §5.2, when the client is current), or undefined on a miss.
+   * The answer's payload for a get with this `ver`: the cached roster (a new Element, the
+   * caller's to keep), nothing (an empty result, XEP-0237 §5.2, when the client is current), or
+   * undefined on a miss.
    */
   answer(bare: string, requestedVer: string | undefined): { payload: Element | null } | undefined {
-    const query = this.entries.get(bare);
-    if (!query) return undefined;
-    return { payload: requestedVer !== undefined && requestedVer === query.attrs.ver ? null : query };
+    const cached = this.entries.get(bare);
+    if (!cached) return undefined;
+    return { payload: requestedVer !== undefined && requestedVer === cached.ver ? null : (parse(cached.xml) as Element) };
+  }
+
+  /** Whether the user's roster is cached (no parse). */
+  has(bare: string): boolean {
+    return this.entries.has(bare);
   }
 
   forget(bare: string): void {
