@@ -39,7 +39,7 @@ async function composePlan(dataDir: string, redisUrl: string, notes: string[]): 
   const ports = await freePorts(services.length * 5);
   const componentPortOf = new Map<string, number>();
   services.forEach(([name], i) => componentPortOf.set(name, ports[i * 5 + 3]!));
-  notes.push('ScyllaDB and Elasticsearch cannot run here: storage.backend lmdb (one data directory for every process) instead of ScyllaDB; message archiving off (several processes writing archives into one LMDB environment: see docs/cluster.md); Elasticsearch is an optional profile, not started');
+  notes.push('ScyllaDB and Elasticsearch cannot run here: storage.backend lmdb (one data directory for every process) instead of ScyllaDB; Elasticsearch is an optional profile, not started');
   notes.push('ports rewritten to free local ones; xmpp://router-N:5275 to the local router-N; plain login allowed from loopback for the test clients');
   return services.map(([name, service], i) => {
     const role = roleOf(service);

@@ -243,11 +243,16 @@ describe('XEP-0198 with @xmpp/client', () => {
     for (let n = 1; n <= 5; n++) send(n);
     await nextStanza(alice, (el) => el.getChildText?.('body') === 'x-5');
 
+    const events: string[] = [];
+    alice.on('error', (err: Error) => events.push(`error ${err.message}`));
+    alice.on('status', (status: string) => events.push(`status ${status}`));
+    sm.on('fail', () => events.push('sm fail'));
     const resumed = new Promise<void>((resolve) => sm.once('resumed', resolve));
     (alice as any).reconnect.delay = 500;
     (alice as any).socket.socket.destroy(); // the TLS socket under @xmpp/tls's wrapper: the phone lost its network: no </stream>
     for (let n = 6; n <= 10; n++) send(n, n % 2 ? `alice@${server.domain}/mobile` : `alice@${server.domain}`);
-    await resumed;
+    const outcome = await Promise.race([resumed.then(() => 'resumed'), sleep(20_000).then(() => 'not resumed')]);
+    if (outcome !== 'resumed') throw new Error(`not resumed within 20 s; client events: ${events.join(' | ')}`);
     for (let n = 11; n <= 12; n++) send(n);
     const deadline = Date.now() + 5000;
     while (seen.size < 12 && Date.now() < deadline) await sleep(50);
@@ -255,7 +260,7 @@ describe('XEP-0198 with @xmpp/client', () => {
     const expected = Array.from({ length: 12 }, (_, i) => `x-${i + 1}`);
     expect([...seen.keys()].sort()).toEqual(expected.sort());
     expect([...seen.values()].every((count) => count === 1)).toBe(true);
-  });
+  }, 40_000); // under a loaded CI machine the reconnect once took over 20 s (its client events are reported when it fails)
 });
 
 describe('XEP-0198 over WebSocket (RFC 7395)', () => {
