@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, xml } from '@xmpp/client';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
-import { freePorts } from '../support/free-port.js';
-import { isBuilt, startPampero, type PamperoProcess } from '../support/pampero-process.js';
+import { isBuilt, type PamperoProcess } from '../support/pampero-process.js';
+import { carbonBody, sleep, startFleetGateway, waitFor } from '../support/fleet-gateway.js';
 
 const describeWithProcesses = hasRedisServer() && isBuilt() ? describe : describe.skip;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CARBONS = 'urn:xmpp:carbons:2';
 
 interface Client {
@@ -19,17 +18,7 @@ interface Client {
   stanzas: any[];
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
-function carbonBody(stanza: any, kind: 'sent' | 'received'): string | undefined {
-  return stanza.getChild?.(kind, CARBONS)?.getChild('forwarded', 'urn:xmpp:forward:0')?.getChild('message')?.getChildText('body') ?? undefined;
-}
 
 describeWithProcesses('message carbons across gateways (real processes, @xmpp/client)', () => {
   let redisServer: TestRedis;
@@ -38,23 +27,7 @@ describeWithProcesses('message carbons across gateways (real processes, @xmpp/cl
   const clients: Client[] = [];
 
   async function startGateway(name: string): Promise<number> {
-    const [c2s, tls, component, http] = await freePorts(4);
-    const proc = await startPampero(
-      {
-        PAMPERO_DATA_DIR: dataDir,
-        PAMPERO_REDIS: redisServer.url,
-        PAMPERO_CLUSTER__NODE_ID: name,
-        PAMPERO_CLUSTER__HEARTBEAT_SECONDS: '0.5',
-        PAMPERO_C2S_PORT: String(c2s),
-        PAMPERO_C2S_TLS_PORT: String(tls),
-        PAMPERO_COMPONENT_PORT: String(component),
-        PAMPERO_HTTP_PORT: String(http),
-        PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK: 'true',
-        PAMPERO_LOG_LEVEL: 'warn',
-      },
-      http,
-      40_000,
-    );
+    const { proc, c2s } = await startFleetGateway(name, dataDir, redisServer.url);
     procs.push(proc);
     return c2s;
   }

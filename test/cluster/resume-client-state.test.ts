@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, xml } from '@xmpp/client';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
-import { freePorts } from '../support/free-port.js';
-import { isBuilt, startPampero, type PamperoProcess } from '../support/pampero-process.js';
+import { isBuilt, type PamperoProcess } from '../support/pampero-process.js';
+import { carbonBody, sleep, startFleetGateway, waitFor } from '../support/fleet-gateway.js';
 
 const describeWithProcesses = hasRedisServer() && isBuilt() ? describe : describe.skip;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CARBONS = 'urn:xmpp:carbons:2';
 const CHAT_STATES = 'http://jabber.org/protocol/chatstates';
 
@@ -22,18 +21,7 @@ interface Client {
   stanzas: any[];
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
-/** The body of a carbon copy (`sent` or `received`), if the stanza is one. */
-function carbonBody(stanza: any, kind: 'sent' | 'received'): string | undefined {
-  return stanza.getChild?.(kind, CARBONS)?.getChild('forwarded', 'urn:xmpp:forward:0')?.getChild('message')?.getChildText('body') ?? undefined;
-}
 
 describeWithProcesses('carbons and CSI across a resumption on another gateway (real processes, @xmpp/client)', () => {
   let redisServer: TestRedis;
@@ -42,25 +30,7 @@ describeWithProcesses('carbons and CSI across a resumption on another gateway (r
   const clients: Client[] = [];
 
   async function startGateway(name: string): Promise<{ proc: PamperoProcess; c2s: number }> {
-    const [c2s, tls, component, http] = await freePorts(4);
-    const proc = await startPampero(
-      {
-        PAMPERO_DATA_DIR: dataDir,
-        PAMPERO_REDIS: redisServer.url,
-        PAMPERO_CLUSTER__NODE_ID: name,
-        PAMPERO_CLUSTER__HEARTBEAT_SECONDS: '0.5',
-        PAMPERO_C2S_PORT: String(c2s),
-        PAMPERO_C2S_TLS_PORT: String(tls),
-        PAMPERO_COMPONENT_PORT: String(component),
-        PAMPERO_HTTP_PORT: String(http),
-        PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK: 'true',
-        PAMPERO_LOG_LEVEL: 'warn',
-        // The message archive stays on (its default): both processes write it into one LMDB environment.
-      },
-      http,
-      40_000,
-    );
-    const gateway = { proc, c2s };
+    const gateway = await startFleetGateway(name, dataDir, redisServer.url); // archive on: both write one LMDB environment
     gateways.push(gateway);
     return gateway;
   }
