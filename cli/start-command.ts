@@ -24,8 +24,6 @@ export async function startFromOptions(options: ConfigOptionValues, io: CliIo): 
       onCollect: (before, after) => logger.debug({ heapBeforeMb: before >> 20, heapAfterMb: after >> 20 }, 'idle garbage collection'),
     });
   }
-  for (const line of running.listening) io.out(line);
-
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -50,6 +48,9 @@ export async function startFromOptions(options: ConfigOptionValues, io: CliIo): 
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Printed only once the handlers are in place: whoever reads "listening" may stop us at once
+  // (a SIGTERM between the print and process.on killed the process without its clean stop).
+  for (const line of running.listening) io.out(line);
 }
 
 export function startCommand(io: CliIo): Command {
