@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { client, xml } from '@xmpp/client';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
 import { isBuilt, type PamperoProcess } from '../support/pampero-process.js';
-import { carbonBody, sleep, startFleetGateway, waitFor } from '../support/fleet-gateway.js';
+import { addFleetUsers, carbonBody, sleep, startFleetGateway, waitFor } from '../support/fleet-gateway.js';
 
 const describeWithProcesses = hasRedisServer() && isBuilt() ? describe : describe.skip;
 const CARBONS = 'urn:xmpp:carbons:2';
@@ -45,12 +45,7 @@ describeWithProcesses('message carbons across gateways (real processes, @xmpp/cl
   beforeAll(async () => {
     redisServer = await spawnRedis();
     dataDir = await mkdtemp(join(tmpdir(), 'pampero-carbons-fleet-'));
-    const { configFromObject } = await import('../../shared/config/index.js');
-    const { withStores } = await import('../../cli/with-stores.js');
-    const { addUser } = await import('../../cli/user-commands.js');
-    await withStores(configFromObject({ dataDir }), async (stores) => {
-      for (const user of ['alice', 'carol']) await addUser(stores, `${user}@localhost`, `${user}-pw`);
-    });
+    await addFleetUsers(dataDir, ['alice', 'carol']);
   }, 30_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { client, xml } from '@xmpp/client';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
 import { isBuilt, type PamperoProcess } from '../support/pampero-process.js';
-import { carbonBody, sleep, startFleetGateway, waitFor } from '../support/fleet-gateway.js';
+import { addFleetUsers, carbonBody, sleep, startFleetGateway, waitFor } from '../support/fleet-gateway.js';
 
 const describeWithProcesses = hasRedisServer() && isBuilt() ? describe : describe.skip;
 const CARBONS = 'urn:xmpp:carbons:2';
@@ -50,12 +50,7 @@ describeWithProcesses('carbons and CSI across a resumption on another gateway (r
   beforeAll(async () => {
     redisServer = await spawnRedis();
     dataDir = await mkdtemp(join(tmpdir(), 'pampero-resume-state-'));
-    const { configFromObject } = await import('../../shared/config/index.js');
-    const { withStores } = await import('../../cli/with-stores.js');
-    const { addUser } = await import('../../cli/user-commands.js');
-    await withStores(configFromObject({ dataDir }), async (stores) => {
-      for (const user of ['alice', 'carol']) await addUser(stores, `${user}@localhost`, `${user}-pw`);
-    });
+    await addFleetUsers(dataDir, ['alice', 'carol']);
   }, 30_000);
 
   afterAll(async () => {

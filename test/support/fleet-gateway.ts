@@ -46,3 +46,13 @@ export async function waitFor(check: () => boolean, timeoutMs: number, what: str
 export function carbonBody(stanza: any, kind: 'sent' | 'received'): string | undefined {
   return stanza.getChild?.(kind, 'urn:xmpp:carbons:2')?.getChild('forwarded', 'urn:xmpp:forward:0')?.getChild('message')?.getChildText('body') ?? undefined;
 }
+
+/** Accounts `name@localhost` with password `name-pw`, written straight into a (stopped) fleet's data directory. */
+export async function addFleetUsers(dataDir: string, names: string[]): Promise<void> {
+  const { configFromObject } = await import('../../shared/config/index.js');
+  const { withStores } = await import('../../cli/with-stores.js');
+  const { addUser } = await import('../../cli/user-commands.js');
+  await withStores(configFromObject({ dataDir }), async (stores) => {
+    for (const name of names) await addUser(stores, `${name}@localhost`, `${name}-pw`);
+  });
+}
