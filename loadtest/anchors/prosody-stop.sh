@@ -1,6 +1,7 @@
 #!/bin/sh
 # Stop the Prosody started by prosody-start.sh (by its pidfile only).
 F=/tmp/pampero-bench/prosody/prosody.pid
+[ "${BENCH_SASL:-plain}" = scram ] && F=/tmp/pampero-bench/prosody-scram/prosody.pid  # the SCRAM variant
 [ -s $F ] || exit 0
 P=$(cat $F)
 kill "$P" 2>/dev/null || { rm -f $F; exit 0; }

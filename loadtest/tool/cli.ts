@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
       server: options.provision, userFormat: options.target.userFormat, passwordFormat: options.target.passwordFormat,
       count: options.provisionCount ?? usersNeeded(options.scenario, options) + options.target.firstIndex - 1,
       roster: options.scenario === 'roster' ? 20 : 0, pamperoData: options.pamperoData,
-      pamperoIterations: options.pamperoIterations, serverCpu: options.serverCpu,
+      pamperoIterations: options.pamperoIterations, serverCpu: options.serverCpu, sasl: options.target.sasl,
     }, log);
     return 0;
   }

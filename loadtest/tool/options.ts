@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { DEFAULTS, SCENARIOS } from './scenario-defaults.js';
 import type { Target } from './target.js';
 import type { TransportKind } from './client/transport.js';
+import { SASL_CHOICES } from './client/sasl-auth.js';
 import type { ScenarioName } from './worker/worker-protocol.js';
 
 export type ServerName = 'pampero' | 'prosody' | 'ejabberd';
@@ -104,6 +105,10 @@ export function buildCommand(): Command {
     .option('--port <port>', 'c2s port', int('--port', 1), 5222)
     .option('--ports <list>', 'tcp: spread clients over these c2s ports (the gateways of a fleet); client i uses port i mod n, so chat partners are always on different gateways', intList('--ports'))
     .option('--starttls', 'negotiate STARTTLS before SASL (tcp)', false)
+    .addOption(new Option('--sasl <mechanism>', 'SASL mechanism of every login: plain (xmppbench\'s, the default) or scram-sha-1 (RFC 5802, ' +
+      'no channel binding, server signature checked; the client caches its keys per password, salt and iterations as real clients do, ' +
+      'so with -s login every user is first logged in once untimed, then disconnected: that warm-up fills the cache so the timed ' +
+      'logins cost the generator no PBKDF2; with --compare the reference servers run with SCRAM-stored accounts)').choices(SASL_CHOICES).default('plain'))
     .option('--ws-url <url>', 'WebSocket endpoint', 'ws://127.0.0.1:5280/xmpp-websocket')
     .option('--bosh-url <url>', 'BOSH endpoint', 'http://127.0.0.1:5280/http-bind')
     .option('--domain <domain>', 'XMPP domain', 'bench.local')

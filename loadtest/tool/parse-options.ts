@@ -3,6 +3,7 @@ import { buildCommand, type LoadtestOptions } from './options.js';
 import { DEFAULTS } from './scenario-defaults.js';
 import { assertAllowedTarget } from './target.js';
 import type { TransportKind } from './client/transport.js';
+import type { SaslChoice } from './client/sasl-auth.js';
 import type { ScenarioName } from './worker/worker-protocol.js';
 
 type Raw = Record<string, unknown>;
@@ -32,6 +33,7 @@ export function optionsFrom(raw: Raw): LoadtestOptions {
       firstIndex: raw.first as number,
       resource: raw.resource as string,
       timeoutMs: (raw.timeout as number) * 1000,
+      sasl: raw.sasl as SaslChoice,
     },
     allowRemote: raw.allowRemote as boolean,
     clients,

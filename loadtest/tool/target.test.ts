@@ -41,6 +41,12 @@ describe('command line', () => {
     expect(parseOptions(['-s', 'chat', '--rates', '500,1000,2000']).rates).toEqual([500, 1000, 2000]);
   });
 
+  it('logs in with SASL PLAIN unless --sasl scram-sha-1 is given', () => {
+    expect(parseOptions([]).target.sasl).toBe('plain');
+    expect(parseOptions(['-s', 'login', '--sasl', 'scram-sha-1']).target.sasl).toBe('scram-sha-1');
+    expect(() => parseOptions(['--sasl', 'scram-sha-256'])).toThrow();
+  });
+
   it('collects repeated --server-pid', () => {
     expect(parseOptions(['--server-pid', '10', '--server-pid', '11']).serverPids).toEqual([10, 11]);
   });

@@ -3,6 +3,7 @@
 // production server by a typo is an outage.
 import { isIP } from 'node:net';
 import type { TransportKind } from './client/transport.js';
+import type { SaslChoice } from './client/sasl-auth.js';
 
 export interface Target {
   transport: TransportKind;
@@ -21,6 +22,8 @@ export interface Target {
   resource: string;
   /** Per protocol step (connect, features, auth, bind, …). */
   timeoutMs: number;
+  /** SASL mechanism of every login (--sasl); absent: PLAIN. */
+  sasl?: SaslChoice;
 }
 
 /** The c2s port client i connects to. */

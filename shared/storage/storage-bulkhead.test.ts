@@ -19,13 +19,17 @@ test('an operation answering in time passes through with its value or its error'
 
 test('a late operation rejects with a typed timeout at its deadline, keeps its slot until it settles, and is counted', async () => {
   const bulkhead = new StorageBulkhead('t-late', { timeoutMs: 30, maxConcurrent: 1, maxQueued: 5 });
-  const started = Date.now();
-  const late = bulkhead.run('get', () => later(120, 'late'));
+  // The operation settles only when the test lets it: the timeout must come first, whatever the
+  // machine's load (no wall-clock bound to race against).
+  let settle!: (v: string) => void;
+  let settled = false;
+  const late = bulkhead.run('get', () => new Promise<string>((r) => (settle = r)).finally(() => (settled = true)));
   await expect(late).rejects.toBeInstanceOf(StorageTimeoutError);
-  expect(Date.now() - started).toBeLessThan(110);
+  expect(settled).toBe(false);
   expect(bulkhead.inFlight).toBe(1);
   expect(await metric('pampero_storage_late_in_flight', 't-late')).toBe(1);
-  await later(150, undefined);
+  settle('late');
+  await later(10, undefined);
   expect(bulkhead.inFlight).toBe(0);
   expect(await metric('pampero_storage_late_in_flight', 't-late')).toBe(0);
   expect(await metric('pampero_storage_late_settled_total', 't-late')).toBe(1);
@@ -80,4 +84,21 @@ test('each store gets its own bulkhead: a stuck store does not hold another', as
   await expect(guarded.rosters.get('a@x')).resolves.toEqual({ owner: 'a@x' });
   release();
   await stuck;
+});
+
+test('operations called at different times each time out at their own deadline, never before it', async () => {
+  const bulkhead = new StorageBulkhead('t-deadlines', { timeoutMs: 60, maxConcurrent: 4, maxQueued: 4 });
+  const rejectedAt = (p: Promise<unknown>) => p.then(() => Number.NaN, (err: unknown) => (err instanceof StorageTimeoutError ? performance.now() : Number.NaN));
+  const firstCalled = performance.now();
+  const first = rejectedAt(bulkhead.run('a', never));
+  await later(40, undefined);
+  const secondCalled = performance.now();
+  const second = rejectedAt(bulkhead.run('b', never));
+  const quick = bulkhead.run('c', async () => 'quick'); // settles at once, between the two deadlines
+  await expect(quick).resolves.toBe('quick');
+  const [firstAt, secondAt] = await Promise.all([first, second]);
+  expect(firstAt).toBeGreaterThanOrEqual(firstCalled + 59);
+  expect(secondAt).toBeGreaterThanOrEqual(secondCalled + 59);
+  expect(secondAt).toBeGreaterThan(firstAt);
+  expect(bulkhead.inFlight).toBe(2); // late ones keep their slots until they settle (never, here)
 });

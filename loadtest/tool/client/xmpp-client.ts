@@ -1,12 +1,12 @@
 // One client stream with just enough XMPP for the scenarios, scanning strings for tokens the way
 // xmppbench does (no XML tree per stanza: the generator must stay cheaper than the server).
 import { BoshTransport } from './bosh-transport.js';
+import { authenticate } from './sasl-auth.js';
 import { TcpTransport } from './tcp-transport.js';
 import type { XmppTransport } from './transport.js';
 import { WebSocketTransport } from './websocket-transport.js';
 import { fullJid, password, portOf, userName, type Target } from '../target.js';
 
-const SASL_NS = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const BIND_NS = 'urn:ietf:params:xml:ns:xmpp-bind';
 const CARBONS_NS = 'urn:xmpp:carbons:2';
 
@@ -103,9 +103,9 @@ export interface LoginTiming {
 }
 
 /**
- * xmppbench's login: connect → stream → [STARTTLS] → SASL PLAIN → restart → bind (resource
- * `bench`) → [enable carbons, XEP-0280 §4] → <presence/> → the reflection of that presence
- * (RFC 6121 §4.2.2).
+ * xmppbench's login: connect → stream → [STARTTLS] → SASL PLAIN, or SCRAM-SHA-1 with
+ * `target.sasl` (sasl-auth.ts) → restart → bind (resource `bench`) → [enable carbons, XEP-0280 §4]
+ * → <presence/> → the reflection of that presence (RFC 6121 §4.2.2).
  */
 export async function login(target: Target, i: number, presence: boolean, waitEcho: boolean, carbons = false): Promise<LoginTiming> {
   const to = target.timeoutMs;
@@ -123,11 +123,7 @@ export async function login(target: Target, i: number, presence: boolean, waitEc
       c.transport.openStream(true);
       [, features] = await c.waitFor(['</stream:features>'], to);
     }
-    if (!features.includes('PLAIN')) throw new Error(`server does not offer SASL PLAIN: ${features.slice(-300)}`);
-    const credentials = Buffer.from(`\0${userName(target, i)}\0${password(target, i)}`).toString('base64');
-    c.send(`<auth xmlns='${SASL_NS}' mechanism='PLAIN'>${credentials}</auth>`);
-    const [auth] = await c.waitFor(['<success', '<failure'], to);
-    if (auth === '<failure') throw new Error(`auth failed for ${userName(target, i)}`);
+    await authenticate(c, target.sasl ?? 'plain', features, userName(target, i), password(target, i), to);
     c.buffer = '';
     c.transport.openStream(true);
     await c.waitFor(['</stream:features>'], to);

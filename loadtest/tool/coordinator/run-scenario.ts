@@ -7,7 +7,7 @@ import { environment, type Environment } from '../report/environment.js';
 import { changedMetrics, nodeVersionFromMetrics, scrapeMetrics, type MetricChange } from '../report/metrics-scrape.js';
 import { ProgressMonitor, type GeneratorUse, type TimelinePoint } from './progress-monitor.js';
 import { probeServer, type ServerIdentity } from './server-probe.js';
-import { runIdle, runLogin } from './run-login.js';
+import { needsLoginWarmUp, runIdle, runLogin, warmUpLogins } from './run-login.js';
 import { runRoster } from './run-roster.js';
 import { runStepped } from './run-stepped.js';
 import { WorkerPool } from './worker-pool.js';
@@ -55,12 +55,13 @@ export async function runScenario(o: LoadtestOptions, log: (line: string) => voi
   const deadlineAt = Date.now() + o.deadlineS * 1000;
   const pool = await WorkerPool.start(o.workers, o.target, scenarioParams(o), deadlineAt);
   if (o.generatorCpu !== undefined) for (const pid of [process.pid, ...pool.pids()]) await pinToCpu(pid, o.generatorCpu);
+  const ctx: RunContext = { options: o, pool, log, serverRssKiB: () => (o.serverPids.length ? rssKiB(o.serverPids) : null) };
+  if (needsLoginWarmUp(o)) await warmUpLogins(ctx); // before /metrics, CPU and progress start
   const monitor = new ProgressMonitor(pool, o.serverPids, o.quiet ? () => {} : log);
   const before = o.metricsUrl ? await scrapeMetrics(o.metricsUrl) : null;
   // CPU of forked workers is read from /proc/PID/stat, the coordinator's from process.cpuUsage
   const generatorCpu = () => generatorCpuS() + (pool.forked ? cpuSeconds(pool.pids()) : 0);
   const c0 = cpuSnapshot(o.serverPids, generatorCpu);
-  const ctx: RunContext = { options: o, pool, log, serverRssKiB: () => (o.serverPids.length ? rssKiB(o.serverPids) : null) };
   monitor.begin();
   let outcome: ScenarioOutcome;
   try {

@@ -6,6 +6,7 @@ import { parseOptions } from '../parse-options.js';
 import { runScenario } from '../coordinator/run-scenario.js';
 import { probeServer } from '../coordinator/server-probe.js';
 import { workerMainPath } from '../worker/forked-worker.js';
+import { clearScramCache, scramPbkdf2Count } from '../client/scram-sha1-client.js';
 import { existsSync } from 'node:fs';
 import type { StepResult } from '../stats/step-rule.js';
 
@@ -33,6 +34,17 @@ describe('pampero-loadtest against an in-process Pampero', () => {
     expect(r.server.name).toBe('Pampero');
     expect(r.metrics?.changed.length).toBeGreaterThan(0);
     expect(r.warnings.filter((w) => w.startsWith('error'))).toEqual([]);
+  }, 30_000);
+
+  it('login with SCRAM-SHA-1: a warm-up fills the client key cache, then every timed login succeeds without a PBKDF2', async () => {
+    clearScramCache();
+    let warmedUp = 0;
+    const r = await runScenario(parseOptions([...base(), '-s', 'login', '--sasl', 'scram-sha-1', '-c', String(USERS), '--concurrency', '6']), (line) => {
+      if (line.startsWith('warm-up:')) warmedUp = scramPbkdf2Count();
+    });
+    expect(r.result).toMatchObject({ ok: USERS, errors: 0, sasl: 'scram-sha-1', client_keys_cached: true });
+    expect(warmedUp).toBe(USERS); // one PBKDF2 per user, all in the warm-up
+    expect(scramPbkdf2Count()).toBe(USERS);
   }, 30_000);
 
   it('chat: sent = received at each step, nothing lost', async () => {

@@ -29,9 +29,12 @@ export function compareTable(outcomes: CompareOutcome[]): Table {
   return { title: 'Comparison', header, rows: [...rows, ...notes, ...warnings] };
 }
 
+/** Which SASL mechanism (and storage) every server was measured with. */
+const saslNote = (o: LoadtestOptions) => (o.target.sasl === 'scram-sha-1' ? ', SASL SCRAM-SHA-1 (SCRAM-stored accounts)' : ', SASL PLAIN');
+
 export function compareMarkdown(outcomes: CompareOutcome[], o: LoadtestOptions): string {
   const first = outcomes.find((x) => x.report)?.report;
-  return [`# pampero-loadtest --compare: ${o.scenario} over ${o.target.transport}`, markdownTable(compareTable(outcomes)),
+  return [`# pampero-loadtest --compare: ${o.scenario} over ${o.target.transport}${saslNote(o)}`, markdownTable(compareTable(outcomes)),
     first ? `## ${environmentTable(first).title}\n\n${markdownTable(environmentTable(first))}` : '',
     'Per-server reports: `<out>/<server>/report.md` and `report.html`.'].join('\n\n') + '\n';
 }
@@ -40,5 +43,5 @@ export function compareHtml(outcomes: CompareOutcome[], o: LoadtestOptions): str
   const sections = outcomes.filter((x) => x.report).map((x) => `<h2>${x.server}</h2><div class="charts">${charts(x.report!).slice(0, 3).join('')}</div>`);
   return `<!doctype html><html><head><meta charset="utf-8"><title>compare ${o.scenario}</title><style>body{font:14px sans-serif;margin:24px}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}.charts{display:flex;flex-wrap:wrap;gap:8px}${CHART_CSS}</style></head><body>
-<h1>pampero-loadtest --compare: ${o.scenario} over ${o.target.transport}</h1>${htmlTable(compareTable(outcomes))}${sections.join('')}</body></html>\n`;
+<h1>pampero-loadtest --compare: ${o.scenario} over ${o.target.transport}${saslNote(o)}</h1>${htmlTable(compareTable(outcomes))}${sections.join('')}</body></html>\n`;
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerName } from '../options.js';
+import type { SaslChoice } from '../client/sasl-auth.js';
 
 export const BENCH_DIR = '/tmp/pampero-bench';
 export const BENCH_DOMAIN = 'bench.local';
@@ -40,5 +41,15 @@ export function repoRoot(): string {
 export function pamperoDist(): string {
   return resolve(process.env.BENCH_PAMPERO_DIST ?? join(repoRoot(), 'dist'));
 }
+
+/**
+ * A reference server's runtime directory under BENCH_DIR: with --sasl scram-sha-1 its SCRAM variant
+ * (accounts stored as SCRAM keys) lives beside the plain one, so neither population spoils the other.
+ */
+export const runtimeName = (server: ServerName, sasl: SaslChoice | undefined) =>
+  sasl === 'scram-sha-1' && server !== 'pampero' ? `${server}-scram` : server;
+
+/** Environment for the anchors' start/stop scripts: BENCH_SASL=scram starts the SCRAM variant. */
+export const variantEnv = (sasl: SaslChoice | undefined): NodeJS.ProcessEnv => ({ ...process.env, BENCH_SASL: sasl === 'scram-sha-1' ? 'scram' : 'plain' });
 
 export const anchorsDir = () => join(repoRoot(), 'loadtest', 'anchors');

@@ -7,7 +7,7 @@ import { runScenario, type RunReport } from '../coordinator/run-scenario.js';
 import { writeReports } from '../report/write-reports.js';
 import { compareMarkdown, compareHtml } from '../report/compare-report.js';
 import { BENCH_DOMAIN, ENDPOINTS } from './bench-layout.js';
-import { provisionAccounts } from './provision.js';
+import { provisionAccounts, REFERENCE_SCRAM_ITERATIONS } from './provision.js';
 import { startServer } from './server-control.js';
 import { usersNeeded } from '../scenario-defaults.js';
 import type { LoadtestOptions, ServerName } from '../options.js';
@@ -35,6 +35,9 @@ export function optionsFor(server: ServerName, o: LoadtestOptions, pids: number[
 
 export async function runCompare(o: LoadtestOptions, outDir: string, log: (line: string) => void): Promise<CompareOutcome[]> {
   if (process.getuid?.() !== 0) throw new Error('--compare needs root (the reference servers run via setpriv as their users)');
+  if (o.target.sasl === 'scram-sha-1' && o.pamperoIterations !== REFERENCE_SCRAM_ITERATIONS) {
+    log(`note: Pampero's accounts have ${o.pamperoIterations} SCRAM iterations, the references' ${REFERENCE_SCRAM_ITERATIONS}`);
+  }
   const outcomes: CompareOutcome[] = [];
   for (const server of ['pampero', ...o.compare] as ServerName[]) {
     const aimed = optionsFor(server, o, []);
@@ -46,9 +49,9 @@ export async function runCompare(o: LoadtestOptions, outDir: string, log: (line:
     log(`=== ${server}`);
     await provisionAccounts({
       server, userFormat: o.target.userFormat, passwordFormat: o.target.passwordFormat, count: o.provisionCount ?? usersNeeded(o.scenario, o) + o.target.firstIndex - 1,
-      roster: o.scenario === 'roster' ? 20 : 0, pamperoData: o.pamperoData, pamperoIterations: o.pamperoIterations, serverCpu: o.serverCpu,
+      roster: o.scenario === 'roster' ? 20 : 0, pamperoData: o.pamperoData, pamperoIterations: o.pamperoIterations, serverCpu: o.serverCpu, sasl: o.target.sasl,
     }, log);
-    const running = await startServer(server, o);
+    const running = await startServer(server, { ...o, sasl: o.target.sasl });
     log(`${server} up, pid(s) ${running.pids.join(' ')}`);
     try {
       await sleep(1000);

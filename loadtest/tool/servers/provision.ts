@@ -4,7 +4,8 @@
 // files (prosody-provision.py, server stopped), ejabberd inside the running node.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { anchorsDir, BENCH_DIR, BENCH_DOMAIN, pamperoDist, repoRoot } from './bench-layout.js';
+import { anchorsDir, BENCH_DIR, BENCH_DOMAIN, pamperoDist, repoRoot, runtimeName } from './bench-layout.js';
+import type { SaslChoice } from '../client/sasl-auth.js';
 import { runCommand } from './run-command.js';
 import { startServer } from './server-control.js';
 import type { ServerName } from '../options.js';
@@ -19,18 +20,26 @@ export interface ProvisionRequest {
   pamperoData: string;
   pamperoIterations: number;
   serverCpu: number;
+  /** scram-sha-1: the reference servers' SCRAM variant, accounts stored as SCRAM-SHA-1 keys of
+   * 4096 iterations (Prosody: written so; ejabberd: computed by its registration). Pampero stores
+   * SCRAM keys (--pampero-iterations) either way. */
+  sasl?: SaslChoice;
 }
 
-const stampFile = (server: ServerName, fmt: string) => join(BENCH_DIR, server, 'stamps', fmt.replace(/%d/g, ''));
-const readStamp = (server: ServerName, fmt: string) => { try { return Number(readFileSync(stampFile(server, fmt), 'utf8').trim()) || 0; } catch { return 0; } };
+/** Iterations of the SCRAM-stored reference accounts: ejabberd's fixed count, and RFC 7677's minimum. */
+export const REFERENCE_SCRAM_ITERATIONS = 4096;
+
+const stampFile = (dir: string, fmt: string) => join(BENCH_DIR, dir, 'stamps', fmt.replace(/%d/g, ''));
+const readStamp = (dir: string, fmt: string) => { try { return Number(readFileSync(stampFile(dir, fmt), 'utf8').trim()) || 0; } catch { return 0; } };
 
 export async function provisionAccounts(r: ProvisionRequest, log: (line: string) => void): Promise<void> {
-  const have = r.server === 'pampero' ? 0 : readStamp(r.server, r.userFormat); // Pampero's tool skips existing accounts itself
+  const dir = runtimeName(r.server, r.sasl);
+  const have = r.server === 'pampero' ? 0 : readStamp(dir, r.userFormat); // Pampero's tool skips existing accounts itself
   if (have >= r.count) {
-    log(`${r.server}: users ${r.userFormat} 1..${have} already provisioned (need ${r.count})`);
+    log(`${dir}: users ${r.userFormat} 1..${have} already provisioned (need ${r.count})`);
     return;
   }
-  log(`${r.server}: provisioning users ${r.userFormat} ${have + 1}..${r.count} (roster ${r.roster})`);
+  log(`${dir}: provisioning users ${r.userFormat} ${have + 1}..${r.count} (roster ${r.roster})`);
   const hour = 3_600_000;
   switch (r.server) {
     case 'pampero':
@@ -39,12 +48,14 @@ export async function provisionAccounts(r: ProvisionRequest, log: (line: string)
         '--roster', String(r.roster)], { timeoutMs: hour, cwd: repoRoot() });
       return;
     case 'prosody':
-      await runCommand('python3', [join(anchorsDir(), 'prosody-provision.py'), '--data', join(BENCH_DIR, 'prosody', 'data'), '--domain', BENCH_DOMAIN,
-        '--user-fmt', r.userFormat, '--password', r.passwordFormat, '--count', String(r.count), '--roster', String(r.roster)], { timeoutMs: hour });
-      await runCommand('chown', ['-R', 'prosody:prosody', join(BENCH_DIR, 'prosody')], { timeoutMs: 60_000 });
+      await runCommand('python3', [join(anchorsDir(), 'prosody-provision.py'), '--data', join(BENCH_DIR, dir, 'data'), '--domain', BENCH_DOMAIN,
+        '--user-fmt', r.userFormat, '--password', r.passwordFormat, '--count', String(r.count), '--roster', String(r.roster),
+        ...(r.sasl === 'scram-sha-1' ? ['--scram', String(REFERENCE_SCRAM_ITERATIONS)] : [])], { timeoutMs: hour });
+      await runCommand('chown', ['-R', 'prosody:prosody', join(BENCH_DIR, dir)], { timeoutMs: 60_000 });
       break;
     case 'ejabberd': {
-      const server = await startServer('ejabberd', { serverCpu: r.serverCpu, pamperoData: r.pamperoData });
+      // with auth_password_format: scram, the registration below (ejabberd_auth:try_register) stores SCRAM keys
+      const server = await startServer('ejabberd', { serverCpu: r.serverCpu, pamperoData: r.pamperoData, sasl: r.sasl });
       try {
         // roster rings depend on the population: a partial earlier population is redone whole
         const first = r.roster > 0 ? 1 : have + 1;
@@ -56,6 +67,6 @@ export async function provisionAccounts(r: ProvisionRequest, log: (line: string)
       break;
     }
   }
-  mkdirSync(join(BENCH_DIR, r.server, 'stamps'), { recursive: true });
-  writeFileSync(stampFile(r.server, r.userFormat), String(r.count) + '\n');
+  mkdirSync(join(BENCH_DIR, dir, 'stamps'), { recursive: true });
+  writeFileSync(stampFile(dir, r.userFormat), String(r.count) + '\n');
 }

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { anchorsDir, BENCH_DIR, BENCH_DOMAIN, ENDPOINTS, pamperoDist, repoRoot } from './bench-layout.js';
+import { anchorsDir, BENCH_DIR, BENCH_DOMAIN, ENDPOINTS, pamperoDist, repoRoot, variantEnv } from './bench-layout.js';
+import type { SaslChoice } from '../client/sasl-auth.js';
 import { runCommand } from './run-command.js';
 import { sleep } from '../timeouts.js';
 import type { ServerName } from '../options.js';
@@ -86,20 +87,22 @@ async function startPampero(o: { serverCpu: number; pamperoData: string; env?: R
   };
 }
 
-async function startReference(name: 'prosody' | 'ejabberd', serverCpu: number): Promise<RunningServer> {
+/** With sasl scram-sha-1, the SCRAM variant of the anchors' config (BENCH_SASL=scram, see the scripts). */
+async function startReference(name: 'prosody' | 'ejabberd', serverCpu: number, sasl: SaslChoice | undefined): Promise<RunningServer> {
   const dir = anchorsDir();
-  const out = await runCommand(join(dir, `${name}-start.sh`), [], { timeoutMs: 180_000, capture: true, env: { ...process.env, SERVER_CPU: String(serverCpu) } });
+  const env = variantEnv(sasl);
+  const out = await runCommand(join(dir, `${name}-start.sh`), [], { timeoutMs: 180_000, capture: true, env: { ...env, SERVER_CPU: String(serverCpu) } });
   const pid = Number(out.trim().split('\n').pop());
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`${name}-start.sh printed no PID`);
   return {
     name, pids: [pid],
-    stop: async () => { await runCommand(join(dir, `${name}-stop.sh`), [], { timeoutMs: 120_000, capture: true }).catch(() => {}); },
+    stop: async () => { await runCommand(join(dir, `${name}-stop.sh`), [], { timeoutMs: 120_000, capture: true, env }).catch(() => {}); },
   };
 }
 
-export async function startServer(name: ServerName, o: { serverCpu: number; pamperoData: string; env?: Record<string, string> }): Promise<RunningServer> {
+export async function startServer(name: ServerName, o: { serverCpu: number; pamperoData: string; env?: Record<string, string>; sasl?: SaslChoice }): Promise<RunningServer> {
   const port = ENDPOINTS[name].c2sPort;
   if (await portOpen(port)) throw new Error(`port ${port} is already in use before starting ${name} (another benchmark running?)`);
   if (name === 'pampero' && !existsSync(join(pamperoDist(), 'cli', 'pampero.js'))) throw new Error(`${pamperoDist()}/cli/pampero.js is missing: run npm run build`);
-  return name === 'pampero' ? startPampero(o) : startReference(name, o.serverCpu);
+  return name === 'pampero' ? startPampero(o) : startReference(name, o.serverCpu, o.sasl);
 }
