@@ -12,6 +12,7 @@ import { addressPrefix, normalizeAddress } from './client-address.js';
 import { allowListOf, rangeList, RULE_NAMES, type AbusePolicy, type LimitRule, type RuleName } from './policy.js';
 import type { LivePolicy } from './policy-store.js';
 import type { IncidentStore } from './incidents/incident-store.js';
+import { LocalCredit } from './local-credit.js';
 import { LockoutBackoff } from './lockout-backoff.js';
 import { rateLimiterFor } from './rate-limiter-factory.js';
 import { LocalOpenConnections, type OpenConnections } from './open-connections.js';
@@ -40,6 +41,8 @@ export class AbuseGuard {
   private allowedAccounts: Set<string>;
   private limiters = new Map<RuleName, RateLimiterAbstract>();
   private bans: Array<{ list: BlockList; until: number }> = [];
+  /** Rules taken from a local credit (local-credit.ts): a chunk of points per consume, spent without I/O. */
+  private readonly credits = new Map<RuleName, LocalCredit>([['messages-to-non-contacts', new LocalCredit()]]);
   private readonly backoff = new LockoutBackoff((keyPrefix, points, duration) => this.limiterWith({ keyPrefix, points, duration, blockDuration: 0 }));
   readonly events: AbuseEvents;
 
@@ -80,6 +83,7 @@ export class AbuseGuard {
       const current = this.limiters.get(name);
       const same = current && current.points === rule.points && current.duration === rule.durationSeconds && current.blockDuration === rule.blockSeconds;
       limiters.set(name, same ? current : this.limiterFor(name, rule));
+      if (!same || !rule.enabled) this.credits.get(name)?.drop(); // a changed rule: credits taken under the old one go
     }
     this.limiters = limiters;
   }
@@ -172,10 +176,24 @@ export class AbuseGuard {
     return this.consume('registrations-per-ip', normalizeAddress(address));
   }
 
-  /** A message of `bareJid` to someone not in their roster (shared/router/non-contact-limit.ts). */
-  async messageToNonContact(bareJid: string): Promise<Refusal | undefined> {
+  /**
+   * A message of `bareJid` to someone not in their roster (shared/router/non-contact-limit.ts):
+   * answered at once when no I/O is needed (allow-listed, rule off, or a point of local credit
+   * spent), else a promise (a chunk reserved from the limiter).
+   */
+  messageToNonContact(bareJid: string): Refusal | undefined | Promise<Refusal | undefined> {
     if (this.isAllowedAccount(bareJid)) return undefined;
-    return this.consume('messages-to-non-contacts', bareJid);
+    return this.consumeFromCredit('messages-to-non-contacts', bareJid);
+  }
+
+  private consumeFromCredit(rule: RuleName, key: string): Refusal | undefined | Promise<Refusal | undefined> {
+    if (!this.policy.rules[rule].enabled) return undefined;
+    const credit = this.credits.get(rule)!;
+    if (credit.spend(key)) return undefined;
+    return credit.take(this.limiters.get(rule)!, key).then(
+      (ms) => (ms === undefined ? undefined : this.refuse(rule, key, ms)),
+      () => undefined, // the store failed: let the client through
+    );
   }
 
   private async consume(rule: RuleName, key: string): Promise<Refusal | undefined> {

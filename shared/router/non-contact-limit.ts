@@ -18,9 +18,12 @@ import { NS } from '../xml/namespaces.js';
 import type { Router } from './router.js';
 import type { RoutedSession } from './session.js';
 
-/** What the limit asks abuse control (shared/abuse/abuse-guard.ts). */
+/** A refusal (`retryAfterSeconds`) or an admission (undefined). */
+type BudgetAnswer = { retryAfterSeconds: number } | undefined;
+
+/** What the limit asks abuse control (shared/abuse/abuse-guard.ts): an answer now (local credit, docs/abuse.md), or later. */
 export interface NonContactBudget {
-  messageToNonContact(bareJid: string): Promise<{ retryAfterSeconds: number } | undefined>;
+  messageToNonContact(bareJid: string): BudgetAnswer | Promise<BudgetAnswer>;
 }
 
 const SUBSCRIBED = new Set(['to', 'from', 'both']);
@@ -67,14 +70,21 @@ export class NonContactLimit {
 
   /**
    * A message from a client: true when the limit took it over — it is routed later, once the
-   * budget said yes (Router.routeMessage), or refused.
+   * budget said yes (Router.routeMessage), or refused. False: route it now (admitted in this turn
+   * from the budget's local credit, or not counted).
    */
   holds(session: RoutedSession, stanza: Element, to: Jid): boolean {
     const bare = session.jid.bare;
     if (!this.counts(stanza, to, bare) || this.isContact(bare, to)) return false;
     if (!this.contacts.has(bare)) this.askRoster(session);
+    const answer = this.budget.messageToNonContact(bare);
+    if (!(answer instanceof Promise)) {
+      if (!answer) return false;
+      this.refuse(session, stanza, answer.retryAfterSeconds);
+      return true;
+    }
     // Admitted, it goes on from where Router.fromClient left it (its checks are done).
-    void this.budget.messageToNonContact(bare).then(
+    void answer.then(
       (refusal) => (refusal ? this.refuse(session, stanza, refusal.retryAfterSeconds) : this.router.routeMessage(session, stanza, to)),
       () => this.router.routeMessage(session, stanza, to), // the budget could not be asked: let the message through
     );
