@@ -7,7 +7,7 @@
 import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from '../shared/metrics/http-endpoints.js';
 import { routingFromClient } from '../shared/router/router-metrics.js';
-import { HotCounter, type HotCounterChild } from '../shared/metrics/hot-path-metrics.js';
+import { HotCounter, HotGauge, type HotCounterChild } from '../shared/metrics/hot-path-metrics.js';
 
 /** How a client reached us: `tcp` is the STARTTLS port (5222, TLS or not), `tls` the direct TLS port (5223). */
 export type TransportKind = 'tcp' | 'tls' | 'websocket' | 'bosh';
@@ -42,14 +42,15 @@ new Gauge({
   },
 });
 
-const connectionsOpened = new Counter({
+// Per connection and per login: hot-path metrics too (no label hashing per login).
+const connectionsOpened = new HotCounter({
   name: 'pampero_c2s_connections_opened_total',
   help: 'Client connections accepted (BOSH: sessions created), by transport',
   labelNames: ['transport'] as const,
   registers: [metricsRegistry],
 });
 
-const sessionsBound = new Gauge({
+const sessionsBound = new HotGauge({
   name: 'pampero_c2s_sessions',
   help: 'Client sessions with a bound resource (hibernated XEP-0198 sessions included), by transport',
   labelNames: ['transport'] as const,
@@ -78,7 +79,7 @@ const outputCutOffs = new Counter({
   registers: [metricsRegistry],
 });
 
-const loginsTotal = new Counter({
+const loginsTotal = new HotCounter({
   name: 'pampero_c2s_logins_total',
   help: 'Successful SASL authentications, by mechanism',
   labelNames: ['mechanism'] as const,
@@ -93,7 +94,7 @@ const loginFailures = new Counter({
 });
 
 const SASL_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN', 'HT-SHA-256-NONE'] as const; // the last: XEP-0484 FAST
-const logins = Object.fromEntries(SASL_MECHANISMS.map((m) => [m, loginsTotal.labels(m)])) as Record<string, Counter.Internal>;
+const logins = Object.fromEntries(SASL_MECHANISMS.map((m) => [m, loginsTotal.labels(m)])) as Record<string, HotCounterChild>;
 
 /** Counts one SASL outcome; unknown mechanisms are counted as `other` (bounded label values). */
 export function countLogin(mechanism: string | undefined, failure?: string): void {

@@ -1,7 +1,7 @@
 // <stream:features/> for each stage of the c2s stream (RFC 6120 §4.3.2).
 import { Element } from 'ltx';
 import type { Router } from '../shared/router/router.js';
-import { capsElement } from '../shared/router/features/caps.js';
+import { capsElement, capsVersion } from '../shared/router/features/caps.js';
 import { serverCaps2 } from '../shared/router/features/caps2.js';
 import { NS } from '../shared/xml/namespaces.js';
 import { mechanismsElement, type Mechanism } from './sasl-negotiation.js';
@@ -28,7 +28,7 @@ export interface FeatureStage {
 const cache = new Map<string, string>();
 
 export function streamFeatures(stage: FeatureStage): string {
-  const key = `${stage.declareStreamPrefix === true}|${stage.streamManagement === true}|${stage.register === true}|${stage.sasl2 ? `sasl2${stage.sasl2.fast}` : ''}|${stage.phase}|${stage.offerStartTls}|${stage.tlsRequired}|${stage.mechanisms.join(',')}|${stage.phase !== 'auth' ? capsElement(stage.router).attrs.ver : ''}`;
+  const key = `${stage.declareStreamPrefix === true}|${stage.streamManagement === true}|${stage.register === true}|${stage.sasl2 ? `sasl2${stage.sasl2.fast}` : ''}|${stage.phase}|${stage.offerStartTls}|${stage.tlsRequired}|${stage.mechanisms.join(',')}|${stage.phase !== 'auth' ? capsVersion(stage.router) : ''}`;
   let xml = cache.get(key);
   if (xml === undefined) {
     xml = buildFeatures(stage);

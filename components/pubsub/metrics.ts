@@ -1,6 +1,7 @@
 // The pubsub component's metrics, declared where the work is done (STYLE.md lesson 8).
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { metricsRegistry } from '../../shared/metrics/http-endpoints.js';
+import { HotGauge } from '../../shared/metrics/hot-path-metrics.js';
 
 export const pubsubRequests = new Counter({
   name: 'pampero_pubsub_requests_total',
@@ -21,11 +22,13 @@ export const pubsubHandlerErrors = new Counter({
   registers: [metricsRegistry],
 });
 
-export const pubsubQueued = new Gauge({
+// Changed for every presence copy (each login and logout): hot-path gauges.
+export const pubsubQueued = new HotGauge({
   name: 'pampero_pubsub_queued_tasks',
   help: 'Pubsub tasks queued or running',
+  labelNames: [],
   registers: [metricsRegistry],
-});
+}).labels();
 
 export const pubsubSendFailures = new Counter({
   name: 'pampero_pubsub_send_failures_total',
@@ -33,11 +36,12 @@ export const pubsubSendFailures = new Counter({
   registers: [metricsRegistry],
 });
 
-export const pepTrackedResources = new Gauge({
+export const pepTrackedResources = new HotGauge({
   name: 'pampero_pubsub_pep_resources',
   help: 'Available local resources whose presence and caps PEP tracks (all PEP tables of this process)',
+  labelNames: [],
   registers: [metricsRegistry],
-});
+}).labels();
 
 export const pepCapsQueries = new Counter({
   name: 'pampero_pubsub_pep_caps_queries_total',

@@ -51,11 +51,11 @@ export async function handleBroadcastPresence(ctx: HandlerContext, presence: Xml
   if (!from) return;
   const roster = await ctx.rosters.get(from.bare);
   const initial = presence.attrs.type === undefined && isInitialPresence(presence);
-  const template = contactCopy(presence, from);
+  let template: XmlElement | undefined; // built for the first subscriber: none for a user nobody subscribed to
 
   // §4.2.2, §4.4.2, §4.5.2: to every contact subscribed to the user's presence.
   for (const contact of reachableContacts(ctx, roster, hasFrom)) {
-    const copy = cloneElement(template);
+    const copy = cloneElement((template ??= contactCopy(presence, from)));
     copy.attrs.to = contact.bare;
     sendOnBehalf(ctx, copy);
   }

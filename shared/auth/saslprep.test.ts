@@ -13,6 +13,13 @@ describe('saslPrep', () => {
     expect(saslPrep(input)).toBe(output);
   });
 
+  it('leaves printable ASCII as it is, as the full mapping and NFKC would', () => {
+    const ascii = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    expect(saslPrep(ascii)).toBe(ascii);
+    expect(ascii.normalize('NFKC')).toBe(ascii);
+    expect(saslPrep(`${ascii}\u00AD`)).toBe(ascii); // one character outside it: the full path
+  });
+
   it('does not reject prohibited characters (documented gap: they are hashed as they are)', () => {
     expect(saslPrep('\u0007')).toBe('\u0007');
   });

@@ -13,6 +13,10 @@ const MAPPED_TO_NOTHING = /[\u00AD\u034F\u1806\u180B-\u180D\u200B-\u200D\u2060\u
 // RFC 3454 C.1.2, non-ASCII space characters.
 const NON_ASCII_SPACE = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
 
+/** Printable ASCII: nothing in it is mapped, and NFKC leaves it as it is. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 export function saslPrep(value: string): string {
+  if (PRINTABLE_ASCII.test(value)) return value; // the usual password, checked at every PLAIN login
   return value.replace(MAPPED_TO_NOTHING, '').replace(NON_ASCII_SPACE, ' ').normalize('NFKC');
 }

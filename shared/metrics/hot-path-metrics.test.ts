@@ -1,5 +1,5 @@
-import { Histogram, Registry } from 'prom-client';
-import { HotCounter, HotHistogram } from './hot-path-metrics.js';
+import { Gauge, Histogram, Registry } from 'prom-client';
+import { HotCounter, HotGauge, HotHistogram } from './hot-path-metrics.js';
 
 test('a hot counter is scraped like a prom-client counter, children bound once', async () => {
   const registry = new Registry();
@@ -26,4 +26,21 @@ test('a hot histogram scrapes exactly as prom-client\'s histogram for the same o
   expect(await hot.metrics()).toBe(await reference.metrics());
   const withoutExemplars = (values: unknown[]) => values.map((v) => ({ ...(v as object), exemplar: undefined }));
   expect(withoutExemplars((await hot.getMetricsAsJSON())[0]!.values)).toEqual(withoutExemplars((await reference.getMetricsAsJSON())[0]!.values));
+});
+
+test('a hot gauge scrapes exactly as prom-client\'s gauge after the same changes', async () => {
+  const hot = new Registry();
+  const reference = new Registry();
+  const fast = new HotGauge({ name: 't_in_flight', help: 'In flight', labelNames: ['store'] as const, registers: [hot] });
+  const slow = new Gauge({ name: 't_in_flight', help: 'In flight', labelNames: ['store'] as const, registers: [reference] });
+  const child = fast.labels('accounts');
+  expect(fast.labels('accounts')).toBe(child);
+  for (const g of [child, slow.labels('accounts')]) {
+    g.inc();
+    g.inc(3);
+    g.dec();
+  }
+  fast.labels('rosters').set(7);
+  slow.labels('rosters').set(7);
+  expect(await hot.metrics()).toBe(await reference.metrics());
 });

@@ -1,4 +1,4 @@
-// Counters and histograms for the per-stanza hot path. prom-client's labelled children still
+// Counters, gauges and histograms for the per-stanza hot path. prom-client's labelled children still
 // hash their labels, validate them and return a result object on every inc()/observe(); these
 // children are plain numbers bound once (`labels(...)` at module load), so counting a stanza is
 // one addition and observing a latency a short bucket scan. The registry reads them only when
@@ -19,6 +19,21 @@ export class HotCounterChild {
   constructor(readonly labels: Labels) {}
   inc(by = 1): void {
     this.value += by;
+  }
+}
+
+/** A gauge's value, changed with plain arithmetic (inc/dec/set), read at scrape time. */
+export class HotGaugeChild {
+  value = 0;
+  constructor(readonly labels: Labels) {}
+  inc(by = 1): void {
+    this.value += by;
+  }
+  dec(by = 1): void {
+    this.value -= by;
+  }
+  set(value: number): void {
+    this.value = value;
   }
 }
 
@@ -45,7 +60,7 @@ abstract class HotMetric<L extends string, C> {
   readonly help: string;
   readonly aggregator = 'sum' as const;
   protected readonly children = new Map<string, C>();
-  abstract readonly type: 'counter' | 'histogram';
+  abstract readonly type: 'counter' | 'gauge' | 'histogram';
 
   constructor(private readonly opts: HotMetricOptions<L>) {
     this.name = opts.name;
@@ -84,6 +99,23 @@ export class HotCounter<L extends string> extends HotMetric<L, HotCounterChild> 
 
   protected create(labels: Labels): HotCounterChild {
     return new HotCounterChild(labels);
+  }
+
+  async get() {
+    const values = [...this.children.values()].map((c) => ({ value: c.value, labels: { ...c.labels } }));
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    for (const child of this.children.values()) child.value = 0;
+  }
+}
+
+export class HotGauge<L extends string> extends HotMetric<L, HotGaugeChild> {
+  readonly type = 'gauge' as const;
+
+  protected create(labels: Labels): HotGaugeChild {
+    return new HotGaugeChild(labels);
   }
 
   async get() {

@@ -19,15 +19,15 @@ function weight(linkId: string, key: string): number {
   return createHash('sha1').update(linkId).update('\0').update(key).digest().readUInt32BE(0);
 }
 
+const NO_LINKS: readonly ComponentLink[] = Object.freeze([]);
+
 export class ComponentRegistry {
   private readonly links = new Map<string, ComponentLink[]>();
   private readonly listeners = new Set<(domain: string, up: boolean) => void>();
   private readonly linkListeners = new Set<(link: ComponentLink, up: boolean) => void>();
 
   attach(link: ComponentLink): void {
-    const list = this.links.get(link.domain) ?? [];
-    list.push(link);
-    this.links.set(link.domain, list);
+    this.links.set(link.domain, [...(this.links.get(link.domain) ?? []), link]); // a new list: linksOf's callers may be iterating the old one
     for (const l of this.linkListeners) l(link, true);
     for (const l of this.listeners) l(link.domain, true);
   }
@@ -62,6 +62,11 @@ export class ComponentRegistry {
 
   allLinks(): ComponentLink[] {
     return [...this.links.values()].flat();
+  }
+
+  /** The live links of one domain (empty when none), without copying: for per-stanza paths. */
+  linksOf(domain: string): readonly ComponentLink[] {
+    return this.links.get(domain) ?? NO_LINKS;
   }
 
   /** The link that serves `key` (usually the bare `to` JID), or undefined when none is connected. */

@@ -106,7 +106,7 @@ export class PepDelegation {
 
   /** A local resource's broadcast presence changed (available or unavailable): every instance learns it. */
   copyPresence(session: RoutedSession, stanza: Element, initial: boolean): void {
-    const links = this.router.components.allLinks().filter((l) => l.domain === this.pepDomain);
+    const links = this.router.components.linksOf(this.pepDomain);
     if (links.length === 0) return;
     const primary = this.router.components.pick(this.pepDomain, session.jid.bare);
     for (const link of links) link.send(this.presenceCopy(session, stanza, initial, link !== primary));

@@ -1,7 +1,7 @@
 // The router's Prometheus metrics, declared where the routing is done (docs/metrics.md).
 import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from '../metrics/http-endpoints.js';
-import { HotCounter, HotHistogram, type HotCounterChild } from '../metrics/hot-path-metrics.js';
+import { HotCounter, HotGauge, HotHistogram, type HotCounterChild } from '../metrics/hot-path-metrics.js';
 
 export type RouteOutcome = 'local' | 'component' | 'offline' | 'server' | 'bounced' | 'dropped';
 
@@ -34,11 +34,13 @@ export const componentQueueRefusals = new Counter({
   registers: [metricsRegistry],
 });
 
-export const boundSessions = new Gauge({
+/** Set at every bind and unbind: a hot-path gauge (no label hashing per login). */
+export const boundSessions = new HotGauge({
   name: 'pampero_router_sessions',
   help: 'Resources bound on this router',
+  labelNames: [],
   registers: [metricsRegistry],
-});
+}).labels();
 
 export const offlineStored = new Counter({
   name: 'pampero_offline_messages_stored_total',

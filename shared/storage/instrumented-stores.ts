@@ -1,12 +1,15 @@
 // Storage as a bulkhead you can watch: every store operation is timed and its failures counted,
 // by store and operation, whatever the backend (docs/metrics.md). A thin wrapper: each store is
 // a Proxy whose methods are wrapped once, on first use, with their labelled children bound then,
-// so an operation costs two clock readings and three metric updates, no label objects.
-import { Counter, Gauge, Histogram } from 'prom-client';
+// so an operation costs two clock readings and three metric updates, no label objects. The time
+// and in-flight metrics are hot-path ones (plain numbers, hot-path-metrics.ts): every login reads
+// storage several times, and prom-client's children hash and validate their labels on each update.
+import { Counter } from 'prom-client';
 import { metricsRegistry } from '../metrics/http-endpoints.js';
+import { HotGauge, HotHistogram } from '../metrics/hot-path-metrics.js';
 import type { Stores } from './types.js';
 
-const operationSeconds = new Histogram({
+const operationSeconds = new HotHistogram({
   name: 'pampero_storage_operation_seconds',
   help: 'Time of storage operations until their promise settled, by store and operation',
   labelNames: ['store', 'operation'] as const,
@@ -21,7 +24,7 @@ const operationErrors = new Counter({
   registers: [metricsRegistry],
 });
 
-const inFlight = new Gauge({
+const inFlight = new HotGauge({
   name: 'pampero_storage_operations_in_flight',
   help: 'Storage operations started and not settled yet, by store',
   labelNames: ['store'] as const,

@@ -90,15 +90,30 @@ const lateSettled = new Counter({
   registers: [metricsRegistry],
 });
 
-interface Waiting {
-  start: () => void;
-  timer: NodeJS.Timeout;
+/** One operation under the bulkhead, from the call until it settles (or, late, until it expires). */
+interface Operation {
+  readonly name: string;
+  /** performance.now() at which the caller gets StorageTimeoutError. */
+  readonly deadline: number;
+  readonly call: () => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+  started: boolean;
+  expired: boolean;
 }
 
-/** The bounds of one store: a slot counter, a bounded FIFO of waiting operations, and deadlines. */
+/**
+ * The bounds of one store: a slot counter, a bounded FIFO of waiting operations, and deadlines.
+ * Every operation of a store has the same timeout, so deadlines come in call order: one timer per
+ * store, armed for the oldest unsettled operation, serves them all (not a timer per operation —
+ * a login reads storage several times).
+ */
 export class StorageBulkhead {
   private running = 0;
-  private readonly waiting: Waiting[] = [];
+  private readonly waiting: Operation[] = [];
+  /** Operations not settled and not expired, oldest (= earliest deadline) first. */
+  private readonly unsettled = new Set<Operation>();
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private readonly depth;
   private readonly shedCount;
   private readonly lateNow;
@@ -127,56 +142,82 @@ export class StorageBulkhead {
       return Promise.reject(new StorageShedError(this.store, operation));
     }
     return new Promise<T>((resolve, reject) => {
-      let expired = false;
-      let started = false;
-      const expire = () => {
-        expired = true;
-        if (!started) {
-          const at = this.waiting.indexOf(entry);
-          if (at >= 0) this.waiting.splice(at, 1);
-          this.depth.set(this.waiting.length);
-          timeouts.inc({ store: this.store, stage: 'queued' });
-        } else {
-          timeouts.inc({ store: this.store, stage: 'running' });
-          this.lateNow.inc();
-        }
-        reject(new StorageTimeoutError(this.store, operation, this.options.timeoutMs));
-      };
-      const start = () => {
-        started = true;
-        this.running++;
-        let result: Promise<T>;
-        try {
-          result = Promise.resolve(call());
-        } catch (err) {
-          result = Promise.reject(err);
-        }
-        result.then(
-          (value) => this.settled(expired, entry.timer, () => resolve(value)),
-          (err: unknown) => this.settled(expired, entry.timer, () => reject(err)),
-        );
-      };
-      const entry: Waiting = { start, timer: setTimeout(expire, this.options.timeoutMs) };
-      if (this.running < this.options.maxConcurrent) start();
+      const op: Operation = { name: operation, deadline: performance.now() + this.options.timeoutMs, call, resolve: resolve as (value: unknown) => void, reject, started: false, expired: false };
+      this.unsettled.add(op);
+      if (!this.deadlineTimer) this.armDeadline(this.options.timeoutMs);
+      if (this.running < this.options.maxConcurrent) this.start(op);
       else {
-        this.waiting.push(entry);
+        this.waiting.push(op);
         this.depth.set(this.waiting.length);
       }
     });
   }
 
-  private settled(expired: boolean, timer: NodeJS.Timeout, answer: () => void): void {
-    clearTimeout(timer);
+  private start(op: Operation): void {
+    op.started = true;
+    this.running++;
+    let result: Promise<unknown>;
+    try {
+      result = Promise.resolve(op.call());
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(
+      (value) => this.settled(op, true, value),
+      (err: unknown) => this.settled(op, false, err),
+    );
+  }
+
+  private settled(op: Operation, ok: boolean, outcome: unknown): void {
     this.running--;
-    if (expired) {
+    if (op.expired) {
       this.lateNow.dec();
       this.lateDone.inc();
-    } else answer();
+    } else {
+      this.unsettled.delete(op);
+      if (this.unsettled.size === 0) this.disarmDeadline();
+      if (ok) op.resolve(outcome);
+      else op.reject(outcome);
+    }
     const next = this.waiting.shift();
     if (next) {
       this.depth.set(this.waiting.length);
-      next.start();
+      this.start(next);
     }
+  }
+
+  private armDeadline(inMs: number): void {
+    this.deadlineTimer = setTimeout(() => this.expireDue(), Math.max(1, Math.ceil(inMs)));
+  }
+
+  private disarmDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+  }
+
+  /** The deadline timer: every operation past its deadline gets StorageTimeoutError, oldest first. */
+  private expireDue(): void {
+    this.deadlineTimer = undefined;
+    const now = performance.now();
+    for (const op of this.unsettled) {
+      if (op.deadline > now) return this.armDeadline(op.deadline - now);
+      this.unsettled.delete(op);
+      this.expire(op);
+    }
+  }
+
+  private expire(op: Operation): void {
+    op.expired = true;
+    if (!op.started) {
+      const at = this.waiting.indexOf(op);
+      if (at >= 0) this.waiting.splice(at, 1);
+      this.depth.set(this.waiting.length);
+      timeouts.inc({ store: this.store, stage: 'queued' });
+    } else {
+      timeouts.inc({ store: this.store, stage: 'running' });
+      this.lateNow.inc();
+    }
+    op.reject(new StorageTimeoutError(this.store, op.name, this.options.timeoutMs));
   }
 }
 
