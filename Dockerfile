@@ -12,6 +12,10 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are here; lmdb and uWebSockets.js
 # ship prebuilt binaries for linux-x64/arm64 glibc, which is what the runtime stage is.
 RUN npm ci --ignore-scripts --no-audit --no-fund
+# lmdb rebuilt with the fix for LMDB's ITS#9496 (several processes on one data directory; the
+# build image has the compiler): scripts/lmdb-its9496.mjs, docs/cluster.md.
+COPY scripts/lmdb-its9496.mjs ./scripts/
+RUN node scripts/lmdb-its9496.mjs --require
 COPY tsconfig.json ./
 COPY cli ./cli
 COPY gateway ./gateway

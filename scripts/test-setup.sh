@@ -11,6 +11,9 @@ REQUIREMENTS=(
   "chromium|test -x /usr/bin/chromium"
   "prosody|test -x /usr/bin/prosody"
   "docker-compose|command -v docker-compose"
+  # lmdb is rebuilt with the fix for LMDB's ITS#9496 (scripts/lmdb-its9496.mjs): a compiler and make
+  "g++|command -v c++"
+  "make|command -v make"
 )
 
 missing=()
@@ -22,7 +25,10 @@ for requirement in "${REQUIREMENTS[@]}"; do
   fi
 done
 
-[ "${#missing[@]}" -eq 0 ] && exit 0
+# Every test runs on lmdb built with the ITS#9496 fix (after the packages below are there).
+ensure_lmdb_fix() { node "$(dirname "$0")/lmdb-its9496.mjs" --require; }
+
+if [ "${#missing[@]}" -eq 0 ]; then ensure_lmdb_fix; exit 0; fi
 
 echo "test-setup: installing ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
@@ -34,3 +40,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "test-setup: installed ${missing[*]}"
+ensure_lmdb_fix

@@ -3,16 +3,21 @@
 // beside a running server — and every open of one inside a process use the same options.
 //
 // overlappingSync is off. lmdb-js turns it on by default on Linux: a commit releases LMDB's write
-// lock and then flushes under a second cross-process lock (the "sync" mutex). A process that
-// dies while flushing (kill -9 of a node, a crash, an exit in the middle of a commit) leaves that
-// lock to the next process, and LMDB recovers it with the write lock's owner-died code: it resets
-// the environment's last transaction id while another process may be inside its own write
-// transaction (page and freelist bookkeeping go wrong: `MDB_BAD_TXN … mdb_page_touch`), or, when
-// the process taking it over is itself committing, marks its environment as fatally broken
-// (`MDB_PANIC` on every later commit). With the archive on, commits are frequent and large, so a
-// killed node was often in one. Without overlappingSync a commit syncs inside the write lock,
-// whose owner-died recovery is sound, and a write resolves once it is durable.
-// Reproduced and checked by lmdb-shared-env.test.ts; docs/cluster.md ("The archive in a fleet").
+// lock and then flushes under a second cross-process lock (the "sync" mutex), whose owner-died
+// recovery runs the write lock's (it resets the shared last transaction id). Without it a commit
+// syncs inside the write lock and a write resolves once it is durable.
+//
+// The other hazard is not an option: a process that OPENS an environment while another process
+// commits can make that commit vanish and corrupt the free list. lmdb-js 3.5.6 (the latest
+// release) vendors a fork of LMDB that still has upstream LMDB bug ITS#9496 (fixed upstream in
+// 2021): mdb_env_open2 ends with `if (env->me_txns) env->me_txns->mti_txnid = meta.mm_txnid;`, an
+// unlocked store of the meta txnid this opener read at the start of its open (upstream: `if (prev
+// && env->me_txns)`). A commit landing in between moves the shared txnid back; the next writer
+// then starts from the older meta, reuses the committed txn's id and overwrites its meta and pages
+// ("Invalid null txn id" in mdb_page_alloc, MDB_BAD_TXN, MDB_PROBLEM). Each restart of a fleet
+// node is an open. scripts/lmdb-its9496.mjs (npm postinstall, test set-up, container build)
+// rebuilds lmdb's module with upstream's fix; lmdb-its9496.test.ts checks that it is the one
+// loaded; docs/cluster.md ("The archive in a fleet") has the measurements.
 import { open, type RootDatabase } from 'lmdb';
 
 export const LMDB_ENV_OPTIONS = {

@@ -3,8 +3,8 @@
 // the middle of its commits. With lmdb-js's default overlappingSync the survivors' commits failed
 // (MDB_PANIC, or MDB_BAD_TXN in mdb_page_touch) once a killed process had held the flush lock
 // (lmdb-env.ts explains why): with overlappingSync on, this test failed in two runs of three on
-// the (shared, loaded) 2-core test machine, a survivor's commit failing with MDB_PANIC. Opened
-// with LMDB_ENV_OPTIONS, no commit fails and every entry is there afterwards.
+// the (shared, loaded) 2-core test machine, a survivor's commit failing with MDB_PANIC. The test
+// asserts that, opened with LMDB_ENV_OPTIONS, no commit fails and every entry is there afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,13 +70,17 @@ function writer(dir: string, name: string, seconds: number): { child: ChildProce
   return { child, result };
 }
 
-// Known to fail (not fixed): with overlappingSync off the failures became rarer, but the full CI
-// run of 2026-11-26 12:30 still saw a surviving writer's commit fail ("Invalid null txn id",
-// mdb_page_alloc, MDB_NOTFOUND) while other writers were SIGKILLed mid-commit. Until the cause is
-// found a local fleet on one LMDB directory is not safe against kill -9 (docs/cluster.md); a
-// production fleet keeps its data in ScyllaDB. Run it by hand: PAMPERO_LMDB_KILL_TEST=1.
+// Each victim's start is an open of the environment while the survivors commit: with lmdb-js
+// 3.5.6's prebuilt module that could make a commit vanish and corrupt the free list (LMDB bug
+// ITS#9496, lmdb-env.ts; seen once in CI as "Invalid null txn id", mdb_page_alloc, MDB_NOTFOUND).
+// The module is rebuilt with the fix (scripts/lmdb-its9496.mjs; lmdb-its9496.test.ts checks
+// that it is the one loaded). Still known to fail, rarely: with the fixed module a survivor's
+// commit failed in 2 runs of about 30 ("Invalid zero size key", mdb_page_alloc, MDB_BAD_VALSIZE:
+// a corrupt free-list page), and 0 of 8 against 0 of 8 for the prebuilt module on a quiet machine
+// — a second cause in lmdb-js's free-list code, not found yet (docs/cluster.md). So it is skipped
+// in the suite; run it by hand: PAMPERO_LMDB_KILL_TEST=1.
 const describeKillTest = process.env.PAMPERO_LMDB_KILL_TEST === '1' ? describe : describe.skip;
-if (process.env.PAMPERO_LMDB_KILL_TEST !== '1') console.warn('lmdb-shared-env: skipped — known to fail: surviving writers\' commits can fail when another process is SIGKILLed mid-commit (set PAMPERO_LMDB_KILL_TEST=1 to run)');
+if (process.env.PAMPERO_LMDB_KILL_TEST !== '1') console.warn('lmdb-shared-env: skipped — known to fail rarely: a surviving writer\'s commit can fail while other processes are killed and restarted (a free-list fault in lmdb-js, docs/cluster.md; set PAMPERO_LMDB_KILL_TEST=1 to run)');
 
 describeKillTest('one LMDB environment written by several processes', () => {
   let dir: string;
@@ -94,17 +98,21 @@ describeKillTest('one LMDB environment written by several processes', () => {
     // commits), killed.
     const started = Date.now();
     let kills = 0;
+    const crashed: string[] = [];
     const victims = async (lane: number) => {
       while (Date.now() - started < (SECONDS - 2) * 1000) {
         const victim = writer(dir, `v${lane}-${kills++}`, 60);
-        victim.result.catch(() => undefined); // killed: no result line
+        const exited = new Promise((r) => victim.child.once('exit', r)); // listened to before it can happen
+        // A victim that ends before its kill failed by itself (at its open, or a commit): fail with its words.
+        victim.result.then((r) => crashed.push(JSON.stringify(r)), (err: Error) => { if (victim.child.signalCode !== 'SIGKILL') crashed.push(err.message); });
         await sleep(400 + Math.random() * 800);
         victim.child.kill('SIGKILL');
-        await new Promise((r) => victim.child.once('exit', r));
+        await exited;
       }
     };
     await Promise.all([victims(0), victims(1), victims(2)]);
     const results = await Promise.all(survivors.map((s) => s.result));
+    expect(crashed).toEqual([]);
     expect(kills).toBeGreaterThan(15);
     for (const r of results) {
       expect({ errors: r.errors, lastError: r.lastError }).toEqual({ errors: 0, lastError: '' });

@@ -6,7 +6,9 @@
 // on the next event-loop turn and after each of its own commits, so another process's committed
 // writes are visible to reads from the next turn on (tested in lmdb-stores.test.ts). Every process
 // opens it with the same options (lmdb-env.ts: overlappingSync off, so a process killed mid-commit
-// does not break the others' environment).
+// does not break the others' environment), and lmdb's module is rebuilt with the fix for LMDB bug
+// ITS#9496 (scripts/lmdb-its9496.mjs): without it an open while another process commits can lose
+// that commit.
 import { openLmdbEnv } from './lmdb-env.js';
 import type { Account, ComponentRecord, Roster, Stores } from '../types.js';
 import { createLmdbAccountStore } from './account-store.js';
