@@ -53,6 +53,7 @@ Component "conference.bench.local" "muc"
 
 -- S7 PubSub fan-out (defaults: persist_items = true, max_items 20 per node).
 -- Prosody 0.12 lets only owners/admins create nodes: the S7 publisher (user
--- N+1 = load501 with 500 subscribers) is made admin of this component only.
+-- N+1: load501 with the anchors' 500 subscribers, load1001 with issue 6's 1,000,
+-- load101 with --quick's 100) is made admin of this component only.
 Component "pubsub.bench.local" "pubsub"
-	admins = { "load501@bench.local" }
+	admins = { "load101@bench.local", "load501@bench.local", "load1001@bench.local" }
