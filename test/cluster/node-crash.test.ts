@@ -5,10 +5,10 @@ import { client, xml } from '@xmpp/client';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts } from '../support/free-port.js';
+import { startFleetGateway, type FleetGateway } from '../support/fleet-gateway.js';
 import { nextStanza } from '../support/next-stanza.js';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
-import { isBuilt, runPampero, startPampero, type PamperoProcess } from '../support/pampero-process.js';
+import { isBuilt, runPampero } from '../support/pampero-process.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 type XmppClient = ReturnType<typeof client>;
@@ -17,30 +17,15 @@ const describeWhenPossible = hasRedisServer() && isBuilt() ? describe : describe
 describeWhenPossible('a node killed with SIGKILL', () => {
   let redis: TestRedis;
   let dataDir: string;
-  const nodes: Array<{ proc: PamperoProcess; c2s: number }> = [];
+  const nodes: FleetGateway[] = [];
   const clients: XmppClient[] = [];
 
-  async function startNode(name: string): Promise<{ proc: PamperoProcess; c2s: number }> {
-    const [c2s, tls, component, http] = await freePorts(4);
-    const proc = await startPampero(
-      {
-        PAMPERO_DATA_DIR: dataDir,
-        PAMPERO_REDIS: redis.url,
-        PAMPERO_CLUSTER__NODE_ID: name,
-        PAMPERO_CLUSTER__HEARTBEAT_SECONDS: '0.5',
-        PAMPERO_C2S_PORT: String(c2s),
-        PAMPERO_C2S_TLS_PORT: String(tls),
-        PAMPERO_COMPONENT_PORT: String(component),
-        PAMPERO_HTTP_PORT: String(http),
-        PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK: 'true',
-        // Not resumable: a resumable session of a dead node is parked until its timeout instead (docs/cluster.md).
-        PAMPERO_SM__RESUME_TIMEOUT_SECONDS: '0',
-        PAMPERO_SASL2__ENABLED: 'false', // RFC 6120 binding: the resource is the one asked for (docs/sasl2.md)
-        PAMPERO_LOG_LEVEL: 'warn',
-      },
-      http,
-    );
-    const node = { proc, c2s };
+  async function startNode(name: string): Promise<FleetGateway> {
+    const node = await startFleetGateway(name, dataDir, redis.url, {
+      // Not resumable: a resumable session of a dead node is parked until its timeout instead (docs/cluster.md).
+      PAMPERO_SM__RESUME_TIMEOUT_SECONDS: '0',
+      PAMPERO_SASL2__ENABLED: 'false', // RFC 6120 binding: the resource is the one asked for (docs/sasl2.md)
+    });
     nodes.push(node);
     return node;
   }

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
-import { freePorts } from '../support/free-port.js';
-import { isBuilt, runPampero, startPampero, type PamperoProcess } from '../support/pampero-process.js';
+import { startFleetGateway, type FleetGateway } from '../support/fleet-gateway.js';
+import { isBuilt } from '../support/pampero-process.js';
 import { SmClient } from '../../loadtest/tool/client/sm-client.js';
 import { connectRedis, redisReady } from '../../shared/cluster/redis-connection.js';
 import { createLogger } from '../../shared/log.js';
@@ -150,29 +150,12 @@ describeWithRedis('resumption on another gateway after a graceful stop (in-proce
 describeWithProcesses('resumption on another gateway after kill -9 (real processes)', () => {
   let redisServer: TestRedis;
   let dataDir: string;
-  const nodes: Array<{ proc: PamperoProcess; c2s: number }> = [];
+  const nodes: FleetGateway[] = [];
   const clients: SmClient[] = [];
   const USERS = 18;
 
-  async function startGateway(name: string): Promise<{ proc: PamperoProcess; c2s: number }> {
-    const [c2s, tls, component, http] = await freePorts(4);
-    const proc = await startPampero(
-      {
-        PAMPERO_DATA_DIR: dataDir,
-        PAMPERO_REDIS: redisServer.url,
-        PAMPERO_CLUSTER__NODE_ID: name,
-        PAMPERO_CLUSTER__HEARTBEAT_SECONDS: '0.5',
-        PAMPERO_C2S_PORT: String(c2s),
-        PAMPERO_C2S_TLS_PORT: String(tls),
-        PAMPERO_COMPONENT_PORT: String(component),
-        PAMPERO_HTTP_PORT: String(http),
-        PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK: 'true',
-        PAMPERO_LOG_LEVEL: 'warn',
-      },
-      http,
-      40_000,
-    );
-    const node = { proc, c2s };
+  async function startGateway(name: string): Promise<FleetGateway> {
+    const node = await startFleetGateway(name, dataDir, redisServer.url);
     nodes.push(node);
     return node;
   }
