@@ -18,7 +18,8 @@ import { NS_DATA, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC_ADMIN, NS_MUC_OWNER } fr
 import { handleOccupantIq } from './occupant-iq.js';
 import { handleExit, handleMessageError, handleOccupantPresence, handlePresenceError } from './occupant-presence.js';
 import { handlePrivateMessage } from './private-messages.js';
-import { DEFAULT_ROOM_QUEUE_LIMITS, QueueFullError, RoomQueue, type RoomQueueLimits } from './room-queue.js';
+import { createNamedKeyedQueue } from '../../shared/component/keyed-queue.js';
+import { DEFAULT_ROOM_QUEUE_LIMITS, QueueFullError, type RoomQueueLimits } from './room-queue.js';
 import { RoomRegistry } from './room-registry.js';
 import { handleRoomArchiveQuery, isArchived, mamQueryOf } from './room-archive.js';
 import { handleRegistration, NS_REGISTER, reservedNickInfo, ROOMUSER_NODE } from './registration.js';
@@ -82,7 +83,7 @@ export function createMucStanzaRouter(options: MucRouterOptions): MucStanzaRoute
   const log = service.log;
   const registry = new RoomRegistry(service);
   const uncount = countLiveRooms(() => registry.size);
-  const queue = new RoomQueue({ ...DEFAULT_ROOM_QUEUE_LIMITS, ...options.queueLimits });
+  const queue = createNamedKeyedQueue('room', 'maxPerRoom', DEFAULT_ROOM_QUEUE_LIMITS, options.queueLimits);
 
   async function toService(stanza: XmlElement, send: LinkSend): Promise<void> {
     if (stanza.name === 'presence') return; // e.g. a session's unavailable: nothing to answer
