@@ -89,18 +89,8 @@ abstract class HotMetric<L extends string, C> {
   abstract reset(): void;
 }
 
-export class HotCounter<L extends string> extends HotMetric<L, HotCounterChild> {
-  readonly type = 'counter' as const;
-
-  /** The slow path, for rare label sets: looks the child up each time. */
-  inc(labels: Partial<Record<L, string>>, by = 1): void {
-    this.labels(...this.labelValues(labels)).inc(by);
-  }
-
-  protected create(labels: Labels): HotCounterChild {
-    return new HotCounterChild(labels);
-  }
-
+/** A metric whose children each hold one number (counters, gauges): scraped and reset alike. */
+abstract class HotValueMetric<L extends string, C extends { value: number; readonly labels: Labels }> extends HotMetric<L, C> {
   async get() {
     const values = [...this.children.values()].map((c) => ({ value: c.value, labels: { ...c.labels } }));
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
@@ -111,20 +101,24 @@ export class HotCounter<L extends string> extends HotMetric<L, HotCounterChild> 
   }
 }
 
-export class HotGauge<L extends string> extends HotMetric<L, HotGaugeChild> {
+export class HotCounter<L extends string> extends HotValueMetric<L, HotCounterChild> {
+  readonly type = 'counter' as const;
+
+  /** The slow path, for rare label sets: looks the child up each time. */
+  inc(labels: Partial<Record<L, string>>, by = 1): void {
+    this.labels(...this.labelValues(labels)).inc(by);
+  }
+
+  protected create(labels: Labels): HotCounterChild {
+    return new HotCounterChild(labels);
+  }
+}
+
+export class HotGauge<L extends string> extends HotValueMetric<L, HotGaugeChild> {
   readonly type = 'gauge' as const;
 
   protected create(labels: Labels): HotGaugeChild {
     return new HotGaugeChild(labels);
-  }
-
-  async get() {
-    const values = [...this.children.values()].map((c) => ({ value: c.value, labels: { ...c.labels } }));
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  reset(): void {
-    for (const child of this.children.values()) child.value = 0;
   }
 }
 
