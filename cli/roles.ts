@@ -142,7 +142,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
 
     // XEP-0198 sessions resumable on this gateway, over TCP/TLS and WebSocket alike.
     const streamManagement = config.sm.enabled ? new ResumableSessions(config.sm, fleet?.node) : undefined;
-    if (streamManagement) stopping.push(async () => streamManagement.close());
+    if (streamManagement) stopping.push(() => streamManagement.close());
     // Abuse control at the gateway (docs/abuse.md); off unless abuse.enabled.
     const abuse = parts.c2s && config.abuse.enabled ? await startAbuseControl(config, stores, logger, incidents) : undefined;
     if (abuse) stopping.push(() => abuse.stop());

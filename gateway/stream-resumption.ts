@@ -75,9 +75,14 @@ interface Entry {
   mirror?: SmMirror;
 }
 
+/** How long a stopping gateway waits for the parks it issued (Redis answering slowly or not at all). */
+const PARK_WAIT_MS = 5000;
+
 export class ResumableSessions {
   private readonly byId = new Map<string, Entry>();
   private hibernated = 0;
+  /** Parks issued and not yet answered: a stopping gateway waits for them before it leaves the fleet. */
+  private readonly parking = new Set<Promise<boolean>>();
 
   constructor(readonly options: StreamManagementOptions, private readonly fleet?: FleetResumptionLink) {
     if (fleet) fleet.smStore.maxQueue = options.maxUnackedStanzas;
@@ -122,7 +127,9 @@ export class ResumableSessions {
     if (!entry || !resumption || !entry.mirror || entry.mirror.broken || entry.timer) return false;
     this.byId.delete(id);
     smHandovers.inc();
-    void resumption.park(entry.session.jid.full, id, entry.session.presence, detach);
+    const parked = resumption.park(entry.session.jid.full, id, entry.session.presence, detach);
+    this.parking.add(parked);
+    void parked.finally(() => this.parking.delete(parked));
     return true;
   }
 
@@ -184,9 +191,18 @@ export class ResumableSessions {
     entry.mirror?.end();
   }
 
-  /** The gateway stops: hibernated sessions end now (their messages go to offline storage). */
-  close(): void {
+  /**
+   * The gateway stops: hibernated sessions end now (their messages go to offline storage), and
+   * the parks of the sessions it handed over are answered — so every node's view points them at
+   * Redis before this node announces it left (else a stanza sent meanwhile finds no resource).
+   */
+  async close(): Promise<void> {
     for (const entry of [...this.byId.values()]) if (entry.timer) entry.session.endHibernation();
+    if (this.parking.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, PARK_WAIT_MS)));
+    await Promise.race([Promise.allSettled([...this.parking]), late]);
+    clearTimeout(timer);
   }
 
   private wake(entry: Entry): void {

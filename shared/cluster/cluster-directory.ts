@@ -37,6 +37,10 @@ export class ClusterSessionDirectory implements SessionDirectory {
   private readonly remoteByBare = new Map<string, RemoteSession[]>();
   private readonly log: Logger;
   publisher: DirectoryPublisher | undefined;
+  /** Loads from Redis in progress (loadNode), and what changed meanwhile: events are newer than a snapshot read before them. */
+  private loads = 0;
+  private readonly touchedDuringLoad = new Set<string>();
+  private readonly goneDuringLoad = new Set<string>();
 
   constructor(
     readonly nodeId: string,
@@ -100,6 +104,7 @@ export class ClusterSessionDirectory implements SessionDirectory {
   /** Applies another node's event to the view (events of this node are ignored). */
   apply(event: DirectoryEvent): void {
     if (event.nodeId === this.nodeId) return;
+    if (this.loads > 0) this.touchedDuringLoad.add(event.fullJid);
     const existing = this.remoteByFull.get(event.fullJid);
     if (event.kind === 'unbind') {
       if (existing && existing.id === event.sessionId) this.dropRemote(existing);
@@ -118,6 +123,7 @@ export class ClusterSessionDirectory implements SessionDirectory {
 
   /** Drops every remote entry of a node (it was reaped or left). */
   forgetNode(nodeId: string): RemoteSession[] {
+    if (this.loads > 0) this.goneDuringLoad.add(nodeId);
     const gone = [...this.remoteByFull.values()].filter((s) => s.nodeId === nodeId);
     for (const s of gone) this.dropRemote(s);
     return gone;
@@ -126,7 +132,21 @@ export class ClusterSessionDirectory implements SessionDirectory {
   /** Adds a node's sessions from Redis to the view (a node that joined, or came back). */
   async loadNode(nodeId: string): Promise<void> {
     if (nodeId === this.nodeId) return;
-    for (const { fullJid, entry } of await this.registry.entriesOfNode(nodeId)) this.upsertRemote(fullJid, entry);
+    this.loads++;
+    try {
+      const entries = await this.registry.entriesOfNode(nodeId);
+      // What the channel said while Redis was read wins over the snapshot (a session parked, or
+      // its node gone meanwhile, must not come back as a stale entry pointing at that node).
+      for (const { fullJid, entry } of entries) {
+        if (this.touchedDuringLoad.has(fullJid) || this.goneDuringLoad.has(entry.nodeId)) continue;
+        this.upsertRemote(fullJid, entry);
+      }
+    } finally {
+      if (--this.loads === 0) {
+        this.touchedDuringLoad.clear();
+        this.goneDuringLoad.clear();
+      }
+    }
   }
 
   /** Rebuilds the remote view from Redis for the given live nodes, and re-registers (and re-announces) this node's own sessions. */

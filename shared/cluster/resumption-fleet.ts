@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { Router } from '../router/router.js';
 import { NS } from '../xml/namespaces.js';
 import type { ClusterSessionDirectory, DirectoryEvent } from './cluster-directory.js';
-import { RemoteSession, type RemoteSessionTransport } from './remote-session.js';
+import { RemoteSession, isRemoteSession, type RemoteSessionTransport } from './remote-session.js';
 import { DRAINING, PARKED_NODE, bareOf, dedupId, type MirroredStanza, type SessionResumptionStore, type TakenSession } from './session-resumption.js';
 import { decodeEntryRest } from './session-registry.js';
 
@@ -194,11 +194,18 @@ export class FleetResumption {
     this.host.publish(event);
   }
 
+  /**
+   * RFC 6121 §8.5.3.2.1: the resource is gone, so a message goes on as to the bare JID — the
+   * user's other available resources, else offline storage. Parked resources are passed over
+   * (a parked list is where it came from), so it cannot circle between lists.
+   */
   private toBare(fullJid: string, stanza: Element): void {
     const jid = parseJid(fullJid);
-    if (jid && stanza.name === 'message' && (stanza.attrs.type ?? 'normal') !== 'groupchat' && stanza.attrs.type !== 'error') {
-      void this.host.router.offline.store(jid.bare, stanza);
-    }
+    const type = stanza.attrs.type ?? 'normal';
+    if (!jid || stanza.name !== 'message' || type === 'groupchat' || type === 'error') return;
+    const top = this.host.router.local.topResources(jid.bare, (s) => !(isRemoteSession(s) && s.nodeId === PARKED_NODE));
+    if (top.length === 0) return void this.host.router.offline.store(jid.bare, stanza);
+    for (const s of top) s.deliver(stanza);
   }
 
   /** XEP-0198 §4 for a session that ended parked: as rerouteUndelivered (gateway/stream-resumption.ts) does on one node. */

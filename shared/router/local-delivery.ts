@@ -19,11 +19,12 @@ export class LocalDelivery {
     else this.toBareJid(stanza, to);
   }
 
-  /** Available resources with the highest non-negative priority (RFC 6121 §8.5.2.1.1). */
-  topResources(bare: string): RoutedSession[] {
+  /** Available resources with the highest non-negative priority (RFC 6121 §8.5.2.1.1), among those `eligible` accepts. */
+  topResources(bare: string, eligible?: (session: RoutedSession) => boolean): RoutedSession[] {
     let best = -1;
     let top: RoutedSession[] = [];
     for (const s of this.router.sessions.resourcesOf(bare)) {
+      if (eligible && !eligible(s)) continue;
       const p = s.presence;
       if (!p.available || p.priority < 0 || p.priority < best) continue;
       if (p.priority > best) {

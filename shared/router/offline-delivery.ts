@@ -13,6 +13,9 @@ import { offlineStored } from './router-metrics.js';
 const BATCH = 100;
 
 export class OfflineDelivery {
+  /** The flush running per owner: flushes of one owner run one after another, so none is delivered twice. */
+  private readonly flushing = new Map<string, Promise<void>>();
+
   constructor(private readonly router: Router, private readonly messages: OfflineStore, private readonly quota: number) {}
 
   /** Resolves false when the quota is reached (XEP-0160 §3: the sender gets an error). */
@@ -23,12 +26,26 @@ export class OfflineDelivery {
     const stamped = stanza.getChildren('delay', NS.delay).some((d) => d.attrs.from === this.router.domain);
     if (!stamped) copy.c('delay', { xmlns: NS.delay, from: this.router.domain, stamp: new Date().toISOString() }).t('Offline storage');
     const stored = await this.messages.push(owner, copy.toString(), this.quota);
-    if (stored) offlineStored.inc();
+    if (stored) {
+      offlineStored.inc();
+      // A resource of this node that became available while the message was being stored has
+      // flushed already: it gets it now rather than at its next login.
+      for (const session of this.router.local.topResources(owner, (s) => !s.remote)) void this.flushTo(session);
+    }
     return stored;
   }
 
   /** Sends the stored messages to a resource that just became available with priority ≥ 0. */
-  async flushTo(session: RoutedSession): Promise<void> {
+  flushTo(session: RoutedSession): Promise<void> {
+    const owner = session.jid.bare;
+    const previous = this.flushing.get(owner);
+    const run = (previous ?? Promise.resolve()).then(() => this.flushNow(session));
+    this.flushing.set(owner, run);
+    void run.finally(() => this.flushing.get(owner) === run && this.flushing.delete(owner));
+    return run;
+  }
+
+  private async flushNow(session: RoutedSession): Promise<void> {
     const owner = session.jid.bare;
     try {
       for (;;) {

@@ -48,6 +48,29 @@ describe('Router delivery (RFC 6121 §8)', () => {
     expect(later.got.find((e) => e.name === 'message')!.getChild('delay', 'urn:xmpp:delay')).toBeDefined();
   });
 
+  test('a message stored offline just after the recipient came online (its flush already ran) reaches it at once', async () => {
+    const { router, session } = setup();
+    const sender = session('b', 'x', 0);
+    const online = session('a', 'r', 0);
+    await flush();
+    // As a message rerouted from a session that ended elsewhere, stored while this one's initial presence was flushed.
+    await router.offline.store('a@localhost', chat(sender, 'a@localhost/gone', 'late'));
+    await flush();
+    expect(bodies(online)).toEqual(['late']);
+  });
+
+  test('flushes of one recipient run one after another: two at once deliver each stored message once', async () => {
+    const { router, session } = setup(5);
+    const sender = session('b', 'x', 0);
+    router.fromClient(sender, chat(sender, 'a@localhost', 'one'));
+    router.fromClient(sender, chat(sender, 'a@localhost', 'two'));
+    await flush();
+    const online = session('a', 'r', 0); // its initial presence flushes once
+    await Promise.all([router.offline.flushTo(online), router.offline.flushTo(online)]);
+    await flush();
+    expect(bodies(online)).toEqual(['one', 'two']);
+  });
+
   test('offline quota reached: the sender gets service-unavailable', async () => {
     const { router, session } = setup(1);
     const sender = session('b', 'x', 0);
