@@ -200,7 +200,8 @@ export class ClusterNode implements RemoteSessionTransport {
     if (this.bus) await new Promise((r) => setTimeout(r, HANDOVER_MS)); // entries in flight are re-routed (to the sessions' new nodes or offline storage)
     await this.flushAcks();
     await this.heartbeat?.stop();
-    await this.bus?.stop();
+    await this.bus?.stop(); // closes the inbox and hands on what reached it since the last read
+    await this.flushAcks();
     this.subscriber.disconnect();
     this.redis.disconnect();
   }
@@ -215,6 +216,15 @@ export class ClusterNode implements RemoteSessionTransport {
     }
     void this.bus.send(nodeId, 'deliver', `${fullJid}\n${stanza.toString()}`).then((outcome) => {
       if (outcome === 'queued') return this.remoteIqs?.sent(stanza, fullJid);
+      if (outcome === 'gone') {
+        // The node left before this view heard so: its sessions are gone (or parked, and the
+        // channel says so in a moment), so as for a resource that is gone (RFC 6121 §8.5.3.2).
+        // Forgotten first: the view no longer points there, so this cannot come back here.
+        this.forgetNode(nodeId);
+        const to = parseJid(fullJid);
+        if (to) this.router.local.redeliver(stanza, to);
+        return;
+      }
       if (outcome === 'unreachable' && stanza.name === 'message') {
         // Redis is away: the message is kept where it can be, not lost.
         void this.router.offline.store(parseJid(fullJid)!.bare, stanza);
@@ -287,7 +297,7 @@ export class ClusterNode implements RemoteSessionTransport {
           else {
             crossed.add(stanza);
             const to = parseJid(head);
-            if (to) withDedupId(entry.id, () => this.router.local.deliver(stanza, to));
+            if (to) withDedupId(entry.id, () => this.router.local.redeliver(stanza, to)); // archived by the node that sent it
           }
           break;
         }

@@ -12,6 +12,8 @@ export const clusterKeys = {
   node: (nodeId: string) => `${PREFIX}:node:{${nodeId}}`,
   /** Stream: stanzas for the sessions and component links of one node (its durable inbox). */
   inbox: (nodeId: string) => `${PREFIX}:inbox:{${nodeId}}`,
+  /** String: set while a node that left cleanly is away, so nothing more is added to its inbox (node-bus.ts). */
+  inboxClosed: (nodeId: string) => `${PREFIX}:inbox-closed:{${nodeId}}`,
   /** Hash: resource → where that resource of the user is bound (see session-registry.ts). */
   sessions: (bareJid: string) => `${PREFIX}:sessions:{${bareJid}}`,
   /** Set: full JIDs bound on one node, so a dead node's entries can be reaped without a scan. */

@@ -72,6 +72,40 @@ describeWithRedis('node bus (real redis-server)', () => {
     expect(await db.redis.xlen(clusterKeys.inbox('b'))).toBe(1);
   });
 
+  test('a node that left closes its inbox: senders are told it is gone until it starts again', async () => {
+    const b = await startBus('b', () => undefined);
+    const a = await startBus('a', () => undefined);
+    await b.stop();
+    buses.splice(buses.indexOf(b), 1);
+    expect(await a.send('b', 'stanza', 'after it left')).toBe('gone');
+    expect(await db.redis.xlen(clusterKeys.inbox('b'))).toBe(0);
+    const received: BusEntry[] = [];
+    await startBus('b', (e) => received.push(e));
+    expect(await a.send('b', 'stanza', 'back')).toBe('queued');
+    await waitFor(() => received.length === 1);
+    expect(received[0]!.body).toBe('back');
+  });
+
+  test('a stopping node hands on what reached its inbox after its last read', async () => {
+    const received: BusEntry[] = [];
+    const reader = connectRedis({ url: db.server.url, logger, commandTimeoutMs: 0 });
+    await redisReady(reader);
+    const b = new NodeBus({ nodeId: 'b', redis: db.redis, reader, maxInboxEntries: 100, onEntry: (e) => received.push(e), logger });
+    await b.start();
+    const a = await startBus('a', () => undefined);
+    expect(await a.send('b', 'stanza', 'read')).toBe('queued');
+    await waitFor(() => received.length === 1);
+    // A sender that had not seen b leave writes just as b stops reading (the same connection as b's
+    // commands, so it lands before b closes its inbox).
+    const disconnect = reader.disconnect.bind(reader);
+    reader.disconnect = () => {
+      disconnect();
+      void db.redis.xadd(clusterKeys.inbox('b'), '*', 'v', String(BUS_PROTOCOL_VERSION), 'k', 'stanza', 'f', 'a', 'b', 'late');
+    };
+    await b.stop();
+    expect(received.map((e) => e.body)).toEqual(['read', 'late']);
+  });
+
   test('a full inbox refuses entries instead of dropping older ones', async () => {
     const a = await startBus('a', () => undefined);
     await db.redis.xgroup('CREATE', clusterKeys.inbox('slow'), 'pampero', '0', 'MKSTREAM');

@@ -24,7 +24,8 @@ export interface BusEntry {
   fromNode: string;
 }
 
-export type SendOutcome = 'queued' | 'full' | 'unreachable';
+/** `gone`: the node left cleanly and its inbox is closed (its sessions are gone or parked). */
+export type SendOutcome = 'queued' | 'full' | 'unreachable' | 'gone';
 
 export interface NodeBusOptions {
   nodeId: string;
@@ -46,10 +47,16 @@ export interface NodeBusOptions {
   protocolVersion?: number;
 }
 
-// XADD only while the stream is below its bound; one round trip, atomic.
+// XADD only while the stream is below its bound and its node has not left; one round trip, atomic.
 const BOUNDED_XADD = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
 return redis.call('XADD', KEYS[1], '*', 'v', ARGV[2], 'k', ARGV[3], 'f', ARGV[4], 'b', ARGV[5])`;
+
+/** How long a stop waits for the blocking read to return once unblocked (Redis away: it is cut). */
+const UNBLOCK_WAIT_MS = 1500;
+/** How long a closed inbox stays closed when its node does not come back (it is long forgotten by then). */
+const CLOSED_INBOX_SECONDS = 7 * 86_400;
 
 /** How often the versions the other nodes speak are read again. */
 const PEER_VERSIONS_MS = 1000;
@@ -61,6 +68,8 @@ export class NodeBus {
   private peerVersions = new Map<string, number>();
   private peerTimer: NodeJS.Timeout | undefined;
   private readLoop: Promise<void> | undefined;
+  /** The reading connection's CLIENT ID, to end its blocking read at stop. */
+  private readerId: number | undefined;
   private readonly log: Logger;
 
   constructor(private readonly opts: NodeBusOptions) {
@@ -69,12 +78,14 @@ export class NodeBus {
     if (this.version !== BUS_PROTOCOL_VERSION && this.version !== BUS_PROTOCOL_VERSION - 1) {
       throw new Error(`bus protocol version ${this.version}: this release speaks ${BUS_PROTOCOL_VERSION} and ${BUS_PROTOCOL_VERSION - 1}`);
     }
-    opts.redis.defineCommand('pamperoBoundedXadd', { numberOfKeys: 1, lua: BOUNDED_XADD });
+    opts.redis.defineCommand('pamperoBoundedXadd', { numberOfKeys: 2, lua: BOUNDED_XADD });
   }
 
   /** Creates the inbox's group if needed, delivers entries left pending by an earlier run, then new ones. */
   async start(): Promise<void> {
+    await this.opts.redis.del(clusterKeys.inboxClosed(this.opts.nodeId)); // back (a restart): open again
     await this.ensureGroup(this.opts.nodeId);
+    this.readerId = (await this.opts.reader.client('ID').catch(() => undefined)) as number | undefined;
     await this.announceVersion();
     this.running = true;
     this.readLoop = this.read();
@@ -88,20 +99,48 @@ export class NodeBus {
     // (it may come back speaking the previous version).
     await this.opts.redis.hdel(clusterKeys.busVersions, this.opts.nodeId).catch(() => undefined);
     this.running = false;
+    // The blocking read is ended by CLIENT UNBLOCK, not by cutting its connection: entries Redis
+    // already handed to a read whose reply was then lost would stay pending, unread until a restart.
+    if (this.readerId !== undefined) await this.opts.redis.client('UNBLOCK', this.readerId).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.readLoop, new Promise((resolve) => (timer = setTimeout(resolve, UNBLOCK_WAIT_MS)))]);
+    clearTimeout(timer);
     this.opts.reader.disconnect();
     await this.readLoop;
+    // Closed: a sender that had not seen this node leave gets 'gone' from now on and routes the
+    // stanza otherwise; what reached the inbox since the last read is handed on now, not left in
+    // an inbox nobody may ever read again.
+    try {
+      await this.opts.redis.set(clusterKeys.inboxClosed(this.opts.nodeId), '1', 'EX', CLOSED_INBOX_SECONDS);
+      await this.readRest();
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'inbox not closed (Redis away): a restart of this node delivers the rest');
+    }
+  }
+
+  /** The entries added after the last blocking read, without waiting for more. */
+  private async readRest(): Promise<void> {
+    const key = clusterKeys.inbox(this.opts.nodeId);
+    for (;;) {
+      const reply = (await this.opts.redis.xreadgroup('GROUP', GROUP, this.opts.nodeId, 'COUNT', 256, 'STREAMS', key, '>')) as
+        | Array<[string, Array<[string, string[]]>]>
+        | null;
+      const entries = reply?.[0]?.[1] ?? [];
+      if (entries.length === 0) return;
+      for (const [id, fields] of entries) this.dispatch(id, fields);
+    }
   }
 
   /** Appends an entry to a node's inbox. Never throws: the outcome says what happened. */
   async send(toNode: string, kind: string, body: string): Promise<SendOutcome> {
     try {
-      const redis = this.opts.redis as Redis & { pamperoBoundedXadd(...args: unknown[]): Promise<string | null> };
+      const redis = this.opts.redis as Redis & { pamperoBoundedXadd(...args: unknown[]): Promise<string | number | null> };
       if (!this.peerVersions.has(toNode)) {
         const theirs = await redis.hget(clusterKeys.busVersions, toNode);
         if (theirs !== null) this.peerVersions.set(toNode, Number(theirs));
       }
-      const id = await redis.pamperoBoundedXadd(clusterKeys.inbox(toNode), this.opts.maxInboxEntries, this.versionFor(toNode), kind, this.opts.nodeId, body);
-      return id ? 'queued' : 'full';
+      const id = await redis.pamperoBoundedXadd(clusterKeys.inbox(toNode), clusterKeys.inboxClosed(toNode), this.opts.maxInboxEntries, this.versionFor(toNode), kind, this.opts.nodeId, body);
+      return id === 0 ? 'gone' : id ? 'queued' : 'full';
     } catch (err) {
       this.log.debug({ err: (err as Error).message, toNode }, 'bus send failed');
       return 'unreachable';

@@ -19,6 +19,15 @@ export class LocalDelivery {
     else this.toBareJid(stanza, to);
   }
 
+  /**
+   * A stanza this node or another already routed (blocklists checked, archived) whose resource
+   * turned out to be elsewhere or gone: the rules of §8.5 again, without archiving it twice.
+   */
+  redeliver(stanza: Element, to: Jid): void {
+    if (to.resource) this.toFullJid(stanza, to);
+    else this.toBareJid(stanza, to);
+  }
+
   /** Available resources with the highest non-negative priority (RFC 6121 §8.5.2.1.1), among those `eligible` accepts. */
   topResources(bare: string, eligible?: (session: RoutedSession) => boolean): RoutedSession[] {
     let best = -1;

@@ -117,6 +117,24 @@ describeWithRedis('resumption on another gateway after a graceful stop (in-proce
     await again.until(() => bodies(again).includes('while-away'), 8000);
   }, 30_000);
 
+  test("a message for a node that left before the sender's view heard so goes to the user's other resource, not into the closed inbox", async () => {
+    const nodeE = await startTestServer({ cluster: { redisUrl: redisServer.url, nodeId: 'gw-e', heartbeatSeconds: 0.5 } });
+    await nodeE.stop(); // left cleanly: its inbox is closed
+    const phone = new SmClient({ domain: 'localhost', user: 'alice', password: 'alice-pw', resource: 'phone-e' });
+    const bob = new SmClient({ domain: 'localhost', user: 'bob', password: 'bob-pw', resource: 'pc-e' });
+    clients.push(phone, bob);
+    await phone.start(nodeB.c2sPort);
+    await bob.start(nodeB.c2sPort);
+    // Node B's view still has a session of the node that left (its channel message came late), with
+    // the highest priority, so a message to the bare JID picks it.
+    const stale = { v: 1, kind: 'bind', nodeId: 'gw-e', sessionId: 'stale-1', fullJid: 'alice@localhost/desk-e', available: true, priority: 50 };
+    await redis.publish('pampero:directory', JSON.stringify(stale));
+    await sleep(300);
+    bob.send(chat('alice@localhost', 'to-the-bare-jid'));
+    await phone.until(() => bodies(phone).includes('to-the-bare-jid'), 8000);
+    expect(await redis.xlen('pampero:inbox:{gw-e}')).toBe(0);
+  }, 30_000);
+
   test('a resume on another gateway while the old connection is still open takes the session over: the old one gets conflict', async () => {
     const tablet = new SmClient({ domain: 'localhost', user: 'bob', password: 'bob-pw', resource: 'tablet' });
     const laptop = new SmClient({ domain: 'localhost', user: 'alice', password: 'alice-pw', resource: 'laptop' });
