@@ -11,7 +11,7 @@ import type { ComponentLink, SendOutcome } from '../router/component-registry.js
 import type { StreamErrorCondition } from '../xml/errors.js';
 import { connectRedis, redisReady } from './redis-connection.js';
 import { clusterKeys } from './keys.js';
-import { NodeBus, type BusEntry } from './node-bus.js';
+import { CLOSED_INBOX_SECONDS, NodeBus, type BusEntry } from './node-bus.js';
 import { SessionRegistry } from './session-registry.js';
 import { ClusterSessionDirectory, type DirectoryEvent } from './cluster-directory.js';
 import { RemoteSession, type RemoteSessionTransport } from './remote-session.js';
@@ -37,6 +37,14 @@ export interface ClusterNodeOptions {
 
 /** After leaving the directory, a stopping node reads its inbox this long: what others sent before they saw it leave is routed anew (docs/cluster.md, drain). */
 const HANDOVER_MS = 500;
+/**
+ * A reaper closes the dead node's inbox only while it still holds its reap lock: a node that came
+ * back meanwhile deleted the lock (watchMembers), and its inbox must stay open.
+ */
+const CLOSE_REAPED_INBOX = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+return 1`;
 
 type ChannelEvent =
   | (DirectoryEvent & { v: number })
@@ -433,6 +441,7 @@ export class ClusterNode implements RemoteSessionTransport {
     // sessions, so it announces them again, and can be reaped again should it really die.
     if (await this.redis.del(clusterKeys.reapLock(this.opts.nodeId))) {
       this.log.warn('this node was reaped while it was silent; registering its sessions again');
+      await this.redis.del(clusterKeys.inboxClosed(this.opts.nodeId)); // its reaper closed it
       await this.resync();
     }
     await this.resumption?.sweep().catch((err: Error) => this.log.debug({ err: err.message }, 'sweep of parked sessions failed')); // resumption timeouts
@@ -483,6 +492,9 @@ export class ClusterNode implements RemoteSessionTransport {
       if (stale.length) await this.redis.hdel(clusterKeys.links, ...stale);
       this.publish({ v: CHANNEL_VERSION, kind: 'node-gone', nodeId: node.id });
       await new Promise((r) => setTimeout(r, 1000)); // senders that had not seen it gone yet
+      // Closed before the last read: a sender later still is told the node is gone and routes
+      // the stanza anew (to the parked session) instead of writing where nobody reads.
+      await this.redis.eval(CLOSE_REAPED_INBOX, 2, clusterKeys.reapLock(node.id), clusterKeys.inboxClosed(node.id), this.opts.nodeId, CLOSED_INBOX_SECONDS).catch(() => undefined);
       await this.drainInbox(node.id, drained).catch(() => undefined);
       await this.redis.del(clusterKeys.inbox(node.id)).catch(() => undefined);
     }

@@ -55,8 +55,12 @@ return redis.call('XADD', KEYS[1], '*', 'v', ARGV[2], 'k', ARGV[3], 'f', ARGV[4]
 
 /** How long a stop waits for the blocking read to return once unblocked (Redis away: it is cut). */
 const UNBLOCK_WAIT_MS = 1500;
-/** How long a closed inbox stays closed when its node does not come back (it is long forgotten by then). */
-const CLOSED_INBOX_SECONDS = 7 * 86_400;
+/**
+ * How long a closed inbox stays closed when its node does not come back (it is long forgotten by
+ * then). Closed by a node that stops cleanly, and by the reaper of a dead one (cluster-node.ts);
+ * opened again when the node starts, or finds it was reaped while it was only stuck.
+ */
+export const CLOSED_INBOX_SECONDS = 7 * 86_400;
 
 /** How often the versions the other nodes speak are read again. */
 const PEER_VERSIONS_MS = 1000;

@@ -9,6 +9,9 @@ import { startFleetGateway, type FleetGateway } from '../support/fleet-gateway.j
 import { nextStanza } from '../support/next-stanza.js';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
 import { isBuilt, runPampero } from '../support/pampero-process.js';
+import { connectRedis, redisReady } from '../../shared/cluster/redis-connection.js';
+import { clusterKeys } from '../../shared/cluster/keys.js';
+import { createLogger } from '../../shared/log.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 type XmppClient = ReturnType<typeof client>;
@@ -90,5 +93,19 @@ describeWhenPossible('a node killed with SIGKILL', () => {
     const atBob = nextStanza(bob, (el) => el.is('message') && el.getChildText('body') === 'back', 5000);
     await alice2.send(xml('message', { to: 'bob@localhost', type: 'chat' }, xml('body', {}, 'back')));
     await atBob;
+
+    // The reaper closed the dead node's inbox before its last read (a late sender is told it is
+    // gone instead of writing where nobody reads); the node opens it again when it comes back.
+    const commands = connectRedis({ url: redis.url, logger: createLogger('silent') });
+    try {
+      await redisReady(commands);
+      const closed = async () => (await commands.exists(clusterKeys.inboxClosed('node-1'))) === 1;
+      for (let i = 0; i < 100 && !(await closed()); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await closed()).toBe(true);
+      await startNode('node-1');
+      expect(await closed()).toBe(false);
+    } finally {
+      commands.disconnect();
+    }
   }, 60_000);
 });
