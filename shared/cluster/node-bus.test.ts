@@ -53,7 +53,7 @@ describeWithRedis('node bus (real redis-server)', () => {
     expect(bodies).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
   });
 
-  test('an acknowledged entry is gone from the inbox; an unacknowledged one is delivered again after a restart', async () => {
+  test('an acknowledged entry is gone from the inbox; an unacknowledged one is delivered again after a restart, then new ones', async () => {
     const first: BusEntry[] = [];
     const b1 = await startBus('b', (e) => first.push(e));
     const a = await startBus('a', () => undefined);
@@ -70,6 +70,10 @@ describeWithRedis('node bus (real redis-server)', () => {
     await waitFor(() => again.length === 1);
     expect(again[0]!.body).toBe('not acked');
     expect(await db.redis.xlen(clusterKeys.inbox('b'))).toBe(1);
+    // Regression: after the pending ones, a restarted node reads new entries again.
+    expect(await a.send('b', 'stanza', 'new after the restart')).toBe('queued');
+    await waitFor(() => again.length === 2);
+    expect(again[1]!.body).toBe('new after the restart');
   });
 
   test('a node that left closes its inbox: senders are told it is gone until it starts again', async () => {
@@ -86,7 +90,7 @@ describeWithRedis('node bus (real redis-server)', () => {
     expect(received[0]!.body).toBe('back');
   });
 
-  test('a stopping node hands on what reached its inbox after its last read', async () => {
+  test('a stopping node ends its blocking read cleanly; what reached its inbox after the last read waits for its next start', async () => {
     const received: BusEntry[] = [];
     const reader = connectRedis({ url: db.server.url, logger, commandTimeoutMs: 0 });
     await redisReady(reader);
@@ -103,7 +107,12 @@ describeWithRedis('node bus (real redis-server)', () => {
       void db.redis.xadd(clusterKeys.inbox('b'), '*', 'v', String(BUS_PROTOCOL_VERSION), 'k', 'stanza', 'f', 'a', 'b', 'late');
     };
     await b.stop();
-    expect(received.map((e) => e.body)).toEqual(['read', 'late']);
+    expect(received.map((e) => e.body)).toEqual(['read']); // not handed on by the stopping node
+    expect(await a.send('b', 'stanza', 'after close')).toBe('gone');
+    const again: BusEntry[] = [];
+    await startBus('b', (e) => again.push(e));
+    await waitFor(() => again.length === 2);
+    expect(again.map((e) => e.body)).toEqual(['read', 'late']); // 'read' was never acknowledged: it comes again too
   });
 
   test('a full inbox refuses entries instead of dropping older ones', async () => {

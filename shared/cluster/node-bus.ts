@@ -112,27 +112,11 @@ export class NodeBus {
     this.opts.reader.disconnect();
     await this.readLoop;
     // Closed: a sender that had not seen this node leave gets 'gone' from now on and routes the
-    // stanza otherwise; what reached the inbox since the last read is handed on now, not left in
-    // an inbox nobody may ever read again.
-    try {
-      await this.opts.redis.set(clusterKeys.inboxClosed(this.opts.nodeId), '1', 'EX', CLOSED_INBOX_SECONDS);
-      await this.readRest();
-    } catch (err) {
-      this.log.debug({ err: (err as Error).message }, 'inbox not closed (Redis away): a restart of this node delivers the rest');
-    }
-  }
-
-  /** The entries added after the last blocking read, without waiting for more. */
-  private async readRest(): Promise<void> {
-    const key = clusterKeys.inbox(this.opts.nodeId);
-    for (;;) {
-      const reply = (await this.opts.redis.xreadgroup('GROUP', GROUP, this.opts.nodeId, 'COUNT', 256, 'STREAMS', key, '>')) as
-        | Array<[string, Array<[string, string[]]>]>
-        | null;
-      const entries = reply?.[0]?.[1] ?? [];
-      if (entries.length === 0) return;
-      for (const [id, fields] of entries) this.dispatch(id, fields);
-    }
+    // stanza otherwise. What reached the inbox since the last read stays there for the next start
+    // of this node id (handing it on here would start work this stopping process may not finish).
+    await this.opts.redis.set(clusterKeys.inboxClosed(this.opts.nodeId), '1', 'EX', CLOSED_INBOX_SECONDS).catch((err: Error) => {
+      this.log.debug({ err: err.message }, 'inbox not closed (Redis away)');
+    });
   }
 
   /** Appends an entry to a node's inbox. Never throws: the outcome says what happened. */
@@ -200,9 +184,12 @@ export class NodeBus {
           | Array<[string, Array<[string, string[]]>]>
           | null;
         const entries = reply?.[0]?.[1] ?? [];
-        if (cursor === '0' && entries.length === 0) cursor = '>';
+        // Pending ones first, a page at a time from the last id seen; once none is left, new ones.
+        // (Checking for '0' only here kept a node that restarted with pending entries reading an
+        // empty pending list forever: it never read a new entry again.)
+        if (cursor !== '>' && entries.length === 0) cursor = '>';
         for (const [id, fields] of entries) this.dispatch(id, fields);
-        if (cursor === '0' && entries.length > 0) cursor = entries[entries.length - 1]![0]; // page through the pending ones
+        if (cursor !== '>' && entries.length > 0) cursor = entries[entries.length - 1]![0];
       } catch (err) {
         if (!this.running) return;
         const message = String((err as Error).message);
