@@ -208,7 +208,7 @@ export class ClusterNode implements RemoteSessionTransport {
     if (this.bus) await new Promise((r) => setTimeout(r, HANDOVER_MS)); // entries in flight are re-routed (to the sessions' new nodes or offline storage)
     await this.flushAcks();
     await this.heartbeat?.stop();
-    await this.bus?.stop(); // closes the inbox and hands on what reached it since the last read
+    await this.bus?.stop(); // ends its read cleanly and closes the inbox (later senders are told the node is gone)
     await this.flushAcks();
     this.subscriber.disconnect();
     this.redis.disconnect();
