@@ -8,13 +8,13 @@ import type { RegisteredResource, SessionRegistry } from './session-registry.js'
 
 type Snapshot = Array<{ fullJid: string; entry: RegisteredResource }>;
 
-/** A directory whose registry answers entriesOfNode only when the test says so. */
+/** A directory whose registry answers each entriesOfNode call only when the test says so (oldest call first). */
 function directoryWithSlowRegistry() {
-  let answer: (entries: Snapshot) => void = () => {};
-  const registry = { entriesOfNode: () => new Promise<Snapshot>((resolve) => (answer = resolve)) } as unknown as SessionRegistry;
+  const waiting: Array<(entries: Snapshot) => void> = [];
+  const registry = { entriesOfNode: () => new Promise<Snapshot>((resolve) => waiting.push(resolve)) } as unknown as SessionRegistry;
   const transport: RemoteSessionTransport = { deliverRemote: () => {}, terminateRemote: () => {} };
   const directory = new ClusterSessionDirectory('node-b', registry, transport, createLogger('silent'));
-  return { directory, answer: (entries: Snapshot) => answer(entries) };
+  return { directory, answer: (entries: Snapshot) => waiting.shift()!(entries) };
 }
 
 const onNodeD = (resource: string): RegisteredResource => ({ resource, nodeId: 'node-d', sessionId: 's1', available: true, priority: 0 });
@@ -37,4 +37,16 @@ test('a node that left while its snapshot was read is not added back to the view
   await loading;
   expect(directory.get('bob@x/pc')).toBeUndefined();
   expect(directory.remoteSize).toBe(0);
+});
+
+test('a load that began after a node was forgotten and came back loads its sessions, though an older load is still running', async () => {
+  const { directory, answer } = directoryWithSlowRegistry();
+  const older = directory.loadNode('node-d'); // e.g. waiting for Redis to come back
+  directory.forgetNode('node-d');
+  const newer = directory.loadNode('node-d'); // the node beats again: loaded anew
+  answer([]);
+  await older;
+  answer([{ fullJid: 'bob@x/pc', entry: onNodeD('pc') }]);
+  await newer;
+  expect((directory.get('bob@x/pc') as { nodeId?: string }).nodeId).toBe('node-d');
 });

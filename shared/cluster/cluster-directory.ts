@@ -37,10 +37,12 @@ export class ClusterSessionDirectory implements SessionDirectory {
   private readonly remoteByBare = new Map<string, RemoteSession[]>();
   private readonly log: Logger;
   publisher: DirectoryPublisher | undefined;
-  /** Loads from Redis in progress (loadNode), and what changed meanwhile: events are newer than a snapshot read before them. */
-  private loads = 0;
-  private readonly touchedDuringLoad = new Set<string>();
-  private readonly goneDuringLoad = new Set<string>();
+  /**
+   * Loads from Redis in progress (loadNode), each with what changed since it began: an event is
+   * newer than a snapshot read before it. Per load: a load that began later must not skip what
+   * an earlier one saw change (a node forgotten and back since).
+   */
+  private readonly loads = new Set<{ touched: Set<string>; gone: Set<string> }>();
 
   constructor(
     readonly nodeId: string,
@@ -104,7 +106,7 @@ export class ClusterSessionDirectory implements SessionDirectory {
   /** Applies another node's event to the view (events of this node are ignored). */
   apply(event: DirectoryEvent): void {
     if (event.nodeId === this.nodeId) return;
-    if (this.loads > 0) this.touchedDuringLoad.add(event.fullJid);
+    for (const load of this.loads) load.touched.add(event.fullJid);
     const existing = this.remoteByFull.get(event.fullJid);
     if (event.kind === 'unbind') {
       if (existing && existing.id === event.sessionId) this.dropRemote(existing);
@@ -123,7 +125,7 @@ export class ClusterSessionDirectory implements SessionDirectory {
 
   /** Drops every remote entry of a node (it was reaped or left). */
   forgetNode(nodeId: string): RemoteSession[] {
-    if (this.loads > 0) this.goneDuringLoad.add(nodeId);
+    for (const load of this.loads) load.gone.add(nodeId);
     const gone = [...this.remoteByFull.values()].filter((s) => s.nodeId === nodeId);
     for (const s of gone) this.dropRemote(s);
     return gone;
@@ -132,20 +134,18 @@ export class ClusterSessionDirectory implements SessionDirectory {
   /** Adds a node's sessions from Redis to the view (a node that joined, or came back). */
   async loadNode(nodeId: string): Promise<void> {
     if (nodeId === this.nodeId) return;
-    this.loads++;
+    const load = { touched: new Set<string>(), gone: new Set<string>() };
+    this.loads.add(load);
     try {
       const entries = await this.registry.entriesOfNode(nodeId);
       // What the channel said while Redis was read wins over the snapshot (a session parked, or
       // its node gone meanwhile, must not come back as a stale entry pointing at that node).
       for (const { fullJid, entry } of entries) {
-        if (this.touchedDuringLoad.has(fullJid) || this.goneDuringLoad.has(entry.nodeId)) continue;
+        if (load.touched.has(fullJid) || load.gone.has(entry.nodeId)) continue;
         this.upsertRemote(fullJid, entry);
       }
     } finally {
-      if (--this.loads === 0) {
-        this.touchedDuringLoad.clear();
-        this.goneDuringLoad.clear();
-      }
+      this.loads.delete(load);
     }
   }
 

@@ -94,6 +94,8 @@ export class ClusterNode implements RemoteSessionTransport {
   private stopped = false;
   /** When this node's Redis connection was last (re)established: nobody is reaped right after (see watchMembers). */
   private redisReadyAt = Date.now();
+  /** A resync after a reconnection failed: watchMembers runs it again. */
+  private resyncOwed = false;
   /** `pampero cluster drain NODE` (a 'drain' entry in this node's inbox). */
   onDrainRequest: (() => void) | undefined;
   /** XEP-0198 state of this node's resumable sessions in Redis (session-resumption.ts). */
@@ -153,7 +155,9 @@ export class ClusterNode implements RemoteSessionTransport {
     this.subscriber.on('message', (_channel: string, message: string) => this.onChannel(message));
     await this.subscriber.subscribe(clusterKeys.directoryChannel);
     // After a reconnection the channel may have missed events: rebuild the view from Redis.
-    this.subscriber.on('ready', () => void this.subscriber.subscribe(clusterKeys.directoryChannel).then(() => this.resync()).catch(() => undefined));
+    // The connections come back one by one: a resync that failed (the command connection not back
+    // yet) is owed, and retried at the next membership check instead of never.
+    this.subscriber.on('ready', () => void this.subscriber.subscribe(clusterKeys.directoryChannel).then(() => this.resync()).catch(() => (this.resyncOwed = true)));
 
     this.bus = new NodeBus({
       nodeId: this.opts.nodeId,
@@ -439,6 +443,13 @@ export class ClusterNode implements RemoteSessionTransport {
   private async watchMembers(): Promise<void> {
     // Declared dead while it was only stuck (SIGSTOP, a long pause): the others reaped this node's
     // sessions, so it announces them again, and can be reaped again should it really die.
+    if (this.resyncOwed) {
+      this.resyncOwed = false;
+      await this.resync().catch((err: Error) => {
+        this.resyncOwed = true;
+        throw err;
+      });
+    }
     if (await this.redis.del(clusterKeys.reapLock(this.opts.nodeId))) {
       this.log.warn('this node was reaped while it was silent; registering its sessions again');
       await this.redis.del(clusterKeys.inboxClosed(this.opts.nodeId)); // its reaper closed it
