@@ -55,7 +55,7 @@ describeWithRedis('per-user component limits across instances sharing Redis', ()
     await startInstance('muc', 'muc-b', `rooms.${server.domain}`);
     await startInstance('pubsub', 'pubsub-a', `nodes.${server.domain}`);
     await startInstance('pubsub', 'pubsub-b', `nodes.${server.domain}`);
-    xmpp = client({ service: `xmpp://127.0.0.1:${server.c2sPort}`, domain: server.domain, resource: 'fleet', username: 'alice', password: 'alice-pw' });
+    xmpp = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${server.c2sPort}`, domain: server.domain, resource: 'fleet', username: 'alice', password: 'alice-pw' });
     xmpp.on('error', () => {});
     await xmpp.start();
   }, 60_000);

@@ -33,7 +33,7 @@ describeWithProcesses('message carbons across gateways (real processes, @xmpp/cl
   }
 
   async function connect(username: string, resource: string, port: number): Promise<Client> {
-    const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username, password: `${username}-pw`, resource });
+    const xmpp = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username, password: `${username}-pw`, resource });
     const c: Client = { xmpp, stanzas: [] };
     clients.push(c);
     xmpp.on('error', () => undefined);

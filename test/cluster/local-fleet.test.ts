@@ -48,7 +48,7 @@ describeWhenPossible('a local fleet (one process per role)', () => {
   }
 
   function connect(gateway: number, username: string): XmppClient {
-    const xmpp = client({ service: `xmpp://127.0.0.1:${base + 200 + gateway * 10}`, domain: 'localhost', resource: 'r', username, password: `${username}-pw` });
+    const xmpp = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${base + 200 + gateway * 10}`, domain: 'localhost', resource: 'r', username, password: `${username}-pw` });
     xmpp.on('error', () => {});
     clients.push(xmpp);
     return xmpp;

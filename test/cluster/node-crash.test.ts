@@ -34,7 +34,7 @@ describeWhenPossible('a node killed with SIGKILL', () => {
   }
 
   function connect(port: number, username: string): XmppClient {
-    const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', resource: 'r', username, password: `${username}-pw` });
+    const xmpp = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', resource: 'r', username, password: `${username}-pw` });
     xmpp.on('error', () => {});
     clients.push(xmpp);
     return xmpp;

@@ -36,7 +36,7 @@ describeWithProcesses('carbons and CSI across a resumption on another gateway (r
   }
 
   async function connect(username: string, resource: string, port: number): Promise<Client> {
-    const xmpp = client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username, password: `${username}-pw`, resource });
+    const xmpp = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username, password: `${username}-pw`, resource });
     const c: Client = { xmpp, stanzas: [] };
     clients.push(c);
     xmpp.on('error', () => undefined); // the stopping gateway's stream error; the client reconnects by itself

@@ -71,7 +71,7 @@ describeWhenPossible('crashes in a fleet', () => {
   }, 60_000);
 
   async function connect(gateway: number, username: string): Promise<XmppClient> {
-    const xmpp = client({ service: `xmpp://127.0.0.1:${base + 200 + gateway * 10}`, domain: 'localhost', resource: 'r', username, password: `${username}-pw` });
+    const xmpp = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${base + 200 + gateway * 10}`, domain: 'localhost', resource: 'r', username, password: `${username}-pw` });
     xmpp.on('error', () => {});
     clients.push(xmpp);
     await xmpp.start();

@@ -31,8 +31,8 @@ describeWithRedis('SASL2 inline resumption on another gateway', () => {
   });
 
   test('a client of a stopped gateway resumes inside <authenticate/> on another and gets every message once', async () => {
-    const alice = client({ service: `xmpp://127.0.0.1:${nodeA.c2sPort}`, domain: 'localhost', username: 'alice', password: 'alice-pw', resource: 'phone', userAgent: xml('user-agent', { id: 'alice-phone' }) });
-    const bob = client({ service: `xmpp://127.0.0.1:${nodeB.c2sPort}`, domain: 'localhost', username: 'bob', password: 'bob-pw', resource: 'desk' });
+    const alice = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${nodeA.c2sPort}`, domain: 'localhost', username: 'alice', password: 'alice-pw', resource: 'phone', userAgent: xml('user-agent', { id: 'alice-phone' }) });
+    const bob = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${nodeB.c2sPort}`, domain: 'localhost', username: 'bob', password: 'bob-pw', resource: 'desk' });
     for (const c of [alice, bob]) {
       c.on('error', () => {});
       clients.push(c);

@@ -43,7 +43,7 @@ describeWithRedis('two nodes sharing Redis', () => {
   });
 
   function connect(node: TestServer, username: string, resource = 'test'): XmppClient {
-    const xmpp = client({ service: `xmpp://127.0.0.1:${node.c2sPort}`, domain: node.domain, resource, username, password: `${username}-pw` });
+    const xmpp = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${node.c2sPort}`, domain: node.domain, resource, username, password: `${username}-pw` });
     xmpp.on('error', () => {});
     clients.push(xmpp);
     return xmpp;
@@ -126,7 +126,7 @@ describeWithRedis('two nodes when Redis goes away for a while', () => {
       await nodeA.addUser('alice', 'alice-pw');
       await nodeB.addUser('bob', 'bob-pw');
       const connect = (node: TestServer, username: string) => {
-        const xmpp = client({ service: `xmpp://127.0.0.1:${node.c2sPort}`, domain: node.domain, resource: 'r', username, password: `${username}-pw` });
+        const xmpp = client({ timeout: 10_000, service: `xmpp://127.0.0.1:${node.c2sPort}`, domain: node.domain, resource: 'r', username, password: `${username}-pw` });
         xmpp.on('error', () => {});
         clients.push(xmpp);
         return xmpp;
