@@ -16,6 +16,7 @@ import type { StreamErrorCondition } from '../shared/xml/errors.js';
 import type { FleetResumption } from '../shared/cluster/resumption-fleet.js';
 import type { SessionResumptionStore, SmMirror, TakenSession } from '../shared/cluster/session-resumption.js';
 import { lateCopy, type StreamManagement, type StreamManagementOptions, type UnackedStanza } from './stream-management.js';
+import { waitAtMost } from '../shared/runtime/wait-at-most.js';
 
 export const smResumptions = new Counter({
   name: 'pampero_sm_resumptions_total',
@@ -198,11 +199,7 @@ export class ResumableSessions {
    */
   async close(): Promise<void> {
     for (const entry of [...this.byId.values()]) if (entry.timer) entry.session.endHibernation();
-    if (this.parking.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, PARK_WAIT_MS)));
-    await Promise.race([Promise.allSettled([...this.parking]), late]);
-    clearTimeout(timer);
+    if (this.parking.size > 0) await waitAtMost(Promise.allSettled([...this.parking]), PARK_WAIT_MS);
   }
 
   private wake(entry: Entry): void {

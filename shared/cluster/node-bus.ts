@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { clusterKeys } from './keys.js';
+import { waitAtMost } from '../runtime/wait-at-most.js';
 
 /** Version of the entries this code writes. Readers accept it and BUS_PROTOCOL_VERSION - 1. */
 export const BUS_PROTOCOL_VERSION = 1;
@@ -106,9 +107,7 @@ export class NodeBus {
     // The blocking read is ended by CLIENT UNBLOCK, not by cutting its connection: entries Redis
     // already handed to a read whose reply was then lost would stay pending, unread until a restart.
     if (this.readerId !== undefined) await this.opts.redis.client('UNBLOCK', this.readerId).catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.readLoop, new Promise((resolve) => (timer = setTimeout(resolve, UNBLOCK_WAIT_MS)))]);
-    clearTimeout(timer);
+    await waitAtMost(this.readLoop, UNBLOCK_WAIT_MS);
     this.opts.reader.disconnect();
     await this.readLoop;
     // Closed: a sender that had not seen this node leave gets 'gone' from now on and routes the

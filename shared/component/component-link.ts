@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { inProcessEntity, isInProcessService } from './in-process-service.js';
+import { waitAtMost } from '../runtime/wait-at-most.js';
 
 /** What the link needs to know of a stanza (each component has its own typed view of @xmpp/xml). */
 export interface LinkStanza {
@@ -136,13 +137,7 @@ export async function startComponentLink<E extends LinkStanza>(options: Componen
     async stop() {
       accepting = false;
       entity.reconnect.stop();
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_DRAIN_MS);
-        timer.unref();
-      });
-      await Promise.race([pipeline.idle(), deadline]);
-      clearTimeout(timer);
+      await waitAtMost(pipeline.idle(), STOP_DRAIN_MS);
       if (online && options.beforeClose) await options.beforeClose(send).catch((err: unknown) => log.warn({ err }, `${label}: closing notice failed`));
       await entity.stop().catch((err: unknown) => log.warn({ err }, `${label}: error while closing the link`));
     },
