@@ -113,6 +113,7 @@ describeWhenPossible("deploy/compose's topology as local processes", () => {
     await rollingRestart(fleet!, (line) => restarted.push(line));
     expect(restarted).toHaveLength(plan.length);
     const outcome = await settleLoad(load, 20_000);
+    if (outcome.lost.length + outcome.notAcked > 0) console.log(JSON.stringify({ ...outcome, lost: outcome.lost.slice(0, 20), events: outcome.events.slice(0, 20), restarted }, null, 1));
     // The guarantee (issue 7): no message the server acknowledged is lost. A message whose ack the
     // client never saw is not acknowledged; beside the whole suite one such message in ~400 has
     // been seen (its client reconnecting when the settle window ended) — a few are tolerated.

@@ -33,6 +33,8 @@ export class ChatUser {
   readonly streamErrors: string[] = [];
   logins = 0;
   private readonly unacked = new Map<string, string>(); // body → to
+  /** Bodies handed to the library in the current XEP-0198 session (it resends those itself on resumption). */
+  private readonly written = new Set<string>();
   private xmpp: any;
 
   constructor(readonly opts: ChatUserOptions) {}
@@ -71,15 +73,25 @@ export class ChatUser {
     });
     xmpp.on('online', () => {
       this.logins++;
+      this.written.clear();
       xmpp.send(xml('presence')).catch(() => undefined);
       for (const [body, to] of this.unacked) this.write(to, body);
+    });
+    // A resumption is not an 'online' event in @xmpp/client 0.14 (the status changes silently):
+    // what was sent while disconnected was never written, so it is written now; the library
+    // resends what it had written before.
+    xmpp.streamManagement.on('resumed', () => {
+      for (const [body, to] of this.unacked) if (!this.written.has(body)) this.write(to, body);
     });
     xmpp.timeout = 10_000; // stream opens and closes (default 2 s) on a machine busy with a whole fleet
     xmpp.streamManagement.requestAckDebounce = 50;
     xmpp.streamManagement.on('ack', (stanza: any) => {
       if (stanza?.name !== 'message') return;
       const body = stanza.getChildText('body');
-      if (body && this.unacked.delete(body)) this.acked.add(body);
+      if (body && this.unacked.delete(body)) {
+        this.acked.add(body);
+        this.written.delete(body);
+      }
     });
     xmpp.on('stanza', (stanza: any) => {
       if (!stanza.is('message')) return;
@@ -99,6 +111,7 @@ export class ChatUser {
   }
 
   private write(to: string, body: string): void {
+    this.written.add(body);
     this.xmpp.send(xml('message', { to, type: 'chat' }, xml('body', {}, body))).catch(() => undefined);
   }
 
