@@ -101,7 +101,7 @@ export function notifyPublished(ctx: HandlerContext, service: string, node: Pubs
   return notifySubscribers(ctx, service, node, () => [xml('items', { node: node.node }, itemElement(item, node.config.deliverPayloads, payload))]);
 }
 
-/** §7.2.2 (and items dropped beyond max_items): <retract id/> when pubsub#notify_retract is set. */
+/** §7.2.2 (and items dropped by an owner lowering max_items): <retract id/> when pubsub#notify_retract is set. */
 export function notifyRetracted(ctx: HandlerContext, service: string, node: PubsubNode, ids: string[]): Promise<void> {
   if (!node.config.notifyRetract || ids.length === 0) return Promise.resolve();
   return notifySubscribers(ctx, service, node, () => [xml('items', { node: node.node }, ids.map((id) => xml('retract', { id })))]);

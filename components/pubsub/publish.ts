@@ -8,7 +8,7 @@ import { readForm } from './data-forms.js';
 import { FORM_PUBLISH_OPTIONS, NS_PUBSUB } from './namespaces.js';
 import { applyConfigForm, checkPreconditions } from './node-config-form.js';
 import { createNode } from './node-create.js';
-import { notifyPublished, notifyRetracted } from './notifications.js';
+import { notifyPublished } from './notifications.js';
 import { newNodeConfig, type HandlerContext, type PubsubRequest } from './pubsub-context.js';
 import { checkPublishRate } from './publish-limit.js';
 import { forbidden, nodeIdRequired, nodeNotFound, PubsubError } from './pubsub-errors.js';
@@ -58,13 +58,12 @@ export async function handlePublish(ctx: HandlerContext, req: PubsubRequest, pub
   const payload = payloadOf(node, itemEl);
   const item: PubsubItem = { id: itemEl?.attrs.id || ctx.newId(), payload, publisher: req.from.bare, publishedAt: ctx.now() };
 
-  let dropped: string[] = [];
-  if (node.config.persistItems) {
-    ({ dropped } = await ctx.store.publishItem(req.service, node.node, item, node.config.maxItems));
-  }
+  // The oldest items pushed out by max_items are not notified as retracted (as in Prosody):
+  // subscribers were told of the newer item, and a retraction per publish on every full node
+  // would double each publish's fan-out. Retractions (§7.2) and an owner lowering max_items are.
+  if (node.config.persistItems) await ctx.store.publishItem(req.service, node.node, item, node.config.maxItems);
   ctx.afterReply(async () => {
     await notifyPublished(ctx, req.service, node, item);
-    await notifyRetracted(ctx, req.service, node, dropped);
     await ctx.onItemsChanged?.(ctx, req.service, node.node);
   });
   return xml('pubsub', { xmlns: NS_PUBSUB }, xml('publish', { node: node.node }, xml('item', { id: item.id })));
