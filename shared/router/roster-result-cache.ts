@@ -7,10 +7,12 @@
 // sends, and when the user's last session here ends; so it is never older than what the
 // component would answer (XEP-0237 versions included).
 //
-// Kept as text, parsed again on a hit: an ltx tree costs about four times the bytes of its XML
-// (≈ 150 bytes per element and as many per attribute set), and every online user has an entry
-// (docs/benchmarks.md, fifth session). A hit costs one parse of the roster (≈ 20 µs for 20 items).
-import { Element, parse } from 'ltx';
+// Kept as text, and answered as that text (RawXml, never parsed): an ltx tree costs about four
+// times the bytes of its XML (≈ 150 bytes per element and as many per attribute set), and every
+// online user has an entry (docs/benchmarks.md, fifth session); parsing it on each hit only to
+// serialise it again was a third of a cached get's CPU (eighth session).
+import type { Element } from 'ltx';
+import { RawXml } from '../xml/raw-xml.js';
 
 interface CachedRoster {
   ver: string;
@@ -32,14 +34,14 @@ export class RosterResultCache {
   }
 
   /**
-   * The answer's payload for a get with this `ver`: the cached roster (a new Element, the
-   * caller's to keep), nothing (an empty result, XEP-0237 §5.2, when the client is current), or
+   * The answer's payload for a get with this `ver`: the cached roster (its text as a RawXml, the
+   * caller's to keep: written to the client as it is, no children to look into), nothing (an empty result, XEP-0237 §5.2, when the client is current), or
    * undefined on a miss.
    */
   answer(bare: string, requestedVer: string | undefined): { payload: Element | null } | undefined {
     const cached = this.entries.get(bare);
     if (!cached) return undefined;
-    return { payload: requestedVer !== undefined && requestedVer === cached.ver ? null : (parse(cached.xml) as Element) };
+    return { payload: requestedVer !== undefined && requestedVer === cached.ver ? null : RawXml.of(cached.xml) };
   }
 
   /** Whether the user's roster is cached (no parse). */
