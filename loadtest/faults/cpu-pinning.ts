@@ -10,8 +10,11 @@ import { setPriority } from 'node:os';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const GENERATOR_CPUS = 'PAMPERO_FAULT_GENERATOR_CPUS';
-const GENERATOR_NICE = 'PAMPERO_FAULT_GENERATOR_NICE';
+// Not PAMPERO_*: the fleet faults' Pampero processes inherit this environment, and Pampero refuses
+// to start on a PAMPERO_ variable that is not one of its settings (a full run with --pin lost its
+// two Redis faults to that).
+export const GENERATOR_CPUS = 'LOADTEST_FAULT_GENERATOR_CPUS';
+export const GENERATOR_NICE = 'LOADTEST_FAULT_GENERATOR_NICE';
 /** The anchors' priority for a pinned server and driver. */
 const PINNED_NICE = -10;
 

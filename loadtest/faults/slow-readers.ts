@@ -51,9 +51,9 @@ sys.stdin.read()  # from now on they never read, until the parent closes our std
 // The readers' TCP segment size, as on Ethernet (1460). Loopback's own (65,483) made the server's
 // kernel grow each stuck socket's send buffer to ~1.5 MB before Node saw any backlog: 1,000 readers
 // took 1.5 GB, the machine's TCP memory limit (tcp_mem), where every connection's writes suffer —
-// a property of loopback, not of readers coming over a network. PAMPERO_FAULT_READER_MSS=0 keeps
+// a property of loopback, not of readers coming over a network. LOADTEST_FAULT_READER_MSS=0 keeps
 // loopback's.
-const READER_MSS = Number(process.env.PAMPERO_FAULT_READER_MSS ?? 1460);
+const READER_MSS = Number(process.env.LOADTEST_FAULT_READER_MSS ?? 1460);
 
 // The flooder: one connection sending each reader account (all its resources get a copy, RFC 6121
 // §8.5.2.1.1) big messages at a bounded rate of output.
