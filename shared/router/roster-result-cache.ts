@@ -35,7 +35,8 @@ export class RosterResultCache {
 
   /**
    * The answer's payload for a get with this `ver`: the cached roster (its text as a RawXml, the
-   * caller's to keep: written to the client as it is, no children to look into), nothing (an empty result, XEP-0237 §5.2, when the client is current), or
+   * caller's to keep: written to the client as it is, no children to look into), nothing (an
+   * empty result, XEP-0237 §5.2, when the client is current), or
    * undefined on a miss.
    */
   answer(bare: string, requestedVer: string | undefined): { payload: Element | null } | undefined {

@@ -14,10 +14,6 @@ export class RawXml extends Element {
     return new RawXml('#raw', { xml });
   }
 
-  get xml(): string {
-    return this.attrs.xml as string;
-  }
-
   override write(writer: (part: string) => void): void {
     writer(this.attrs.xml as string);
   }
