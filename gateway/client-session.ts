@@ -379,6 +379,13 @@ export class ClientSession implements RoutedSession, ResumableSession {
     return true;
   }
 
+  /** Its client resumed it elsewhere while this node was stuck: unbound without ending, the stale connection closed. */
+  supersede(text: string): void {
+    if (this.phase !== 'bound') return;
+    this.detach();
+    this.transport.sendStreamErrorAndClose('conflict', text);
+  }
+
   /** Unbound here without ending: no unavailable presence, nothing rerouted (Redis holds its queue). */
   private detach(): void {
     this.phase = 'closed';

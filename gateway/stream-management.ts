@@ -5,7 +5,7 @@
 import { Element, clone } from 'ltx';
 import { NS } from '../shared/xml/namespaces.js';
 import type { StanzaErrorCondition } from '../shared/xml/errors.js';
-import type { SmMirror } from '../shared/cluster/session-resumption.js';
+import { dedupId, type SmMirror } from '../shared/cluster/session-resumption.js';
 
 /** §4: 'h' is an xs:unsignedInt that wraps from 2^32 - 1 back to 0. */
 export const H_MODULUS = 2 ** 32;
@@ -43,6 +43,8 @@ export interface UnackedStanza {
   stanza: Element;
   /** When it was first sent (XEP-0082 date-time), for the XEP-0203 delay of a late copy. */
   stamp: string;
+  /** Fleet: the bus entry it came from (session-resumption.ts dedupId), so a copy of it is recognised. */
+  dedup?: string;
 }
 
 export type AckOutcome = { ok: true; acknowledged: number } | { ok: false; sendCount: number };
@@ -65,10 +67,15 @@ export class UnackedQueue {
   }
 
   /** False when the queue is full (the caller ends the session). */
-  push(stanza: Element, stamp = new Date().toISOString()): boolean {
+  push(stanza: Element, stamp = new Date().toISOString(), dedup = ''): boolean {
     if (this.items.length >= this.max) return false;
-    this.items.push({ stanza, stamp });
+    this.items.push(dedup ? { stanza, stamp, dedup } : { stanza, stamp });
     return true;
+  }
+
+  /** The last 'h' the peer acknowledged. */
+  get lastAck(): number {
+    return this.acked;
   }
 
   /**
@@ -132,7 +139,7 @@ export class StreamManagement {
   /** Records a stanza sent (or queued while the connection is gone); false when the queue is full. */
   sent(stanza: Element): boolean {
     const stamp = new Date().toISOString();
-    if (!this.unacked.push(stanza, stamp)) return false;
+    if (!this.unacked.push(stanza, stamp, this.mirror ? dedupId() : '')) return false;
     this.mirror?.sent(stamp, stanza.toString());
     if (++this.sinceRequest >= this.options.ackRequestStanzas) this.requestAck();
     else if (!this.requestTimer) {

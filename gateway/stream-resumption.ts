@@ -13,8 +13,8 @@ import { metricsRegistry } from '../shared/metrics/http-endpoints.js';
 import type { Router } from '../shared/router/router.js';
 import type { ResourcePresence } from '../shared/router/session.js';
 import type { StreamErrorCondition } from '../shared/xml/errors.js';
-import type { FleetResumption } from '../shared/cluster/resumption-fleet.js';
-import type { SessionResumptionStore, SmMirror, TakenSession } from '../shared/cluster/session-resumption.js';
+import type { FleetResumption, ReclaimableSession } from '../shared/cluster/resumption-fleet.js';
+import { encodeItem, type SessionResumptionStore, type SmMirror, type TakenSession } from '../shared/cluster/session-resumption.js';
 import { lateCopy, type StreamManagement, type StreamManagementOptions, type UnackedStanza } from './stream-management.js';
 import { waitAtMost } from '../shared/runtime/wait-at-most.js';
 
@@ -60,6 +60,10 @@ export interface ResumableSession {
   readonly id: string;
   readonly jid: { full: string };
   readonly presence: ResourcePresence;
+  /** Routes a stanza to the session (as the router does). */
+  deliver(stanza: Element): void;
+  /** Fleet: its client resumed it on another gateway meanwhile; this stale copy goes quietly. */
+  supersede(text: string): void;
 }
 
 /** What a fleet node offers (shared/cluster/cluster-node.ts). */
@@ -74,6 +78,7 @@ interface Entry {
   timer?: NodeJS.Timeout;
   /** Set in a fleet: the session's state in Redis. */
   mirror?: SmMirror;
+  sm?: StreamManagement;
 }
 
 /** How long a stopping gateway waits for the parks it issued (Redis answering slowly or not at all). */
@@ -101,7 +106,7 @@ export class ResumableSessions {
   /** A session enabled resumption: its SM-ID (unguessable, it is all a resuming client shows besides its login). */
   register(session: ResumableSession, sm?: StreamManagement): string {
     const id = randomBytes(18).toString('base64url');
-    const entry: Entry = { session };
+    const entry: Entry = { session, sm };
     this.byId.set(id, entry);
     if (sm && this.fleet) {
       entry.mirror = sm.mirror = this.fleet.smStore.track(session.jid.full, id, session.id, sm.resumeTimeoutMs);
@@ -112,7 +117,7 @@ export class ResumableSessions {
 
   /** A session taken from Redis (takeFromFleet) is now held here under its SM-ID. */
   adopt(id: string, session: ResumableSession, sm: StreamManagement): void {
-    const entry: Entry = { session };
+    const entry: Entry = { session, sm };
     this.byId.set(id, entry);
     if (this.fleet) entry.mirror = sm.mirror = this.fleet.smStore.adopt(session.jid.full, id);
     this.listenForHandovers();
@@ -150,7 +155,36 @@ export class ResumableSessions {
     const resumption = this.fleet?.resumption;
     if (resumption && !resumption.onHandover) {
       resumption.onHandover = (smId) => this.byId.get(smId)?.session.leave('conflict', 'Resumed on another connection') ?? false;
+      resumption.onReclaim = () => this.reclaimable();
     }
+  }
+
+  /** The live sessions of this gateway mirrored in Redis, for FleetResumption.reclaim (this node was reaped while stuck). */
+  private reclaimable(): ReclaimableSession[] {
+    const out: ReclaimableSession[] = [];
+    for (const [smId, entry] of this.byId) {
+      const { sm, mirror, session } = entry;
+      if (!sm || !mirror || entry.timer) continue;
+      const pending = sm.unacked.pending();
+      out.push({
+        fullJid: session.jid.full,
+        smId,
+        sessionId: session.id,
+        inbound: sm.inbound,
+        acked: sm.unacked.lastAck,
+        items: pending.map((u) => encodeItem(u.stamp, u.stanza.toString(), u.dedup)),
+        delivered: new Set(pending.map((u) => u.dedup).filter((d): d is string => !!d)),
+        deliver: (stanza) => session.deliver(stanza),
+        restored: () => (mirror.broken = false),
+        lost: () => (mirror.broken = true),
+        resumedElsewhere: () => {
+          if (this.byId.get(smId) !== entry) return;
+          this.byId.delete(smId); // not forget(): its state in Redis is the other gateway's now
+          session.supersede('Resumed on another connection');
+        },
+      });
+    }
+    return out;
   }
 
   /** The connection dropped: keep the session for `timeoutMs`. False when too many are already kept. */

@@ -47,7 +47,7 @@ export const fault: Fault = {
     });
     const linkUp = async () => metricSum(await scrapeMetrics(server.httpPort, [`pampero_component_links{domain="${mucDomain}"}`]), 'pampero_component_links') > 0;
     for (let i = 0; i < 100 && !(await linkUp()); i++) await sleep(50);
-    const carol: ProbeClient = await connectProbe(domain, { username: 'carol', password: 'carol-pw', port: server.c2sPort }, 'probe', { presence: true, streamManagement: false });
+    const carol: ProbeClient = await connectProbe(domain, { username: 'carol', password: 'carol-pw', port: server.c2sPort }, 'probe', { presence: true });
     // carol is in the room before the fault (a join is a presence: answered by the room itself).
     await exchange(carol, xml('presence', { to: `${room}/carol` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })), (s) => s.is('presence') && s.attrs.from === `${room}/carol`, 5000);
     const heapAtStart = process.memoryUsage().heapUsed;

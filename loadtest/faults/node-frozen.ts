@@ -5,9 +5,10 @@
 // which is frozen. What needs node 2: an IQ to carol's full JID gets remote-server-timeout at
 // components.iqTimeoutSeconds (shared/cluster/remote-iq-deadlines.ts) instead of waiting for
 // ever; a message to carol is accepted into node 2's durable inbox (Redis) — the designed
-// outcome, no error — and reaches her when node 2 runs again (or, if the fleet declared node 2
-// dead meanwhile, her offline storage). SIGCONT clears the fault; node 2 re-registers and reads
-// its inbox by itself.
+// outcome, no error — and reaches her live when node 2 runs again: from its inbox, or — frozen
+// past the down threshold, the fleet declared node 2 dead, parked carol's resumable session
+// (@xmpp/client enables XEP-0198) and moved the message to it — when node 2 takes its sessions
+// back (FleetResumption.reclaim). SIGCONT clears the fault; node 2 recovers by itself.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,6 +76,9 @@ export const fault: Fault = {
           PAMPERO_C2S_PORT: String(c2s), PAMPERO_C2S_TLS_PORT: String(tls), PAMPERO_COMPONENT_PORT: String(component), PAMPERO_HTTP_PORT: String(http),
           PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK: 'true', PAMPERO_SASL2__ENABLED: 'false', PAMPERO_LOG_LEVEL: 'warn',
           PAMPERO_COMPONENTS__IQ_TIMEOUT_SECONDS: String(iqTimeoutSeconds),
+          // Both sizes freeze node 2 past the down threshold (3 heartbeats), so the fleet reaps it
+          // and it has to take its sessions back when it runs again.
+          PAMPERO_CLUSTER__HEARTBEAT_SECONDS: full ? '2' : '1',
         }, http, 45_000);
         nodes.push({ proc, c2s, http });
       }
@@ -83,8 +87,8 @@ export const fault: Fault = {
       throw err;
     }
     const [node1, node2] = nodes as [Node, Node];
-    const dave = await connectProbe(domain, { username: 'dave', password: 'dave-pw', port: node1.c2s }, 'probe', { presence: true, streamManagement: false });
-    const carol = await connectProbe(domain, { username: 'carol', password: 'carol-pw', port: node2.c2s }, 'phone', { presence: true, streamManagement: false });
+    const dave = await connectProbe(domain, { username: 'dave', password: 'dave-pw', port: node1.c2s }, 'probe', { presence: true });
+    const carol = await connectProbe(domain, { username: 'carol', password: 'carol-pw', port: node2.c2s }, 'phone', { presence: true });
     clients.push(dave, carol);
     const carolJid = `carol@${domain}/phone`;
     // carol answers pings (as any client does) and notes the probe messages she gets.
@@ -94,7 +98,7 @@ export const fault: Fault = {
       if (s.is('message') && s.attrs.id) carolGot.add(s.attrs.id);
     });
     const nextLoginGets = async (id: string): Promise<boolean> => {
-      const check = await connectProbe(domain, { username: 'carol', password: 'carol-pw', port: node1.c2s }, `check-${Date.now()}`, { streamManagement: false });
+      const check = await connectProbe(domain, { username: 'carol', password: 'carol-pw', port: node1.c2s }, `check-${Date.now()}`, {});
       try {
         check.xmpp.on('stanza', (s: any) => s.is('message') && s.attrs.id && carolGot.add(s.attrs.id));
         await check.xmpp.send(xml('presence'));
@@ -123,9 +127,8 @@ export const fault: Fault = {
         return results;
       },
       clear: async () => void node2.proc.child.kill('SIGCONT'),
-      // Node 2 answers again and carol got the message sent while it was frozen: live from node 2's
-      // inbox, or — frozen past 3 heartbeats (full size), the fleet declared node 2 dead and moved
-      // its inbox to offline storage — at her next login (a second resource on node 1).
+      // Node 2 answers again and carol got the message sent while it was frozen, live on the
+      // connection she kept (or, should her session have ended meanwhile, at her next login).
       recovered: async () => (await ping(1000)).outcome === 'ok' && (carolGot.has('probe-frozen') || (await nextLoginGets('probe-frozen'))),
       memoryBytes: () => rssOf(node1.proc.child.pid),
       // Node 1 holds at most maxPendingIqs (10,000) IQ deadlines; its inbox entries to node 2 are in Redis.

@@ -143,7 +143,7 @@ export const fault: Fault = {
       const bound = await slow.ready;
       if (bound !== readers) throw new Error(`only ${bound} of ${readers} slow readers logged in`);
       await load.next('ready', 30_000);
-      dave = await connectProbe(domain, { username: 'dave', password: 'dave-pw', port: server.c2sPort }, 'probe', { presence: true, streamManagement: false });
+      dave = await connectProbe(domain, { username: 'dave', password: 'dave-pw', port: server.c2sPort }, 'probe', { presence: true });
     } catch (err) {
       await slow.stop();
       await load.stop();
@@ -170,7 +170,7 @@ export const fault: Fault = {
         const message = await exchange(prober, xml('message', { to: `slow0@${domain}`, type: 'chat', id: 'probe-slow' }, xml('body', {}, 'still there?')), (s) => s.is('message') && s.attrs.id === 'probe-slow', 1000);
         results.push({ ...probe('message to a cut-off reader', message, ['no answer', 'service-unavailable'], 1100), outcome: message.outcome === 'no answer' ? 'stored offline' : message.outcome });
         const again = performance.now();
-        const back = await connectProbe(domain, { username: 'slow1', password: 'slow-pw', port: server.c2sPort }, 'again', { presence: true, streamManagement: false }).then((c) => c, () => undefined);
+        const back = await connectProbe(domain, { username: 'slow1', password: 'slow-pw', port: server.c2sPort }, 'again', { presence: true }).then((c) => c, () => undefined);
         const ping = back ? await iqExchange(back, domain, xml('ping', { xmlns: 'urn:xmpp:ping' }), 5000) : { outcome: 'login failed', ms: 0 };
         results.push({ what: 'cut-off reader logs in again', outcome: ping.outcome, ms: performance.now() - again, ok: ping.outcome === 'ok' && performance.now() - again < 5000 });
         await back?.stop().catch(() => undefined);

@@ -52,16 +52,16 @@ export interface ProbeClient {
 export interface ProbeClientOptions {
   /** Send an initial presence once logged in (default false). */
   presence?: boolean;
-  /** Let @xmpp/client enable XEP-0198 when offered (default true). */
-  streamManagement?: boolean;
 }
 
-/** Logs a probe user in (before the fault, RFC 6120 SASL on plain loopback) and keeps the connection; no automatic reconnection. */
+/**
+ * Logs a probe user in (before the fault, RFC 6120 SASL on plain loopback) and keeps the connection; no automatic reconnection.
+ * @xmpp/client enables XEP-0198 resumption whenever the server offers it, as today's clients do.
+ */
 export async function connectProbe(domain: string, account: ChatAccount, resource = 'probe', opts: ProbeClientOptions = {}): Promise<ProbeClient> {
   const xmpp = client({ service: `xmpp://127.0.0.1:${account.port}`, domain, resource, username: account.username, password: account.password });
   xmpp.timeout = 10_000;
   xmpp.reconnect?.stop?.();
-  if (opts.streamManagement === false) (xmpp as any).streamManagement.enabled = false;
   xmpp.on('error', () => undefined);
   await xmpp.start();
   if (opts.presence) await xmpp.send(xml('presence'));

@@ -453,6 +453,7 @@ export class ClusterNode implements RemoteSessionTransport {
     if (await this.redis.del(clusterKeys.reapLock(this.opts.nodeId))) {
       this.log.warn('this node was reaped while it was silent; registering its sessions again');
       await this.redis.del(clusterKeys.inboxClosed(this.opts.nodeId)); // its reaper closed it
+      await this.resumption?.reclaim(); // its resumable sessions were parked, and what came for them meanwhile waits there
       await this.resync();
     }
     await this.resumption?.sweep().catch((err: Error) => this.log.debug({ err: err.message }, 'sweep of parked sessions failed')); // resumption timeouts

@@ -10,7 +10,7 @@ import type { Router } from '../router/router.js';
 import { NS } from '../xml/namespaces.js';
 import type { ClusterSessionDirectory, DirectoryEvent } from './cluster-directory.js';
 import { RemoteSession, isRemoteSession, type RemoteSessionTransport } from './remote-session.js';
-import { DRAINING, PARKED_NODE, bareOf, dedupId, type MirroredStanza, type SessionResumptionStore, type TakenSession } from './session-resumption.js';
+import { DRAINING, PARKED_NODE, bareOf, decodeItem, dedupId, dedupOf, withDedupId, type MirroredStanza, type SessionResumptionStore, type TakenSession } from './session-resumption.js';
 import { decodeEntryRest } from './session-registry.js';
 
 export interface FleetResumptionHost {
@@ -43,9 +43,31 @@ export async function forEachConcurrently<T>(items: T[], limit: number, fn: (ite
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** A live session of this node mirrored in Redis, as reclaim() needs it (the gateway's stream-resumption.ts). */
+export interface ReclaimableSession {
+  fullJid: string;
+  smId: string;
+  sessionId: string;
+  /** `h` of the client's stanzas, and the client's last `h`. */
+  inbound: number;
+  acked: number;
+  /** Its unacknowledged stanzas, encoded as the mirror's list holds them (encodeItem). */
+  items: string[];
+  /** Bus entries among them (dedup ids): a copy appended while parked is not delivered twice. */
+  delivered: Set<string>;
+  deliver(stanza: Element): void;
+  /** Its mirror matches the live session again (it may resume anywhere). */
+  restored(): void;
+  /** Its mirror is gone: it resumes only here. */
+  lost(): void;
+  resumedElsewhere(): void;
+}
+
 export class FleetResumption {
   /** Set by the gateway: park the local session with this SM-ID now; false when there is none. */
   onHandover: ((smId: string) => boolean) | undefined;
+  /** Set by the gateway: its live sessions mirrored in Redis. */
+  onReclaim: (() => ReclaimableSession[]) | undefined;
   private readonly log: Logger;
 
   constructor(private readonly host: FleetResumptionHost) {
@@ -150,6 +172,40 @@ export class FleetResumption {
       out.push({ bare, smId });
     });
     return out;
+  }
+
+  /**
+   * This node was declared dead while it was only stuck (SIGSTOP, a long pause) and its reaper
+   * parked its resumable sessions, whose clients are still connected here: each is taken back and
+   * gets what was appended to it meanwhile (what the reaper drained from this node's inbox, and
+   * what others sent it while parked) — else that would wait in Redis for a resumption that never
+   * comes. A session its client resumed elsewhere meanwhile is closed here.
+   */
+  async reclaim(): Promise<void> {
+    const sessions = this.onReclaim?.() ?? [];
+    let reclaimed = 0;
+    await forEachConcurrently(sessions, REAP_CONCURRENCY, async (s) => {
+      const outcome = await this.host.store.reclaim(s.fullJid, s.smId, s.sessionId, s.inbound, s.acked, s.items).catch(() => undefined);
+      if (!outcome || outcome.kind === 'gone') return s.lost();
+      if (outcome.kind === 'held') {
+        if (outcome.nodeId !== this.host.nodeId) s.resumedElsewhere();
+        return;
+      }
+      reclaimed++;
+      s.restored();
+      for (const item of outcome.appended) {
+        const dedup = dedupOf(item);
+        if (dedup && s.delivered.has(dedup)) continue;
+        let stanza: Element;
+        try {
+          stanza = parse(decodeItem(item).xml) as Element;
+        } catch {
+          continue;
+        }
+        withDedupId(dedup, () => s.deliver(stanza));
+      }
+    });
+    if (reclaimed > 0) this.log.warn({ sessions: reclaimed }, 'took back the sessions parked while this node was silent');
   }
 
   /** The dead node's inbox is drained: its parked sessions may be taken. */

@@ -25,12 +25,13 @@ redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 return 1`;
 
 // Parks a session its node (ARGV[1]) held; the directory entry (KEYS[2] field ARGV[3]) moves to
-// PARKED_NODE if it still belongs to the session. Returns {old session id, deadline, entry} or false.
+// PARKED_NODE if it still belongs to the session. The list's length then (parked_len) tells what
+// was appended while parked (RECLAIM). Returns {old session id, deadline, entry} or false.
 export const PARK = `
 if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return false end
 local session = redis.call('HGET', KEYS[1], 'session')
 local deadline = tonumber(ARGV[2]) + tonumber(redis.call('HGET', KEYS[1], 'timeout') or '0')
-redis.call('HSET', KEYS[1], 'node', ARGV[6], 'deadline', deadline)
+redis.call('HSET', KEYS[1], 'node', ARGV[6], 'deadline', deadline, 'parked_len', redis.call('LLEN', KEYS[3]))
 local entry = redis.call('HGET', KEYS[2], ARGV[3])
 local rest = ''
 if entry then
@@ -55,13 +56,14 @@ local rest = ''
 if entry then rest = string.match(entry, '^[^|]*|[^|]*|(.*)$') or '' end
 return {'ok', rest, redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}`;
 
-// A stanza for a parked session. ARGV: item, bound, dedup prefix ('' for none). Returns ok, full,
-// gone, dup or '>' .. the node that took it meanwhile.
+// A session parked DRAINING may be taken (its dead node's inbox was drained).
 export const OPEN = `
 if redis.call('HGET', KEYS[1], 'node') ~= '${DRAINING}' then return 0 end
 redis.call('HSET', KEYS[1], 'node', '')
 return 1`;
 
+// A stanza for a parked session. ARGV: item, bound, dedup prefix ('' for none). Returns ok, full,
+// gone, dup or '>' .. the node that took it meanwhile.
 export const APPEND_PARKED = `
 local node = redis.call('HGET', KEYS[1], 'node')
 if not node then return 'gone' end
@@ -93,3 +95,27 @@ if entry then
 end
 redis.call('DEL', KEYS[1], KEYS[2])
 return {rest, fields, items}`;
+
+// A node the fleet declared dead while it was only stuck (SIGSTOP, a long pause) takes back a
+// session it still holds live, if the reaper parked it and no gateway took it since: its state is
+// rewritten from the live session (ARGV: node, its session id, h, acked, the unacked items…), the
+// directory entry points at the node again, and what others appended while it was parked is
+// returned for the node to deliver. KEYS: state, queue, the user's sessions hash. Returns
+// {'ok', appended items}, {'held', node} (taken elsewhere, or never parked), or {'gone'}.
+export const RECLAIM = `
+local node = redis.call('HGET', KEYS[1], 'node')
+if not node then return {'gone'} end
+if (node ~= '' and node ~= '${DRAINING}') or redis.call('HGET', KEYS[1], 'session') ~= ARGV[2] then return {'held', node} end
+local appended = redis.call('LRANGE', KEYS[2], tonumber(redis.call('HGET', KEYS[1], 'parked_len') or '0'), -1)
+redis.call('DEL', KEYS[2])
+if #ARGV > 4 then redis.call('RPUSH', KEYS[2], unpack(ARGV, 5)) end
+redis.call('HSET', KEYS[1], 'node', ARGV[1], 'h', ARGV[3], 'acked', ARGV[4])
+redis.call('HDEL', KEYS[1], 'deadline', 'parked_len')
+local jid = redis.call('HGET', KEYS[1], 'jid')
+local resource = string.sub(jid, string.find(jid, '/', 1, true) + 1)
+local entry = redis.call('HGET', KEYS[3], resource)
+if entry then
+  local n, r = string.match(entry, '^([^|]*)|[^|]*|(.*)$')
+  if n == '${PARKED_NODE}' then redis.call('HSET', KEYS[3], resource, ARGV[1] .. '|' .. ARGV[2] .. '|' .. r) end
+end
+return {'ok', appended}`;

@@ -168,6 +168,46 @@ describeWithRedis('XEP-0198 state in Redis (real redis-server)', () => {
     expect(await gw2.take('alice@d', 'sm1', 'c2s-9')).toMatchObject({ kind: 'taken', session: { items: [{ stamp, xml: '<message/>' }] } });
   });
 
+  test('a node reaped while stuck takes its parked session back: its live state rewritten, what was appended meanwhile returned', async () => {
+    await registry.put('alice@d/phone', { nodeId: 'gw-1', sessionId: 'c2s-1', available: true, priority: 0 });
+    const mirror = gw1.track('alice@d/phone', 'sm1', 'c2s-1', 60_000);
+    mirror.sent(stamp, '<message><body>1</body></message>');
+    mirror.sent(stamp, '<message><body>2</body></message>');
+    await mirror.flush();
+    // gw-1 froze; gw-2 reaped it: the session parked, a drained stanza appended.
+    await gw2.park('alice@d', 'sm1', 'alice@d/phone', 'gw-1', DRAINING);
+    expect(await gw2.appendParked('alice@d/phone', 'sm1', stamp, '<message><body>3</body></message>', '9-0')).toBe('ok');
+    // gw-1 runs again; its client had acknowledged 1 meanwhile (a write that found the session parked).
+    const live = [`	${stamp}	<message><body>2</body></message>`];
+    expect(await gw1.reclaim('alice@d/phone', 'sm1', 'c2s-1', 4, 1, live)).toEqual({ kind: 'ok', appended: [`9-0	${stamp}	<message><body>3</body></message>`] });
+    expect(await redis.lrange(clusterKeys.smQueue('alice@d', 'sm1'), 0, -1)).toEqual(live);
+    expect(await redis.hgetall(clusterKeys.smState('alice@d', 'sm1'))).toMatchObject({ node: 'gw-1', session: 'c2s-1', h: '4', acked: '1' });
+    expect(await registry.get('alice@d/phone')).toMatchObject({ nodeId: 'gw-1', sessionId: 'c2s-1' });
+    expect(await redis.zrange(clusterKeys.smParked, 0, -1)).toEqual([]);
+    expect(await redis.smembers(clusterKeys.nodeSm('gw-1'))).toEqual(['alice@d|sm1']);
+    // Its own again: the mirror writes go on, and nobody may take it.
+    mirror.sent(stamp, '<message><body>4</body></message>');
+    await mirror.flush();
+    expect(await redis.llen(clusterKeys.smQueue('alice@d', 'sm1'))).toBe(2);
+    expect(await gw2.take('alice@d', 'sm1', 'c2s-9')).toEqual({ kind: 'held', nodeId: 'gw-1' });
+  });
+
+  test('a session its client resumed elsewhere meanwhile, or that ended parked, is not taken back', async () => {
+    gw1.track('alice@d/phone', 'sm1', 'c2s-1', 60_000);
+    gw1.track('bob@d/phone', 'sm2', 'c2s-2', 60_000);
+    await gw1.flush();
+    await gw2.park('alice@d', 'sm1', 'alice@d/phone', 'gw-1');
+    await gw2.park('bob@d', 'sm2', 'bob@d/phone', 'gw-1');
+    await gw2.take('alice@d', 'sm1', 'c2s-9');
+    await gw2.endParked('bob@d', 'sm2');
+    expect(await gw1.reclaim('alice@d/phone', 'sm1', 'c2s-1', 0, 0, [])).toEqual({ kind: 'held', nodeId: 'gw-2' });
+    expect(await gw1.reclaim('bob@d/phone', 'sm2', 'c2s-2', 0, 0, [])).toEqual({ kind: 'gone' });
+    // Never parked (the reaper only reaped its plain sessions): left as it is.
+    gw1.track('carol@d/phone', 'sm3', 'c2s-3', 60_000);
+    await gw1.flush();
+    expect(await gw1.reclaim('carol@d/phone', 'sm3', 'c2s-3', 0, 0, [])).toEqual({ kind: 'held', nodeId: 'gw-1' });
+  });
+
   test('a parked session past its deadline is ended once, with what it never acknowledged', async () => {
     await registry.put('alice@d/phone', { nodeId: 'gw-1', sessionId: 'c2s-1', available: true, priority: 0 });
     const mirror = gw1.track('alice@d/phone', 'sm1', 'c2s-1', 0);

@@ -11,7 +11,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { clusterKeys } from './keys.js';
-import { APPEND_PARKED, DRAINING, END_PARKED, OPEN, PARK, PARKED_NODE, SET_CLIENT_STATE, SYNC, TAKE } from './session-resumption-scripts.js';
+import { APPEND_PARKED, DRAINING, END_PARKED, OPEN, PARK, PARKED_NODE, RECLAIM, SET_CLIENT_STATE, SYNC, TAKE } from './session-resumption-scripts.js';
 import { CLIENT_STATE_FIELD, decodeClientState, encodeClientState, type ResumedClientState } from './resumed-client-state.js';
 import { decodeEntryRest } from './session-registry.js';
 import { Counter } from 'prom-client';
@@ -65,6 +65,7 @@ type ScriptedRedis = Redis & {
   pamperoSmOpen(...args: unknown[]): Promise<number>;
   pamperoSmClientState(...args: unknown[]): Promise<number>;
   pamperoSmEndParked(...args: unknown[]): Promise<[string, string[], string[]] | null>;
+  pamperoSmReclaim(...args: unknown[]): Promise<unknown[]>;
 };
 
 export function bareOf(fullJid: string): string {
@@ -78,6 +79,11 @@ function resourceOf(fullJid: string): string {
 
 export function encodeItem(stamp: string, xml: string, dedupId = ''): string {
   return `${dedupId}\t${stamp}\t${xml}`;
+}
+
+/** The bus entry an encoded item came from ('' when none). */
+export function dedupOf(item: string): string {
+  return item.slice(0, Math.max(0, item.indexOf('\t')));
 }
 
 export function decodeItem(item: string): MirroredStanza {
@@ -203,12 +209,13 @@ export class SessionResumptionStore {
   constructor(redis: Redis, readonly nodeId: string, public maxQueue: number, logger: Logger) {
     this.log = logger.child({ module: 'sm-store' });
     redis.defineCommand('pamperoSmSync', { numberOfKeys: 2, lua: SYNC });
-    redis.defineCommand('pamperoSmPark', { numberOfKeys: 2, lua: PARK });
+    redis.defineCommand('pamperoSmPark', { numberOfKeys: 3, lua: PARK });
     redis.defineCommand('pamperoSmTake', { numberOfKeys: 3, lua: TAKE });
     redis.defineCommand('pamperoSmAppendParked', { numberOfKeys: 2, lua: APPEND_PARKED });
     redis.defineCommand('pamperoSmEndParked', { numberOfKeys: 3, lua: END_PARKED });
     redis.defineCommand('pamperoSmOpen', { numberOfKeys: 1, lua: OPEN });
     redis.defineCommand('pamperoSmClientState', { numberOfKeys: 1, lua: SET_CLIENT_STATE });
+    redis.defineCommand('pamperoSmReclaim', { numberOfKeys: 3, lua: RECLAIM });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -334,7 +341,7 @@ export class SessionResumptionStore {
     void this.flush();
     const member = `${bare}|${smId}`;
     const parked = this.redis
-      .pamperoSmPark(clusterKeys.smState(bare, smId), clusterKeys.sessions(bare), holder, Date.now(), resourceOf(fullJid), smId, PARKED_NODE, until)
+      .pamperoSmPark(clusterKeys.smState(bare, smId), clusterKeys.sessions(bare), clusterKeys.smQueue(bare, smId), holder, Date.now(), resourceOf(fullJid), smId, PARKED_NODE, until)
       .then(async (reply) => {
         if (!reply) return undefined;
         const [sessionId, deadline, rest] = reply;
@@ -397,6 +404,27 @@ export class SessionResumptionStore {
         clientState: decodeClientState(fields[CLIENT_STATE_FIELD]),
       },
     };
+  }
+
+  /**
+   * This node was declared dead while only stuck, and its reaper parked a session that is still
+   * live here: taken back with the live session's state (`items` encoded by encodeItem); resolves
+   * to what others appended to it while parked, `held` (a gateway took it meanwhile — its client
+   * resumed elsewhere — or it was never parked) or `gone` (it ended parked).
+   */
+  async reclaim(fullJid: string, smId: string, sessionId: string, inbound: number, acked: number, items: string[]): Promise<{ kind: 'ok'; appended: string[] } | { kind: 'held'; nodeId: string } | { kind: 'gone' }> {
+    const bare = bareOf(fullJid);
+    const reply = await this.redis.pamperoSmReclaim(clusterKeys.smState(bare, smId), clusterKeys.smQueue(bare, smId), clusterKeys.sessions(bare), this.nodeId, sessionId, inbound, acked, ...items);
+    if (reply[0] === 'gone') return { kind: 'gone' };
+    if (reply[0] === 'held') return { kind: 'held', nodeId: String(reply[1]) };
+    const member = `${bare}|${smId}`;
+    await Promise.all([
+      this.redis.zrem(clusterKeys.smParked, member),
+      this.redis.srem(clusterKeys.nodeSessions(PARKED_NODE), `${fullJid}|${smId}`),
+      this.redis.sadd(clusterKeys.nodeSm(this.nodeId), member),
+      this.redis.sadd(clusterKeys.nodeSessions(this.nodeId), `${fullJid}|${sessionId}`),
+    ]);
+    return { kind: 'ok', appended: reply[1] as string[] };
   }
 
   /** A stanza for a parked session (the directory pointed to PARKED_NODE). */

@@ -1,7 +1,8 @@
 // Fault (f) of issue 11, CI size: one node of a two-node fleet frozen with SIGSTOP. A↔B chat on
 // the other node keeps its latency and loses nothing; an IQ to a user on the frozen node gets
 // remote-server-timeout within its deadline, a message to her waits in the node's durable inbox;
-// after SIGCONT the node answers again and delivers it by itself.
+// frozen past the down threshold, the node is reaped (her resumable session parked, the message
+// moved to it); after SIGCONT it answers again, takes her session back and delivers the message.
 import { cannotRun, fault } from '../../loadtest/faults/node-frozen.js';
 import { faultTable, runFault } from '../../loadtest/faults/run-fault.js';
 import { expectIsolation } from './expect-isolation.js';
