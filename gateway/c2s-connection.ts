@@ -13,7 +13,7 @@ import { ClientSession, type ClientSessionOptions } from './client-session.js';
 import type { ClientTransport } from './client-transport.js';
 import { resetSocket, SocketWriter, type WriterOverflowHandler } from './socket-writer.js';
 import { byteShaperFor, type ByteShaper } from '../shared/abuse/byte-shaper.js';
-import { meterInput } from './input-fairness.js';
+import { admitInput, type InputConsumer } from './input-fairness.js';
 import { transportMeters } from './gateway-metrics.js';
 import { stanzaXml } from './stanza-xml.js';
 
@@ -38,7 +38,7 @@ function onSocketEnd(this: ConnectedSocket): void {
   this[CONNECTION]?.socketClosed();
 }
 
-export class C2sConnection implements ClientTransport, StreamParserEvents, WriterOverflowHandler {
+export class C2sConnection implements ClientTransport, StreamParserEvents, WriterOverflowHandler, InputConsumer {
   /** The session this connection carries; another one after a XEP-0198 resumption (adopt). */
   session: ClientSession;
   readonly standaloneElements = false;
@@ -127,7 +127,7 @@ export class C2sConnection implements ClientTransport, StreamParserEvents, Write
   // RFC 6120 §5.4: <proceed/>, then TLS on the same socket, then a fresh stream.
   startTls(): void {
     this.writer.write(`<proceed xmlns='${NS.tls}'/>`);
-    this.writer.flush();
+    this.writer.flush(true);
     this.socket.removeAllListeners('data');
     this.socket.removeAllListeners('error');
     this.socket.removeAllListeners('close');
@@ -151,8 +151,13 @@ export class C2sConnection implements ClientTransport, StreamParserEvents, Write
   /** Bytes from the client (called by onSocketData). */
   received(chunk: Buffer): void {
     if (this.bytes && !this.bytes.take(chunk.length)) return; // refused: the stream is ending
-    meterInput(this.socket, chunk.length); // a fast sender waits for the next turn (input-fairness.ts)
-    this.parser.write(this.decoder.write(chunk));
+    admitInput(this.socket, chunk, this); // past its share of this turn, the rest waits for the next (input-fairness.ts)
+  }
+
+  /** Input admitted by input-fairness.ts (for a socket replaced by STARTTLS since: nothing, a client sends nothing after <starttls/>). */
+  consumeInput(socket: Socket, part: Buffer): void {
+    if (socket !== this.socket || this.closed) return;
+    this.parser.write(this.decoder.write(part));
   }
 
   /** The socket is gone (called by onSocketEnd, and by our own close paths). */

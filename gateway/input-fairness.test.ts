@@ -1,32 +1,68 @@
 import type { Socket } from 'node:net';
-import { INPUT_BYTES_PER_TURN, meterInput } from './input-fairness.js';
+import { INPUT_BYTES_PER_TURN, admitInput, type InputConsumer } from './input-fairness.js';
 
 function fakeSocket() {
   const s = { paused: false, destroyed: false, pause() { s.paused = true; }, resume() { s.paused = false; }, isPaused: () => s.paused };
   return s;
 }
+function consumer() {
+  const parts: number[] = [];
+  const c: InputConsumer & { parts: number[]; total: () => number } = { parts, consumeInput: (_s, part) => void parts.push(part.length), total: () => parts.reduce((a, b) => a + b, 0) };
+  return c;
+}
 const nextTurn = () => new Promise((r) => setImmediate(r));
+const bytes = (n: number) => Buffer.alloc(n, 0x61);
 
 test('a connection that sends more than its share in one turn is paused until the next turn; the others are not', async () => {
   const fast = fakeSocket();
   const slow = fakeSocket();
-  meterInput(fast as unknown as Socket, INPUT_BYTES_PER_TURN - 1);
-  meterInput(slow as unknown as Socket, 100);
+  const fastIn = consumer();
+  admitInput(fast as unknown as Socket, bytes(INPUT_BYTES_PER_TURN - 1), fastIn);
+  admitInput(slow as unknown as Socket, bytes(100), consumer());
   expect(fast.paused).toBe(false);
-  meterInput(fast as unknown as Socket, 1);
+  admitInput(fast as unknown as Socket, bytes(1), fastIn);
   expect(fast.paused).toBe(true);
   expect(slow.paused).toBe(false);
   await nextTurn();
   expect(fast.paused).toBe(false);
-  meterInput(fast as unknown as Socket, INPUT_BYTES_PER_TURN - 1); // a new turn, a new share
+  admitInput(fast as unknown as Socket, bytes(INPUT_BYTES_PER_TURN - 1), fastIn); // a new turn, a new share
   expect(fast.paused).toBe(false);
   await nextTurn();
 });
 
-test('a socket someone else paused is left for them to resume', async () => {
+test('a chunk bigger than the share is parsed a share per turn, in order, and the socket reads again once it is all parsed', async () => {
+  const socket = fakeSocket();
+  const chunk = Buffer.from(Array.from({ length: 40_000 }, (_, i) => 97 + (i % 26)));
+  const seen: Buffer[] = [];
+  const recording: InputConsumer = { consumeInput: (_s, part) => void seen.push(Buffer.from(part)) };
+  admitInput(socket as unknown as Socket, chunk, recording);
+  expect(seen.map((b) => b.length)).toEqual([INPUT_BYTES_PER_TURN]);
+  expect(socket.paused).toBe(true);
+  await nextTurn();
+  expect(seen.map((b) => b.length)).toEqual([INPUT_BYTES_PER_TURN, INPUT_BYTES_PER_TURN]);
+  expect(socket.paused).toBe(true);
+  await nextTurn();
+  expect(Buffer.concat(seen).equals(chunk)).toBe(true);
+  expect(socket.paused).toBe(false);
+  await nextTurn();
+});
+
+test('a socket someone else paused is left for them to resume, and what it sent is still parsed', async () => {
   const shaped = fakeSocket();
+  const input = consumer();
   shaped.pause();
-  meterInput(shaped as unknown as Socket, INPUT_BYTES_PER_TURN * 2);
+  admitInput(shaped as unknown as Socket, bytes(INPUT_BYTES_PER_TURN * 2), input);
+  await nextTurn();
+  expect(input.total()).toBe(INPUT_BYTES_PER_TURN * 2);
   await nextTurn();
   expect(shaped.paused).toBe(true);
+});
+
+test('nothing held is parsed for a socket that went away', async () => {
+  const socket = fakeSocket();
+  const input = consumer();
+  admitInput(socket as unknown as Socket, bytes(INPUT_BYTES_PER_TURN + 10), input);
+  socket.destroyed = true;
+  await nextTurn();
+  expect(input.total()).toBe(INPUT_BYTES_PER_TURN);
 });

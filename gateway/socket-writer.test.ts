@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { resetSocket, SocketWriter } from './socket-writer.js';
 
@@ -59,6 +60,48 @@ test('a client that reads is never cut off, however much it gets', async () => {
   }
   expect(overflows).toBe(0);
   expect(socket.writes.join('').length).toBe(20 * 160);
+});
+
+test('while the kernel takes nothing, output waits in the writer (one buffered entry, not one per turn) and goes out in one write at the drain', async () => {
+  const socket = Object.assign(new EventEmitter(), fakeSocket(), { writableNeedDrain: false });
+  let overflows = 0;
+  const writer = new SocketWriter(socket as unknown as Socket, 1000, () => overflows++);
+  writer.write('a'.repeat(100));
+  await turn();
+  socket.writableNeedDrain = true; // the kernel stopped taking data
+  for (const c of 'bcd') {
+    writer.write(c.repeat(100));
+    await turn();
+  }
+  expect(socket.writes).toEqual(['a'.repeat(100)]);
+  socket.writableNeedDrain = false;
+  socket.writableLength = 0;
+  socket.emit('drain');
+  expect(socket.writes).toEqual(['a'.repeat(100), 'b'.repeat(100) + 'c'.repeat(100) + 'd'.repeat(100)]);
+  expect(overflows).toBe(0);
+});
+
+test('output held for a drain counts against the bound', async () => {
+  const socket = Object.assign(new EventEmitter(), fakeSocket(), { writableNeedDrain: true });
+  let overflows = 0;
+  const writer = new SocketWriter(socket as unknown as Socket, 250, () => overflows++);
+  for (let i = 0; i < 3; i++) {
+    writer.write('x'.repeat(100));
+    await turn();
+  }
+  expect(overflows).toBe(0); // 200 held from earlier turns, 100 of this one
+  writer.write('x'.repeat(100));
+  await turn();
+  expect(overflows).toBe(1);
+  expect(socket.writes).toEqual([]);
+});
+
+test('closing writes the last words even while waiting for a drain', async () => {
+  const socket = Object.assign(new EventEmitter(), fakeSocket(), { writableNeedDrain: true });
+  const writer = new SocketWriter(socket as unknown as Socket, 1000, () => undefined);
+  writer.write('</stream:stream>');
+  writer.close();
+  expect(socket.writes).toEqual(['</stream:stream>']);
 });
 
 test('a client cut off for not reading gets a TCP reset, not a FIN behind output it will never read', async () => {
