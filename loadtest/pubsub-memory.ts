@@ -6,8 +6,15 @@
 // The fill runs through its own LMDB environment, closed before the serving one opens, so the
 // figures after "reopened" are those of a component process started on the filled store.
 //
+// RSS also counts the LMDB file pages the process has mapped (page cache: shared, reclaimable), which
+// grow with what the requests touched, up to the whole file. `--memory-limit MB` runs the whole
+// process (fill included) in a memory cgroup of that size, as a container with a memory limit
+// would: the kernel then reclaims file pages at the limit, and the figures show what the component
+// really needs and how fast it serves within it (root only: loadtest/shared/memory-cgroup.ts).
+//
 //   node --expose-gc dist/loadtest/pubsub-memory.js [--items 1000000] [--nodes 10000]
-//        [--requests 20000] [--payload 200] [--dir DIR (default: a temp dir, removed after)]
+//        [--requests 20000] [--payload 200] [--memory-limit MB]
+//        [--dir DIR (default: a temp dir, removed after)]
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +24,7 @@ import { createStanzaRouter } from '../components/pubsub/index.js';
 import { xml } from '../components/pubsub/xmpp-bindings.js';
 import { defaultNodeConfig, DEFAULT_NODE_LIMITS } from '../components/pubsub/node-config-form.js';
 import { openLmdbPubsubStore } from '../shared/storage/lmdb/pubsub-store.js';
+import { joinMemoryCgroup, type MemoryCgroup } from './shared/memory-cgroup.js';
 
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 const SERVICE = 'pubsub.bench.local';
@@ -35,8 +43,14 @@ function gc(): void {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { items: { type: 'string', default: '1000000' }, nodes: { type: 'string', default: '10000' }, requests: { type: 'string', default: '20000' }, payload: { type: 'string', default: '200' }, dir: { type: 'string' } },
+    options: { items: { type: 'string', default: '1000000' }, nodes: { type: 'string', default: '10000' }, requests: { type: 'string', default: '20000' }, payload: { type: 'string', default: '200' }, 'memory-limit': { type: 'string' }, dir: { type: 'string' } },
   });
+  let cgroup: MemoryCgroup | undefined;
+  if (values['memory-limit']) {
+    cgroup = joinMemoryCgroup(Number(values['memory-limit']));
+    console.log(JSON.stringify({ phase: 'memory cgroup', path: cgroup.path, limitMB: Number(values['memory-limit']) }));
+  }
+  const charged = () => (cgroup ? { cgroup: cgroup.usage() } : {});
   const items = Number(values.items);
   const nodes = Number(values.nodes);
   const requests = Number(values.requests);
@@ -60,13 +74,13 @@ async function main(): Promise<void> {
     if ((n + 1) % Math.max(1, Math.floor(nodes / 10)) === 0) console.log(JSON.stringify({ phase: 'fill', nodesDone: n + 1, seconds: (Date.now() - started) / 1000, ...memory() }));
   }
   gc();
-  console.log(JSON.stringify({ phase: 'filled', seconds: (Date.now() - started) / 1000, lmdbFileMB: mb(statSync(join(dir, 'data.mdb'), { throwIfNoEntry: false })?.size ?? 0), ...memory() }));
+  console.log(JSON.stringify({ phase: 'filled', seconds: (Date.now() - started) / 1000, lmdbFileMB: mb(statSync(join(dir, 'data.mdb'), { throwIfNoEntry: false })?.size ?? 0), ...memory(), ...charged() }));
   // A component process serves a store it did not write: close the filling environment (its
   // mapped pages leave this process) and open the store afresh, as `pampero start --role pubsub` does.
   await filling.close();
   const { store, close } = openLmdbPubsubStore(dir);
   gc();
-  console.log(JSON.stringify({ phase: 'reopened', ...memory() }));
+  console.log(JSON.stringify({ phase: 'reopened', ...memory(), ...charged() }));
 
   // The component's stanza router on the filled store: random retrievals and publishes.
   const router = createStanzaRouter({ domain: SERVICE, serverDomain: 'bench.local', store, log: pino({ level: 'silent' }), limits });
@@ -85,8 +99,9 @@ async function main(): Promise<void> {
     await Promise.all(batch);
   }
   gc();
-  console.log(JSON.stringify({ phase: 'served', requests, answered, perSecond: Math.round(requests / ((Date.now() - serveStarted) / 1000)), ...memory() }));
+  console.log(JSON.stringify({ phase: 'served', requests, answered, perSecond: Math.round(requests / ((Date.now() - serveStarted) / 1000)), ...memory(), ...charged() }));
   await close();
+  cgroup?.leave();
   if (!values.dir) rmSync(dir, { recursive: true, force: true });
 }
 

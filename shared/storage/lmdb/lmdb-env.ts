@@ -27,6 +27,13 @@ export const LMDB_ENV_OPTIONS = {
   maxDbs: 32,
 } as const;
 
-export function openLmdbEnv(dir: string): RootDatabase {
-  return open(dir, { ...LMDB_ENV_OPTIONS });
+/**
+ * `randomAccess`: reads of this environment land anywhere in a file that may outgrow the memory
+ * the process is given (the PubSub store: 1,000,000 items are 640 MB). LMDB's MDB_NORDAHEAD
+ * (madvise MADV_RANDOM on the map) stops the kernel from reading 128 KB around every page fault:
+ * in a 200 MB memory cgroup that read-around evicted the pages being used and served 31
+ * requests/s; without it, 3,600/s (docs/benchmarks.md, ninth session). Per process, not shared.
+ */
+export function openLmdbEnv(dir: string, opts: { randomAccess?: boolean } = {}): RootDatabase {
+  return open(dir, { ...LMDB_ENV_OPTIONS, ...(opts.randomAccess ? { noReadAhead: true } : {}) });
 }

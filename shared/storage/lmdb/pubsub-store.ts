@@ -226,9 +226,9 @@ export function createLmdbPubsubStore(env: RootDatabase): PubsubStore {
   };
 }
 
-/** Opens an LMDB environment of its own in `dir` (standalone pubsub component, tests). */
+/** Opens an LMDB environment of its own in `dir` (the pubsub component, standalone or bundled; tests). */
 export function openLmdbPubsubStore(dir: string): { store: PubsubStore; close(): Promise<void> } {
-  const env = openLmdbEnv(dir);
+  const env = openLmdbEnv(dir, { randomAccess: true }); // items are read by node, anywhere in the file
   let closing: Promise<void> | undefined;
   return { store: createLmdbPubsubStore(env), close: () => (closing ??= env.close()) };
 }
