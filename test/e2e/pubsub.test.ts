@@ -1,6 +1,7 @@
-// End-to-end XEP-0060 with @xmpp/client users against the in-process all-in-one. The pubsub
-// component is started here, on the test server's XEP-0114 port, with its own LMDB directory
-// (cli/roles.ts does not start it yet).
+// End-to-end XEP-0060 with @xmpp/client users against the in-process all-in-one. A pubsub
+// component is started here as an external XEP-0114 component on the test server's component
+// port, with its own LMDB directory and its own domain (the all-in-one's bundled pubsub.DOMAIN is
+// exercised by pubsub-slixmpp.test.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
