@@ -178,8 +178,8 @@ describeWithRedis('XEP-0198 state in Redis (real redis-server)', () => {
     await gw2.park('alice@d', 'sm1', 'alice@d/phone', 'gw-1', DRAINING);
     expect(await gw2.appendParked('alice@d/phone', 'sm1', stamp, '<message><body>3</body></message>', '9-0')).toBe('ok');
     // gw-1 runs again; its client had acknowledged 1 meanwhile (a write that found the session parked).
-    const live = [`	${stamp}	<message><body>2</body></message>`];
-    expect(await gw1.reclaim('alice@d/phone', 'sm1', 'c2s-1', 4, 1, live)).toEqual({ kind: 'ok', appended: [`9-0	${stamp}	<message><body>3</body></message>`] });
+    const live = [`\t${stamp}\t<message><body>2</body></message>`];
+    expect(await gw1.reclaim('alice@d/phone', 'sm1', 'c2s-1', 4, 1, live)).toEqual({ kind: 'ok', appended: [`9-0\t${stamp}\t<message><body>3</body></message>`] });
     expect(await redis.lrange(clusterKeys.smQueue('alice@d', 'sm1'), 0, -1)).toEqual(live);
     expect(await redis.hgetall(clusterKeys.smState('alice@d', 'sm1'))).toMatchObject({ node: 'gw-1', session: 'c2s-1', h: '4', acked: '1' });
     expect(await registry.get('alice@d/phone')).toMatchObject({ nodeId: 'gw-1', sessionId: 'c2s-1' });
