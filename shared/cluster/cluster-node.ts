@@ -96,6 +96,8 @@ export class ClusterNode implements RemoteSessionTransport {
   private redisReadyAt = Date.now();
   /** A resync after a reconnection failed: watchMembers runs it again. */
   private resyncOwed = false;
+  /** When to register this node's sessions once more after it found it had been reaped (watchMembers). */
+  private announceAgainAt: number | undefined;
   /** `pampero cluster drain NODE` (a 'drain' entry in this node's inbox). */
   onDrainRequest: (() => void) | undefined;
   /** XEP-0198 state of this node's resumable sessions in Redis (session-resumption.ts). */
@@ -411,6 +413,20 @@ export class ClusterNode implements RemoteSessionTransport {
   }
 
   /**
+   * After this node was reaped while only stuck: its sessions in the directory again (the view
+   * rebuilt), their presence to their contacts again — the reaper told them these users were
+   * unavailable — and what was stored offline for them meanwhile (the fleet routed it as to users
+   * gone) delivered on the connections they kept.
+   */
+  private async announceAgain(): Promise<void> {
+    await this.resync();
+    for (const session of this.directory.all()) {
+      this.router.presence.rebroadcast(session);
+      if (session.presence.available && session.presence.priority >= 0) void this.router.offline.flushTo(session);
+    }
+  }
+
+  /**
    * A dead node's inbox: what others sent it (delivered or not, never acknowledged) is routed
    * anew — to parked sessions' lists (without duplicates), sessions' new nodes, offline storage.
    * Resolves to the cursor to go on from (watchMembers reads again, after a pause, what senders
@@ -454,7 +470,14 @@ export class ClusterNode implements RemoteSessionTransport {
       this.log.warn('this node was reaped while it was silent; registering its sessions again');
       await this.redis.del(clusterKeys.inboxClosed(this.opts.nodeId)); // its reaper closed it
       await this.resumption?.reclaim(); // its resumable sessions were parked, and what came for them meanwhile waits there
-      await this.resync();
+      await this.announceAgain();
+      // A reaper may still be at work (a pause that ends as the others notice it is the common
+      // case): what it deletes and the unavailable presence it sends after this are undone once
+      // more when it is surely done.
+      this.announceAgainAt = Date.now() + this.opts.heartbeatMs * 3;
+    } else if (this.announceAgainAt !== undefined && Date.now() >= this.announceAgainAt) {
+      this.announceAgainAt = undefined;
+      await this.announceAgain();
     }
     await this.resumption?.sweep().catch((err: Error) => this.log.debug({ err: err.message }, 'sweep of parked sessions failed')); // resumption timeouts
     const view = await readClusterView(this.redis, { downAfterMs: this.opts.heartbeatMs * 3 });

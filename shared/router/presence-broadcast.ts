@@ -53,6 +53,16 @@ export class PresenceBroadcast {
     else this.tellDirected(session, unavailable);
   }
 
+  /**
+   * The resource's current presence to its contacts again, as a presence update (a fleet declared
+   * its node dead while it was only stuck and told the contacts it was unavailable).
+   */
+  rebroadcast(session: RoutedSession): void {
+    const last = session.presence.last;
+    if (!session.presence.available || !last) return;
+    this.copyToRoster(session, last, false);
+  }
+
   /** Answers a probe on behalf of a local contact (RFC 6121 §4.3.2); the roster component checked the subscription. */
   answerProbe(prober: Jid, contact: Jid): void {
     const resources = this.router.local.availableResources(contact.bare);
