@@ -55,11 +55,18 @@ export interface ProbeClientOptions {
 }
 
 /**
- * Logs a probe user in (before the fault, RFC 6120 SASL on plain loopback) and keeps the connection; no automatic reconnection.
+ * Logs a probe user in (RFC 6120 SASL on plain loopback) and keeps the connection; no automatic reconnection.
  * @xmpp/client enables XEP-0198 resumption whenever the server offers it, as today's clients do.
+ * SASL PLAIN: the probes share the server's process and core, and @xmpp/client's SCRAM costs its
+ * event loop 100–300 ms of WebCrypto overhead per login — a probe's login during a fault showed
+ * in A↔B's latency as if it were the server's. With PLAIN the server hashes on its thread pool.
  */
 export async function connectProbe(domain: string, account: ChatAccount, resource = 'probe', opts: ProbeClientOptions = {}): Promise<ProbeClient> {
-  const xmpp = client({ service: `xmpp://127.0.0.1:${account.port}`, domain, resource, username: account.username, password: account.password });
+  const xmpp = client({
+    service: `xmpp://127.0.0.1:${account.port}`, domain, resource,
+    credentials: (authenticate: (credentials: object, mechanism: string) => Promise<void>, mechanisms: string[]) =>
+      authenticate({ username: account.username, password: account.password }, mechanisms.includes('PLAIN') ? 'PLAIN' : mechanisms[0]!),
+  });
   xmpp.timeout = 10_000;
   xmpp.reconnect?.stop?.();
   xmpp.on('error', () => undefined);
