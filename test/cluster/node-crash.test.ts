@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleetGateway, type FleetGateway } from '../support/fleet-gateway.js';
 import { nextStanza } from '../support/next-stanza.js';
+import { makeMutualContacts } from '../support/mutual-contacts.js';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
 import { isBuilt, runPampero } from '../support/pampero-process.js';
 import { connectRedis, redisReady } from '../../shared/cluster/redis-connection.js';
@@ -65,20 +66,7 @@ describeWhenPossible('a node killed with SIGKILL', () => {
     const bob = connect(node2.c2s, 'bob');
     await alice.start();
     await bob.start();
-    await alice.send(xml('presence'));
-    await bob.send(xml('presence'));
-    await new Promise((r) => setTimeout(r, 300));
-    const toAlice = nextStanza(alice, (el) => el.is('presence') && el.attrs.type === 'subscribe', 8000);
-    await bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
-    await toAlice;
-    const toBob = nextStanza(bob, (el) => el.is('presence') && el.attrs.type === 'subscribe', 8000);
-    await alice.send(xml('presence', { to: 'bob@localhost', type: 'subscribed' }));
-    await alice.send(xml('presence', { to: 'bob@localhost', type: 'subscribe' }));
-    await toBob;
-    const aliceSeen = nextStanza(bob, (el) => el.is('presence') && el.attrs.from === 'alice@localhost/r' && !el.attrs.type, 8000);
-    await bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribed' }));
-    await alice.send(xml('presence')); // rebroadcast now that bob is subscribed
-    await aliceSeen;
+    await makeMutualContacts(alice, 'alice@localhost', bob, 'bob@localhost');
 
     // kill -9 node 1: bob learns alice is gone within a few heartbeats.
     const gone = nextStanza(bob, (el) => el.is('presence') && el.attrs.from === 'alice@localhost/r' && el.attrs.type === 'unavailable', 8000);

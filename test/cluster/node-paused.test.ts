@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleetGateway, type FleetGateway } from '../support/fleet-gateway.js';
 import { nextStanza } from '../support/next-stanza.js';
+import { makeMutualContacts } from '../support/mutual-contacts.js';
 import { hasRedisServer, spawnRedis, type TestRedis } from '../support/redis.js';
 import { isBuilt, runPampero } from '../support/pampero-process.js';
 
@@ -59,25 +60,12 @@ describeWhenPossible('a node paused past the down threshold', () => {
     const node2 = await startFleetGateway('node-2', dataDir, redis.url, env);
     nodes.push(node2);
 
-    // alice on node 1 and bob on node 2, mutual contacts (as in node-crash.test.ts).
+    // alice on node 1 and bob on node 2, mutual contacts.
     const alice = connect(node1.c2s, 'alice');
     const bob = connect(node2.c2s, 'bob');
     await alice.start();
     await bob.start();
-    await alice.send(xml('presence'));
-    await bob.send(xml('presence'));
-    await new Promise((r) => setTimeout(r, 300));
-    const toAlice = nextStanza(alice, (el) => el.is('presence') && el.attrs.type === 'subscribe', 8000);
-    await bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
-    await toAlice;
-    const toBob = nextStanza(bob, (el) => el.is('presence') && el.attrs.type === 'subscribe', 8000);
-    await alice.send(xml('presence', { to: 'bob@localhost', type: 'subscribed' }));
-    await alice.send(xml('presence', { to: 'bob@localhost', type: 'subscribe' }));
-    await toBob;
-    const aliceSeen = nextStanza(bob, (el) => el.is('presence') && el.attrs.from === 'alice@localhost/r' && !el.attrs.type, 8000);
-    await bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribed' }));
-    await alice.send(xml('presence', {}, xml('status', {}, 'here')));
-    await aliceSeen;
+    await makeMutualContacts(alice, 'alice@localhost', bob, 'bob@localhost', xml('presence', {}, xml('status', {}, 'here')));
 
     // Node 1 stops: bob is told alice is unavailable.
     const gone = nextStanza(bob, (el) => el.is('presence') && el.attrs.from === 'alice@localhost/r' && el.attrs.type === 'unavailable', 10_000);
