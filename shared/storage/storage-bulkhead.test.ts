@@ -102,3 +102,24 @@ test('operations called at different times each time out at their own deadline, 
   expect(secondAt).toBeGreaterThan(firstAt);
   expect(bulkhead.inFlight).toBe(2); // late ones keep their slots until they settle (never, here)
 });
+
+test('closing the stores sheds queued operations, refuses new ones and waits for running ones before the stores close', async () => {
+  const order: string[] = [];
+  let finish: () => void = () => undefined;
+  const slow = new Promise<void>((resolve) => (finish = resolve));
+  const stores = {
+    offline: { push: async (id: string) => { order.push(`push ${id} started`); if (id === 'a') await slow; order.push(`push ${id} done`); } },
+    close: async () => void order.push('stores closed'),
+  } as unknown as Stores;
+  const guarded = bulkheadStores(stores, { maxConcurrent: 1, maxQueued: 10, timeoutMs: 5000 }) as unknown as { offline: { push(id: string): Promise<void> }; close(): Promise<void> };
+  const running = guarded.offline.push('a');
+  const queued = guarded.offline.push('b');
+  const closed = guarded.close();
+  await expect(queued).rejects.toBeInstanceOf(StorageShedError);
+  await expect(guarded.offline.push('c')).rejects.toBeInstanceOf(StorageShedError);
+  expect(order).toEqual(['push a started']);
+  finish();
+  await running;
+  await closed;
+  expect(order).toEqual(['push a started', 'push a done', 'stores closed']);
+});

@@ -110,6 +110,7 @@ interface Operation {
  */
 export class StorageBulkhead {
   private running = 0;
+  private closing = false;
   private readonly waiting: Operation[] = [];
   /** Operations not settled and not expired, oldest (= earliest deadline) first. */
   private readonly unsettled = new Set<Operation>();
@@ -135,9 +136,32 @@ export class StorageBulkhead {
     return this.waiting.length;
   }
 
+  /**
+   * The stores are closing: operations still queued are shed, new ones refused, and this resolves
+   * once the running ones settled (or their deadline passed) — so nothing writes to a store after
+   * it closed (an LMDB write issued then throws in a later turn, outside any caller).
+   */
+  close(): Promise<void> {
+    this.closing = true;
+    for (const op of this.waiting.splice(0)) {
+      this.unsettled.delete(op);
+      op.reject(new StorageShedError(this.store, op.name));
+    }
+    this.depth.set(0);
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const until = performance.now() + this.options.timeoutMs;
+      const check = setInterval(() => {
+        if (this.running > 0 && performance.now() < until) return;
+        clearInterval(check);
+        resolve();
+      }, 5);
+    });
+  }
+
   /** Runs `operation` within the bounds; rejects with StorageShedError or StorageTimeoutError. */
   run<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    if (this.running >= this.options.maxConcurrent && this.waiting.length >= this.options.maxQueued) {
+    if (this.closing || (this.running >= this.options.maxConcurrent && this.waiting.length >= this.options.maxQueued)) {
       this.shedCount.inc();
       return Promise.reject(new StorageShedError(this.store, operation));
     }
@@ -240,11 +264,22 @@ function guard<T extends object>(store: T, bulkhead: StorageBulkhead): T {
   });
 }
 
-/** The same stores, each behind its own bulkhead (every object-valued member); `close` is left as it is. */
+/** The same stores, each behind its own bulkhead (every object-valued member); `close` first closes the bulkheads. */
 export function bulkheadStores(stores: Stores, options: StorageBulkheadOptions): Stores {
   const result: Record<string, unknown> = {};
+  const bulkheads: StorageBulkhead[] = [];
   for (const [name, store] of Object.entries(stores)) {
-    result[name] = store !== null && typeof store === 'object' ? guard(store as object, new StorageBulkhead(name, options)) : store;
+    if (store === null || typeof store !== 'object') {
+      result[name] = store;
+      continue;
+    }
+    const bulkhead = new StorageBulkhead(name, options);
+    bulkheads.push(bulkhead);
+    result[name] = guard(store as object, bulkhead);
   }
+  result.close = async () => {
+    await Promise.all(bulkheads.map((b) => b.close()));
+    await stores.close();
+  };
   return result as unknown as Stores;
 }
