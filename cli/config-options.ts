@@ -12,6 +12,8 @@ export const OPTION_KEYS: Record<string, ConfigKey> = {
   c2sPort: 'c2s.port',
   c2sTlsPort: 'c2s.tlsPort',
   componentPort: 'components.port',
+  s2s: 's2s.enabled',
+  s2sPort: 's2s.port',
   componentService: 'component.service',
   componentDomain: 'component.domain',
   componentSecret: 'component.secret',

@@ -44,6 +44,20 @@ describe('defaults', () => {
       tls: { certFile: '', keyFile: '' },
       components: { host: '127.0.0.1', port: 5275, maxQueuedStanzas: 10000, iqTimeoutSeconds: 10, stallSeconds: 30, bundledLink: 'in-process' },
       component: { service: 'xmpp://127.0.0.1:5275', domain: '', secret: '' },
+      s2s: {
+        enabled: false,
+        host: '0.0.0.0',
+        port: 5269,
+        allowPlainFromLoopback: false,
+        verifyCertificates: false,
+        dialbackSecret: '',
+        routes: [],
+        connectTimeoutSeconds: 15,
+        idleSeconds: 300,
+        maxQueuedStanzas: 1000,
+        maxRemoteDomains: 1000,
+        maxInboundConnections: 1000,
+      },
       http: { host: '0.0.0.0', port: 5280, tls: false, publicUrl: '', seeOtherUri: '', websocketIdleSeconds: 120, boshMaxWaitSeconds: 60, boshInactivitySeconds: 60, boshMaxPauseSeconds: 120, boshPollingSeconds: 2 },
       roster: { domain: 'roster.localhost', secret: '', maxItems: 1000, prefetch: true },
       offline: { quota: 100 },
@@ -246,6 +260,27 @@ describe('validation: one line per mistake, all of them at once', () => {
     const configFile = await file('p.yaml', 'domian: x\n');
     const lines = problemsOf(() => readConfig({ configFile, env: { PAMPERO_HTTP_PORT: 'eighty' }, flags: { 'log.level': 'loud' } }));
     expect(lines).toHaveLength(3);
+  });
+});
+
+describe('s2s section (docs/s2s.md)', () => {
+  test('routes are domain=host:port, from a list or from comma-separated text', () => {
+    const config = readConfig({ env: { PAMPERO_S2S_ENABLED: 'true', PAMPERO_S2S_PORT: '15269', PAMPERO_S2S_ROUTES: 'a.example=127.0.0.1:5269, b.example=[::1]:5270' } });
+    expect(config.s2s).toMatchObject({ enabled: true, port: 15269, routes: ['a.example=127.0.0.1:5269', 'b.example=[::1]:5270'] });
+    expect(configFromObject({ s2s: { routes: ['c.example=host.example:1'] } }).s2s.routes).toEqual(['c.example=host.example:1']);
+  });
+
+  test('a malformed route is one line naming it', () => {
+    expect(problemsOf(() => configFromObject({ s2s: { routes: ['example.org:5269'] } }))).toEqual([
+      'overrides: s2s.routes: must be domain=host:port, got "example.org:5269"',
+    ]);
+  });
+
+  test('the s2s port clashes with another listener only when s2s is enabled', () => {
+    expect(configFromObject({ s2s: { port: 5222 } }).s2s.port).toBe(5222);
+    expect(problemsOf(() => configFromObject({ s2s: { enabled: true, port: 5222 } }))).toEqual([
+      'overrides: s2s.port: port 5222 is also c2s.port; each listener needs its own port',
+    ]);
   });
 });
 

@@ -160,6 +160,51 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     env: 'PAMPERO_COMPONENT_SECRET',
     description: "Roles muc, pubsub, roster: the component's secret; empty: the data directory's roster.secret.",
   },
+  's2s.enabled': {
+    kind: { type: 'boolean' },
+    flag: '--s2s',
+    env: 'PAMPERO_S2S_ENABLED',
+    description: 'Federation: route stanzas for other domains to their servers (RFC 6120 s2s, XEP-0220 dialback) and accept their streams; off by default.',
+  },
+  's2s.host': { kind: text(), description: 'Address the server-to-server port listens on.' },
+  's2s.port': {
+    kind: port,
+    flag: '--s2s-port',
+    env: 'PAMPERO_S2S_PORT',
+    description: 'Server-to-server port (jabber:server, 5269); 0: outbound only (remote servers then cannot verify our dialback keys).',
+  },
+  's2s.allowPlainFromLoopback': {
+    kind: { type: 'boolean' },
+    description: 'Let servers on 127.0.0.0/8 and ::1 skip STARTTLS on s2s streams (tests).',
+  },
+  's2s.verifyCertificates': {
+    kind: { type: 'boolean' },
+    description: "Check remote servers' certificates on outbound STARTTLS; off: dialback alone authenticates them.",
+  },
+  's2s.dialbackSecret': {
+    kind: text(true),
+    env: 'PAMPERO_S2S_DIALBACK_SECRET',
+    description: 'Secret of the XEP-0185 dialback keys; every node of a fleet needs the same one. Empty: random per process.',
+  },
+  's2s.routes': {
+    kind: { type: 'list' },
+    env: 'PAMPERO_S2S_ROUTES',
+    description: 'Static routes domain=host:port, used instead of the _xmpp-server._tcp SRV records of those domains.',
+  },
+  's2s.connectTimeoutSeconds': {
+    kind: { type: 'seconds' },
+    description: 'Seconds to reach a remote server and get our dialback key accepted; past it queued stanzas bounce (remote-server-timeout).',
+  },
+  's2s.idleSeconds': { kind: { type: 'seconds' }, description: 'Seconds without traffic before an s2s stream is closed.' },
+  's2s.maxQueuedStanzas': {
+    kind: atLeast(1),
+    description: 'Stanzas waiting for one remote domain (stream being set up or not writable); beyond, resource-constraint.',
+  },
+  's2s.maxRemoteDomains': {
+    kind: atLeast(1),
+    description: 'Remote domains with an outbound stream at once; a stanza for one more bounces (resource-constraint).',
+  },
+  's2s.maxInboundConnections': { kind: atLeast(1), description: 'Inbound s2s connections at once; more are refused.' },
   'http.host': { kind: text(), description: 'Address of the HTTP port.' },
   'http.port': {
     kind: port,

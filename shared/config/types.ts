@@ -37,6 +37,33 @@ export interface TlsConfig {
   keyFile: string;
 }
 
+/** Server-to-server federation (RFC 6120 s2s with XEP-0220 dialback; docs/s2s.md). Off by default. */
+export interface S2sConfig {
+  /** Route stanzas for other domains to their servers and accept their streams. */
+  enabled: boolean;
+  host: string;
+  /** Inbound jabber:server port (5269); 0: no inbound streams (then remote servers cannot verify our dialback keys). */
+  port: number;
+  /** Let servers on 127.0.0.0/8 and ::1 skip STARTTLS (tests). */
+  allowPlainFromLoopback: boolean;
+  /** Check the remote server's certificate on outbound STARTTLS; off: dialback alone authenticates. */
+  verifyCertificates: boolean;
+  /** XEP-0185 dialback secret; the nodes of a fleet must share it. Empty: a random one per process. */
+  dialbackSecret: string;
+  /** Static routes, `domain=host:port`, used instead of DNS SRV for those domains. */
+  routes: string[];
+  /** Seconds to reach a remote server and have it accept our dialback key; past it queued stanzas bounce remote-server-timeout. */
+  connectTimeoutSeconds: number;
+  /** Seconds without a stanza before a stream is closed. */
+  idleSeconds: number;
+  /** Stanzas waiting for one remote domain's stream; beyond, resource-constraint. */
+  maxQueuedStanzas: number;
+  /** Remote domains with an outbound stream (or one being set up) at once; beyond, resource-constraint. */
+  maxRemoteDomains: number;
+  /** Inbound s2s connections at once; beyond, new ones are refused. */
+  maxInboundConnections: number;
+}
+
 export interface ComponentPortConfig {
   host: string;
   /** XEP-0114 port. 0 disables it. */
@@ -318,6 +345,7 @@ export interface PamperoConfig {
   tls: TlsConfig;
   components: ComponentPortConfig;
   component: ComponentLinkConfig;
+  s2s: S2sConfig;
   http: HttpConfig;
   roster: RosterConfig;
   offline: OfflineConfig;

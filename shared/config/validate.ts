@@ -6,9 +6,19 @@ import { ConfigError } from './errors.js';
 import type { Layer, RawSetting } from './layer.js';
 import { CONFIG_KEY_NAMES, CONFIG_KEYS, type ConfigKey } from './schema.js';
 import type { PamperoConfig } from './types.js';
-import { checkValue } from './values.js';
+import { checkValue, isValidDomain } from './values.js';
 
-const PORT_KEYS = ['c2s.port', 'c2s.tlsPort', 'components.port', 'http.port', 'admin.port'] as const satisfies readonly ConfigKey[];
+/** One entry of s2s.routes, `domain=host:port`; undefined when malformed. */
+export function parseS2sRoute(route: string): { domain: string; host: string; port: number } | undefined {
+  const match = /^([^=\s]+)=(\[[0-9a-fA-F:.]+\]|[^\s:=\[\]]+):(\d{1,5})$/.exec(route.trim());
+  if (!match) return undefined;
+  const domain = match[1]!.toLowerCase();
+  const port = Number(match[3]);
+  if (!isValidDomain(domain) || port < 1 || port > 65535) return undefined;
+  return { domain, host: match[2]!.replace(/^\[|\]$/g, ''), port };
+}
+
+const PORT_KEYS = ['c2s.port', 'c2s.tlsPort', 's2s.port', 'components.port', 'http.port', 'admin.port'] as const satisfies readonly ConfigKey[];
 
 /** The object holding a key's value, and the value's name in it ('storage.scylla.keyspace' → scylla, 'keyspace'). */
 function slotOf(config: PamperoConfig, key: ConfigKey): [Record<string, unknown>, string] {
@@ -46,8 +56,12 @@ function crossKeyProblems(config: PamperoConfig, sourceOf: (key: ConfigKey) => s
   if (!config.component.service.split(',').every((one) => /^xmpp:\/\/[^\s:/]+:\d{1,5}\/?$/.test(one.trim()))) {
     problems.push(`${sourceOf('component.service')}: component.service: must be xmpp://host:port (the router's component port), got ${JSON.stringify(config.component.service)}`);
   }
+  for (const route of config.s2s.routes) {
+    if (!parseS2sRoute(route)) problems.push(`${sourceOf('s2s.routes')}: s2s.routes: must be domain=host:port, got ${JSON.stringify(route)}`);
+  }
   const portOwner = new Map<number, ConfigKey>();
   for (const key of PORT_KEYS) {
+    if (key === 's2s.port' && !config.s2s.enabled) continue;
     const port = getKey(config, key) as number;
     if (typeof port !== 'number' || port === 0) continue;
     const owner = portOwner.get(port);
