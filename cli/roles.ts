@@ -33,6 +33,7 @@ import { InBandRegistration } from '../gateway/registration/in-band-registration
 import { NodeDrain } from '../shared/cluster/drain.js';
 import { sasl2Settings } from '../gateway/sasl2-negotiation.js';
 import { configureLogins } from '../gateway/login-admission.js';
+import { Federation } from '../gateway/s2s/federation.js';
 
 export interface RunningRole {
   /** One line per listener, for the start banner. */
@@ -140,6 +141,18 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     // A draining router lets its components go: they reattach to another router (component.service lists them).
     if (componentPort && role === 'router') drain.add({ name: 'component port', run: () => componentPort.close() });
 
+    // Federation with other servers (docs/s2s.md); off unless s2s.enabled.
+    const federation = !config.s2s.enabled ? undefined : await Federation.start({
+      config: config.s2s,
+      domain: config.domain,
+      router,
+      secureContext,
+      limits,
+      maxWriteBufferBytes: config.c2s.maxWriteBufferBytes,
+      logger,
+    });
+    if (federation) stopping.push(() => federation.close());
+
     // XEP-0198 sessions resumable on this gateway, over TCP/TLS and WebSocket alike.
     const streamManagement = config.sm.enabled ? new ResumableSessions(config.sm, fleet?.node) : undefined;
     if (streamManagement) stopping.push(() => streamManagement.close());
@@ -214,6 +227,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     ];
     if (starttls) listening.push(`c2s (STARTTLS${config.c2s.allowPlainFromLoopback ? ', plain allowed from loopback' : ''}) on ${where(starttls)}`);
     if (directTls) listening.push(`c2s (direct TLS) on ${where(directTls)}`);
+    if (federation) listening.push(`s2s federation${federation.address() ? ` on ${where(federation.address())}` : ' (outbound only)'}${config.s2s.allowPlainFromLoopback ? ', plain allowed from loopback' : ''}`);
     if (componentPort) listening.push(`XEP-0114 components on ${where(componentPort.address())}${parts.bundled ? ` (bundled: ${bundledDomains(config).join(', ')})` : ''}`);
     if (health) listening.push(`HTTP${health.secure ? 'S' : ''} /metrics /healthz /readyz${parts.c2s ? ', WebSocket /xmpp-websocket, BOSH /http-bind, /.well-known/host-meta' : ''} on ${where(health.address())}`);
     if (fleet) listening.push(await fleet.start(router, listening, health));

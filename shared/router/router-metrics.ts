@@ -3,7 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from '../metrics/http-endpoints.js';
 import { HotCounter, HotGauge, HotHistogram, type HotCounterChild } from '../metrics/hot-path-metrics.js';
 
-export type RouteOutcome = 'local' | 'component' | 'offline' | 'server' | 'bounced' | 'dropped';
+export type RouteOutcome = 'local' | 'component' | 'remote' | 'offline' | 'server' | 'bounced' | 'dropped';
 
 /** Counted per stanza: a hot-path counter (shared/metrics/hot-path-metrics.ts). */
 export const stanzasRouted = new HotCounter({

@@ -56,6 +56,11 @@ export interface RouterOptions {
   incidents?: IncidentStore;
 }
 
+/** Where stanzas for other servers' domains go (gateway/s2s/federation.ts, docs/s2s.md). */
+export interface RemoteDomains {
+  send(stanza: Element, to: Jid): void;
+}
+
 export class Router {
   readonly domain: string;
   readonly sessions: SessionDirectory;
@@ -83,6 +88,8 @@ export class Router {
   readonly offline: OfflineDelivery;
   /** Messages to non-contacts per user (non-contact-limit.ts, docs/abuse.md); undefined: abuse control off. */
   nonContacts: NonContactLimit | undefined;
+  /** Federation (s2s.enabled): stanzas for domains that are not ours nor our subdomains; undefined: they bounce remote-server-not-found. */
+  federation: RemoteDomains | undefined;
   /** User archives (XEP-0313); undefined when disabled. */
   readonly archive: MessageArchive | undefined;
   /** XEP-0357 push notifications; undefined when disabled (push.enabled false). */
@@ -191,6 +198,11 @@ export class Router {
       return this.toServer(stanza, to, hosted);
     }
     const link = this.linkPicker.pick(stanza, to);
+    if (!link && this.federation && !to.domain.endsWith(`.${this.domain}`)) {
+      countRouted(stanza.name, 'remote');
+      this.federation.send(stanza, to);
+      return;
+    }
     if (!link) {
       countRouted(stanza.name, 'bounced');
       this.bounce(stanza, to.domain.endsWith(`.${this.domain}`) ? 'service-unavailable' : 'remote-server-not-found');
@@ -201,6 +213,16 @@ export class Router {
       componentQueueRefusals.inc({ domain: link.domain });
       this.bounce(stanza, 'resource-constraint', 'The component is not keeping up');
     }
+  }
+
+  /** A stanza from a remote server, its `from` validated by dialback and its `to` ours (gateway/s2s/s2s-inbound.ts). */
+  fromRemoteServer(stanza: Element, from: Jid, to: Jid): void {
+    // A remote contact subscribing to (or answering) a local user: the roster component keeps the state (RFC 6121 §3).
+    if (stanza.name === 'presence' && SUBSCRIPTION_TYPES.has(stanza.attrs.type) && to.domain === this.domain && to.local) {
+      this.delegation.forwardSubscription(stanza, from.full, to.bare);
+      return;
+    }
+    this.route(stanza, to);
   }
 
   /** A stanza a component link took but lost (the link closed): to another instance, or bounced. */

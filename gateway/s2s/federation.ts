@@ -1,0 +1,161 @@
+// Federation (docs/s2s.md): the s2s listener (inbound streams, s2s-inbound.ts) and one outbound
+// stream per remote domain (s2s-outbound.ts), bounded in number. The router hands it every stanza
+// for a domain that is neither ours nor one of our subdomains (shared/router/router.ts route());
+// inbound stanzas go back to the router. Each node of a fleet keeps its own outbound streams.
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { Element } from 'ltx';
+import type { S2sConfig } from '../../shared/config/types.js';
+import type { Jid } from '../../shared/jid.js';
+import type { Logger } from '../../shared/log.js';
+import type { Router, RemoteDomains } from '../../shared/router/router.js';
+import type { ParserLimits } from '../../shared/xml/stream-parser.js';
+import type { StanzaErrorCondition } from '../../shared/xml/errors.js';
+import { isLoopback, listen } from '../c2s-listener.js';
+import { DialbackKeys } from './dialback-key.js';
+import { S2sInbound } from './s2s-inbound.js';
+import { s2sBounces, s2sDialback, s2sStanzas, s2sStreams } from './s2s-metrics.js';
+import { S2sOutbound, type VerifyOutcome } from './s2s-outbound.js';
+import { S2sResolver, type SrvLookup } from './s2s-resolver.js';
+import { NS_SERVER } from './s2s-transport.js';
+import { streamErrorXml } from '../../shared/xml/errors.js';
+import { NS } from '../../shared/xml/namespaces.js';
+
+export interface FederationOptions {
+  config: S2sConfig;
+  domain: string;
+  router: Router;
+  secureContext: SecureContext;
+  limits: ParserLimits;
+  maxWriteBufferBytes: number;
+  logger: Logger;
+  /** Tests: DNS SRV lookups (default node:dns). */
+  lookupSrv?: SrvLookup;
+}
+
+export class Federation implements RemoteDomains {
+  private readonly outbound = new Map<string, S2sOutbound>();
+  private readonly inbound = new Set<S2sInbound>();
+  private readonly keys: DialbackKeys;
+  private readonly resolver: S2sResolver;
+  private readonly log: Logger;
+  private server: Server | undefined;
+  private closing = false;
+
+  private constructor(private readonly opts: FederationOptions) {
+    this.keys = new DialbackKeys(opts.config.dialbackSecret);
+    this.resolver = new S2sResolver(opts.config.routes, opts.lookupSrv);
+    this.log = opts.logger.child({ module: 's2s' });
+  }
+
+  /** Starts the listener (unless s2s.port is 0) and attaches to the router. */
+  static async start(opts: FederationOptions): Promise<Federation> {
+    const federation = new Federation(opts);
+    if (opts.config.port > 0) {
+      const server = createServer((socket) => federation.accept(socket));
+      await listen(server, opts.config.port, opts.config.host);
+      federation.server = server;
+    }
+    opts.router.federation = federation;
+    return federation;
+  }
+
+  address(): AddressInfo | undefined {
+    return this.server?.address() as AddressInfo | undefined;
+  }
+
+  /** From the router: a stanza for a remote domain. */
+  send(stanza: Element, to: Jid): void {
+    let stream = this.outbound.get(to.domain);
+    if (!stream) {
+      if (this.closing) return this.bounce(stanza, 'remote-server-timeout', 'The server is shutting down');
+      if (this.outbound.size >= this.opts.config.maxRemoteDomains) return this.bounce(stanza, 'resource-constraint', 'Too many remote domains at once');
+      stream = this.openStream(to.domain);
+    }
+    if (stream.send(stanza) === 'full') return this.bounce(stanza, 'resource-constraint', `Too many stanzas waiting for ${to.domain}`);
+    s2sStanzas.inc({ direction: 'out' });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const closed = this.server ? new Promise<void>((resolve) => this.server!.close(() => resolve())) : Promise.resolve();
+    for (const stream of [...this.outbound.values()]) stream.close();
+    for (const stream of [...this.inbound]) stream.terminate();
+    if (this.opts.router.federation === this) this.opts.router.federation = undefined;
+    await closed;
+  }
+
+  private openStream(domain: string): S2sOutbound {
+    const config = this.opts.config;
+    const stream = new S2sOutbound({
+      localDomain: this.opts.domain,
+      remoteDomain: domain,
+      resolver: this.resolver,
+      keys: this.keys,
+      transport: this.transportOptions(),
+      connectTimeoutMs: config.connectTimeoutSeconds * 1000,
+      maxQueuedStanzas: config.maxQueuedStanzas,
+      allowPlainFromLoopback: config.allowPlainFromLoopback,
+      verifyCertificates: config.verifyCertificates,
+      logger: this.opts.logger,
+      bounce: (stanza, condition, text) => this.bounce(stanza, condition, text),
+      onClosed: (closed) => {
+        if (this.outbound.get(domain) === closed) this.outbound.delete(domain);
+        s2sStreams.set({ direction: 'out' }, this.outbound.size);
+      },
+    });
+    this.outbound.set(domain, stream);
+    s2sStreams.set({ direction: 'out' }, this.outbound.size);
+    return stream;
+  }
+
+  private transportOptions() {
+    return { limits: this.opts.limits, maxWriteBufferBytes: this.opts.maxWriteBufferBytes, idleMs: this.opts.config.idleSeconds * 1000 };
+  }
+
+  private bounce(stanza: Element, condition: StanzaErrorCondition, text: string): void {
+    s2sBounces.inc({ condition });
+    this.opts.router.bounce(stanza, condition, text);
+  }
+
+  /** XEP-0220 §2.3: checks a key with the originating domain's server, over our stream to it. */
+  private async verifyKey(originating: string, streamId: string, key: string): Promise<VerifyOutcome> {
+    let stream = this.outbound.get(originating);
+    if (!stream && (this.closing || this.outbound.size >= this.opts.config.maxRemoteDomains)) return 'error';
+    stream ??= this.openStream(originating);
+    const outcome = await stream.verify(streamId, key);
+    s2sDialback.inc({ outcome });
+    return outcome;
+  }
+
+  private accept(socket: import('node:net').Socket): void {
+    socket.setNoDelay(true);
+    if (this.closing || this.inbound.size >= this.opts.config.maxInboundConnections) {
+      socket.end(`<?xml version='1.0'?><stream:stream xmlns='${NS_SERVER}' xmlns:stream='${NS.stream}' version='1.0'>${streamErrorXml('resource-constraint', 'Too many server connections')}</stream:stream>`);
+      setTimeout(() => socket.destroy(), 2000).unref();
+      return;
+    }
+    const domain = this.opts.domain;
+    const config = this.opts.config;
+    const stream = new S2sInbound(socket, config.allowPlainFromLoopback && isLoopback(socket.remoteAddress), {
+      localDomain: domain,
+      keys: this.keys,
+      secureContext: this.opts.secureContext,
+      transport: this.transportOptions(),
+      authTimeoutMs: Math.max(30_000, config.connectTimeoutSeconds * 2000),
+      logger: this.opts.logger,
+      isLocalDomain: (d) => d === domain || d.endsWith(`.${domain}`),
+      verifyKey: (originating, streamId, key) => this.verifyKey(originating, streamId, key),
+      deliver: (stanza, from, to) => {
+        s2sStanzas.inc({ direction: 'in' });
+        this.opts.router.fromRemoteServer(stanza, from, to);
+      },
+      onClosed: (closed) => {
+        this.inbound.delete(closed);
+        s2sStreams.set({ direction: 'in' }, this.inbound.size);
+      },
+    });
+    this.inbound.add(stream);
+    s2sStreams.set({ direction: 'in' }, this.inbound.size);
+  }
+}

@@ -1,0 +1,150 @@
+// A remote server's stream to us (RFC 6120 s2s, receiving side). Features: STARTTLS (required
+// unless s2s.allowPlainFromLoopback lets a loopback peer skip it) and XEP-0220 dialback. A remote
+// domain is accepted once its db:result key was checked with that domain's own server (db:verify
+// on our outbound stream to it, s2s-outbound.ts); we also answer db:verify for keys we generated.
+// Stanzas are accepted only from a validated domain and to our domain or one of its subdomains,
+// else the stream ends with the RFC 6120 §4.9.3 error.
+import type { Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { Element } from 'ltx';
+import { parseJid, type Jid } from '../../shared/jid.js';
+import { isValidDomain } from '../../shared/config/values.js';
+import type { Logger } from '../../shared/log.js';
+import { NS } from '../../shared/xml/namespaces.js';
+import type { DialbackKeys } from './dialback-key.js';
+import type { VerifyOutcome } from './s2s-outbound.js';
+import { dialbackElement, dialbackXml, NS_DIALBACK_FEATURE, NS_SERVER, S2sTransport, type S2sTransportEvents, type S2sTransportOptions } from './s2s-transport.js';
+
+export interface S2sInboundOptions {
+  localDomain: string;
+  keys: DialbackKeys;
+  secureContext: SecureContext;
+  transport: S2sTransportOptions;
+  /** A stream that has not validated a domain by then is closed (connection-timeout). */
+  authTimeoutMs: number;
+  logger: Logger;
+  /** Our domain or a subdomain of it (RFC 6120 §4.9.3.6: anything else is host-unknown). */
+  isLocalDomain(domain: string): boolean;
+  /** Asks `originating`'s authoritative server whether `key` is its key for our stream `streamId`. */
+  verifyKey(originating: string, streamId: string, key: string): Promise<VerifyOutcome>;
+  /** A stanza past every check, for the router. */
+  deliver(stanza: Element, from: Jid, to: Jid): void;
+  onClosed(inbound: S2sInbound): void;
+}
+
+/** Remote domains one stream may validate (XEP-0220 §4.3 multiplexing), at most. */
+const MAX_DOMAINS_PER_STREAM = 10;
+
+export class S2sInbound implements S2sTransportEvents {
+  private readonly transport: S2sTransport;
+  /** Remote domains whose dialback key their server confirmed: stanzas from them are accepted. */
+  private readonly validated = new Set<string>();
+  private readonly verifying = new Set<string>();
+  private readonly authTimer: NodeJS.Timeout;
+  private readonly log: Logger;
+
+  constructor(socket: Socket, private readonly plainAllowed: boolean, private readonly opts: S2sInboundOptions) {
+    this.log = opts.logger.child({ module: 's2s-in', address: socket.remoteAddress });
+    this.transport = new S2sTransport(socket, false, opts.transport, this);
+    this.authTimer = setTimeout(() => {
+      if (this.validated.size === 0) this.transport.streamError('connection-timeout', 'No domain was validated in time');
+    }, opts.authTimeoutMs).unref();
+  }
+
+  /** Ends the stream (the listener closes). */
+  terminate(): void {
+    this.transport.streamError('system-shutdown');
+  }
+
+  private get tlsDone(): boolean {
+    return this.transport.secure || this.plainAllowed;
+  }
+
+  onStreamStart(attrs: Record<string, string>): void {
+    this.transport.sendHeader({ id: this.transport.ourStreamId, from: this.opts.localDomain, ...(attrs.from ? { to: attrs.from } : {}) });
+    const to = attrs.to?.toLowerCase();
+    if (to !== undefined && to !== this.opts.localDomain) return this.transport.streamError('host-unknown', `This server serves ${this.opts.localDomain}`);
+    if (!attrs.version || Number.parseInt(attrs.version, 10) < 1) return; // XEP-0220 §2.1: no features before XMPP 1.0
+    const features: string[] = [];
+    if (!this.transport.secure) features.push(`<starttls xmlns='${NS.tls}'>${this.plainAllowed ? '' : '<required/>'}</starttls>`);
+    if (this.tlsDone) features.push(`<dialback xmlns='${NS_DIALBACK_FEATURE}'><errors/></dialback>`);
+    this.transport.send(`<stream:features>${features.join('')}</stream:features>`);
+  }
+
+  onElement(el: Element): void {
+    if (el.name === 'starttls' && el.attrs.xmlns === NS.tls) {
+      if (this.transport.secure) return this.transport.streamError('policy-violation', 'TLS is already on');
+      return this.transport.startServerTls(this.opts.secureContext);
+    }
+    const kind = dialbackElement(el);
+    if (kind || el.name === 'message' || el.name === 'presence' || el.name === 'iq') {
+      if (!this.tlsDone) return this.transport.streamError('policy-violation', 'STARTTLS is required first');
+    }
+    if (kind === 'result') return void this.dialbackResult(el);
+    if (kind === 'verify') return this.dialbackVerify(el);
+    if (el.name === 'message' || el.name === 'presence' || el.name === 'iq') return this.stanza(el);
+    this.transport.streamError('unsupported-stanza-type', `<${el.name.slice(0, 40)}/> is not supported here`);
+  }
+
+  onClosed(): void {
+    clearTimeout(this.authTimer);
+    this.opts.onClosed(this);
+  }
+
+  /** XEP-0220 §2.1.2: the remote claims a domain with a key; its own server must confirm it. */
+  private async dialbackResult(el: Element): Promise<void> {
+    const originating = (el.attrs.from ?? '').toLowerCase();
+    const receiving = (el.attrs.to ?? '').toLowerCase();
+    const key = el.text().trim();
+    if (receiving !== this.opts.localDomain) return this.transport.streamError('host-unknown', `This server serves ${this.opts.localDomain}`);
+    if (!isValidDomain(originating) || this.opts.isLocalDomain(originating)) return this.transport.streamError('invalid-from', 'Not a remote domain');
+    if (key === '') return this.transport.streamError('bad-format', 'A dialback key is required');
+    if (this.validated.has(originating) || this.verifying.has(originating)) return;
+    if (this.validated.size + this.verifying.size >= MAX_DOMAINS_PER_STREAM) return this.transport.streamError('policy-violation', 'Too many domains on one stream');
+    this.verifying.add(originating);
+    const outcome = await this.opts.verifyKey(originating, this.transport.ourStreamId, key);
+    this.verifying.delete(originating);
+    if (this.transport.isClosed) return;
+    const attrs = { from: this.opts.localDomain, to: originating };
+    if (outcome === 'valid') {
+      this.validated.add(originating);
+      this.log.debug({ domain: originating }, 'remote domain validated by dialback');
+      return this.transport.send(dialbackXml('result', { ...attrs, type: 'valid' }));
+    }
+    if (outcome === 'invalid') {
+      this.log.info({ domain: originating }, 'dialback key refused by the authoritative server');
+      this.transport.send(dialbackXml('result', { ...attrs, type: 'invalid' }));
+      if (this.validated.size === 0) this.transport.streamError('not-authorized', `The dialback key for ${originating} is not valid`);
+      return;
+    }
+    // XEP-0220 §2.4: we could not reach the authoritative server.
+    this.transport.send(`<db:result from='${attrs.from}' to='${attrs.to}' type='error'><error type='cancel'><remote-server-not-found xmlns='${NS.stanzas}'/></error></db:result>`);
+    if (this.validated.size === 0) this.transport.streamError('remote-connection-failed', `Could not verify ${originating} with its server`);
+  }
+
+  /** XEP-0220 §2.3.2: a receiving server asks whether we generated a key (we are the authoritative server). */
+  private dialbackVerify(el: Element): void {
+    const receiving = (el.attrs.from ?? '').toLowerCase();
+    const originating = (el.attrs.to ?? '').toLowerCase();
+    const id = el.attrs.id ?? '';
+    if (originating !== this.opts.localDomain) return this.transport.streamError('host-unknown', `This server serves ${this.opts.localDomain}`);
+    if (!isValidDomain(receiving) || id === '') return this.transport.streamError('bad-format', 'db:verify needs from, to and id');
+    const valid = this.opts.keys.verify(receiving, originating, id, el.text());
+    this.transport.send(dialbackXml('verify', { from: originating, to: receiving, id, type: valid ? 'valid' : 'invalid' }));
+  }
+
+  /** RFC 6120 §4.9.3 / §13.7.1.4: a stanza from a validated domain to one of ours, or the stream ends. */
+  private stanza(el: Element): void {
+    if (this.validated.size === 0) return this.transport.streamError('not-authorized', 'Validate a domain by dialback first');
+    const { from: rawFrom, to: rawTo } = el.attrs;
+    if (!rawFrom || !rawTo) return this.transport.streamError('improper-addressing', "Stanzas between servers need 'from' and 'to'");
+    const from = parseJid(rawFrom);
+    if (!from || !this.validated.has(from.domain)) return this.transport.streamError('invalid-from', `${rawFrom.slice(0, 100)} is not from a domain validated on this stream`);
+    const to = parseJid(rawTo);
+    if (!to) return this.transport.streamError('improper-addressing', "Malformed 'to'");
+    if (!this.opts.isLocalDomain(to.domain)) return this.transport.streamError('host-unknown', `${to.domain} is not served here`);
+    if (el.attrs.xmlns === NS_SERVER) delete el.attrs.xmlns;
+    this.transport.touch();
+    this.opts.deliver(el, from, to);
+  }
+}
