@@ -31,6 +31,7 @@ test('available presence goes to from/both contacts only, from the full JID, wit
   expect(h.presences()).toEqual([
     `available ${BALCONY} -> romeo@localhost`,
     `available ${BALCONY} -> nurse@localhost`,
+    `available ${BALCONY} -> mercutio@example.net`, // a remote contact: the router federates it (docs/s2s.md)
     `available ${BALCONY} -> pubsub.localhost`,
   ]);
   const copy = h.presenceStanzas()[0];
@@ -45,15 +46,17 @@ test('initial presence also probes to/both contacts and re-delivers pending subs
   expect(h.presences()).toEqual([
     `available ${BALCONY} -> romeo@localhost`,
     `available ${BALCONY} -> nurse@localhost`,
+    `available ${BALCONY} -> mercutio@example.net`,
     `available ${BALCONY} -> pubsub.localhost`,
     `probe ${BALCONY} -> romeo@localhost`,
     `probe ${BALCONY} -> tybalt@localhost`,
+    `probe ${BALCONY} -> mercutio@example.net`,
     `probe ${BALCONY} -> pubsub.localhost`,
     `subscribe paris@localhost -> ${BALCONY}`,
     `subscribe benvolio@localhost -> ${BALCONY}`,
   ]);
   expect(h.presenceStanzas().some((p) => p.toString().includes('initial'))).toBe(false);
-  expect(h.presenceStanzas()[6].getChildText('status')).toBe('Marry me');
+  expect(h.presenceStanzas()[8].getChildText('status')).toBe('Marry me');
 });
 
 test('a later available presence does not probe again', async () => {
@@ -68,6 +71,7 @@ test('unavailable presence goes to from/both contacts', async () => {
   expect(h.presences()).toEqual([
     `unavailable ${BALCONY} -> romeo@localhost`,
     `unavailable ${BALCONY} -> nurse@localhost`,
+    `unavailable ${BALCONY} -> mercutio@example.net`,
     `unavailable ${BALCONY} -> pubsub.localhost`,
   ]);
 });

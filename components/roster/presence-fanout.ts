@@ -34,7 +34,7 @@ function contactCopy(presence: XmlElement, from: Jid): XmlElement {
   return copy;
 }
 
-/** Contacts of `roster` that pass `filter` and can be reached (local users and local services). */
+/** Contacts of `roster` that pass `filter` and can be reached (local users, local services, remote contacts). */
 function reachableContacts(ctx: HandlerContext, roster: Roster, filter: (subscription: Roster['items'][number]['subscription']) => boolean): Jid[] {
   const contacts: Jid[] = [];
   for (const item of roster.items) {

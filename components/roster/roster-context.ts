@@ -1,5 +1,5 @@
 // What every roster handler gets: the configuration, the store, and the ways out of the component
-// (stanzas on a user's behalf, roster pushes), plus which JIDs are reachable without s2s.
+// (stanzas on a user's behalf, roster pushes), plus which JIDs are reachable.
 import type { Logger } from 'pino';
 import type { RosterStore } from '../../shared/storage/types.js';
 import { makeJid, type Jid } from '../../shared/jid.js';
@@ -32,14 +32,16 @@ export interface HandlerContext extends RosterServiceConfig {
 
 /**
  * Where a contact lives: a user of this server, a service on one of its subdomains (another
- * component, e.g. pubsub.localhost), or elsewhere (not reachable until there is s2s).
+ * component, e.g. pubsub.localhost), a JID of another server (routed on the user's behalf: the
+ * router federates it, docs/s2s.md, or bounces remote-server-not-found when s2s is off), or
+ * nowhere (the server's bare domain).
  */
-export type Reach = 'local-user' | 'local-service' | 'unreachable';
+export type Reach = 'local-user' | 'local-service' | 'remote' | 'unreachable';
 
 export function reachOf(config: Pick<RosterServiceConfig, 'serverDomain'>, jid: Jid): Reach {
   if (jid.domain === config.serverDomain) return jid.local ? 'local-user' : 'unreachable';
   if (jid.domain.endsWith(`.${config.serverDomain}`)) return 'local-service';
-  return 'unreachable';
+  return 'remote';
 }
 
 /** The same JID without its resource. */
@@ -59,7 +61,7 @@ export function sendOnBehalf(ctx: HandlerContext, inner: XmlElement): void {
 /** Sends `inner` when its recipient is reachable; drops it (debug log) otherwise. */
 export function sendToContact(ctx: HandlerContext, inner: XmlElement, to: Jid): void {
   if (reachOf(ctx, to) === 'unreachable') {
-    ctx.log.debug({ to: to.full, type: inner.attrs.type }, 'roster: contact not reachable without s2s, not sent');
+    ctx.log.debug({ to: to.full, type: inner.attrs.type }, 'roster: contact not reachable, not sent');
     return;
   }
   sendOnBehalf(ctx, inner);

@@ -15,6 +15,7 @@ import { handleRosterQuery } from './roster-query.js';
 import { errorElement, errorReply, mayAnswerWithError, type StanzaErrorSpec } from './stanza-replies.js';
 import { handleInboundSubscription, handleOutboundSubscription } from './subscription-presence.js';
 import { isSubscriptionType } from './subscription-states.js';
+import { handleInboundProbe, isInboundProbe } from './inbound-probe.js';
 import { DEFAULT_USER_QUEUE_LIMITS, type UserQueueLimits } from './user-queue.js';
 import { createNamedKeyedQueue, QueueFullError } from '../../shared/component/keyed-queue.js';
 import { xml, type XmlElement } from '../../shared/component/xmpp-bindings.js';
@@ -116,6 +117,13 @@ export function createStanzaRouter(options: StanzaRouterOptions): StanzaRouter {
       return;
     }
     const inner = unwrapPrivileged(message);
+    // A remote contact's probe (docs/s2s.md): answered only for a contact with a subscription.
+    if (message.attrs.from === config.serverDomain && isInboundProbe(inner) && isLocalUser(config, parseJid(inner.attrs.to ?? ''))) {
+      count('subscription');
+      const user = parseJid(inner.attrs.to ?? '')!.bare;
+      await inLane(user, send, (ctx) => handleInboundProbe(ctx, inner));
+      return;
+    }
     if (message.attrs.from !== config.serverDomain || inner?.name !== 'presence' || !isSubscriptionType(inner.attrs.type)) {
       log.warn({ from: message.attrs.from, inner: inner?.name, type: inner?.attrs.type }, 'roster: privileged stanza ignored');
       return;

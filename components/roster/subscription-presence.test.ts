@@ -203,11 +203,31 @@ describe('cancelling', () => {
 });
 
 describe('contacts outside the users of the server', () => {
-  test('a subscription to a remote contact only updates the user\'s side', async () => {
+  test('a subscription to a remote contact is routed on the user\'s behalf (the router federates it, docs/s2s.md)', async () => {
     const h = createHarness();
     await h.subscription(BALCONY, 'mercutio@example.net', 'subscribe');
     expect(h.pushes(JULIET).map((p) => p.jid)).toEqual(['mercutio@example.net']);
-    expect(h.presences()).toEqual([]);
+    expect(h.presences()).toEqual([`subscribe ${JULIET} -> mercutio@example.net`]);
+  });
+
+  test('a remote contact approving gets the inbound processing, and is probed', async () => {
+    const h = createHarness();
+    await h.subscription(BALCONY, 'mercutio@example.net', 'subscribe');
+    h.clear();
+    await h.subscription('mercutio@example.net/verona', JULIET, 'subscribed');
+    expect(h.pushes(JULIET)).toEqual([{ owner: JULIET, ver: '2', jid: 'mercutio@example.net', subscription: 'to', groups: [] }]);
+    expect(h.presences()).toEqual([`subscribed mercutio@example.net -> ${JULIET}`, `probe ${JULIET} -> mercutio@example.net`]);
+  });
+
+  test('a subscription request from a remote contact is pending in, and approving it is routed back', async () => {
+    const h = createHarness();
+    await h.subscription('mercutio@example.net', JULIET, 'subscribe');
+    expect((await h.rosters.get(JULIET)).pendingIn).toEqual([{ jid: 'mercutio@example.net' }]);
+    expect(h.presences()).toEqual([`subscribe mercutio@example.net -> ${JULIET}`]);
+    h.clear();
+    await h.subscription(BALCONY, 'mercutio@example.net', 'subscribed');
+    expect(h.presences()).toEqual([`subscribed ${JULIET} -> mercutio@example.net`]);
+    expect(h.pushes(JULIET)).toEqual([{ owner: JULIET, ver: '2', jid: 'mercutio@example.net', subscription: 'from', groups: [] }]);
   });
 
   test('a subscription to a local service is routed on the user\'s behalf', async () => {

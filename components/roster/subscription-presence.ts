@@ -73,7 +73,8 @@ async function processOutbound(ctx: HandlerContext, user: Jid, contact: Jid, typ
 
 /**
  * Delivers a subscription stanza from `from` (a local user's bare JID) to `contact` (bare): inbound
- * processing when the contact is a local user, as it is to a local service, not at all elsewhere.
+ * processing when the contact is a local user, as it is to a local service or a remote contact (the
+ * router sends it to the contact's server, docs/s2s.md), not at all to the bare server domain.
  */
 export async function routeToContact(
   ctx: HandlerContext,
@@ -87,10 +88,11 @@ export async function routeToContact(
       await processInbound(ctx, contact, from, type, original);
       return;
     case 'local-service':
+    case 'remote':
       sendOnBehalf(ctx, subscriptionStanza(type, from.bare, contact.bare, original));
       return;
     case 'unreachable':
-      ctx.log.debug({ from: from.bare, to: contact.bare, type }, 'roster: contact not reachable without s2s');
+      ctx.log.debug({ from: from.bare, to: contact.bare, type }, 'roster: contact not reachable');
   }
 }
 

@@ -217,8 +217,10 @@ export class Router {
 
   /** A stanza from a remote server, its `from` validated by dialback and its `to` ours (gateway/s2s/s2s-inbound.ts). */
   fromRemoteServer(stanza: Element, from: Jid, to: Jid): void {
-    // A remote contact subscribing to (or answering) a local user: the roster component keeps the state (RFC 6121 §3).
-    if (stanza.name === 'presence' && SUBSCRIPTION_TYPES.has(stanza.attrs.type) && to.domain === this.domain && to.local) {
+    // A remote contact subscribing to (or answering, or probing) a local user: the roster component
+    // keeps the state (RFC 6121 §3) and answers probes only for contacts with a subscription (§4.3.2).
+    const type = stanza.attrs.type;
+    if (stanza.name === 'presence' && (SUBSCRIPTION_TYPES.has(type) || type === 'probe') && to.domain === this.domain && to.local) {
       this.delegation.forwardSubscription(stanza, from.full, to.bare);
       return;
     }

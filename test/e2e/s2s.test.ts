@@ -121,6 +121,32 @@ describe('two Pampero servers federate', () => {
   });
 });
 
+describe('presence subscriptions with a remote contact (RFC 6121 §3 across servers)', () => {
+  test('alice subscribes to bob on the other server, bob approves, alice sees his presence and her roster says to', async () => {
+    const [alice, bob] = await Promise.all([online(a, 'alice'), online(b, 'bob')]);
+    const request = nextStanza(bob, (el) => el.is('presence') && el.attrs.type === 'subscribe', 15_000);
+    await alice.send(xml('presence', { to: 'bob@b.test', type: 'subscribe' }));
+    expect((await request).attrs.from).toBe('alice@a.test');
+
+    const approved = nextStanza(alice, (el) => el.is('presence') && el.attrs.type === 'subscribed' && el.attrs.from === 'bob@b.test', 15_000);
+    // After 'subscribed', a.test probes bob (§3.1.5); b.test's roster says alice may see him, so it answers.
+    const bobsPresence = nextStanza(alice, (el) => el.is('presence') && el.attrs.from === 'bob@b.test/test' && !el.attrs.type, 15_000);
+    await bob.send(xml('presence', { to: 'alice@a.test', type: 'subscribed' }));
+    await approved;
+    await bobsPresence;
+
+    const roster = nextStanza(alice, (el) => el.is('iq') && el.attrs.id === 'roster-1', 15_000);
+    await alice.send(xml('iq', { type: 'get', id: 'roster-1' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+    const item = (await roster).getChild('query').getChildren('item').find((i: any) => i.attrs.jid === 'bob@b.test');
+    expect(item?.attrs.subscription).toBe('to');
+
+    // Bob's next presence reaches alice through b.test's roster fan-out.
+    const away = nextStanza(alice, (el) => el.is('presence') && el.attrs.from === 'bob@b.test/test' && el.getChildText('show') === 'away', 15_000);
+    await bob.send(xml('presence', {}, xml('show', {}, 'away')));
+    await away;
+  });
+});
+
 describe('unreachable domains bounce quickly', () => {
   test('nobody listening: remote-server-not-found', async () => {
     const alice = await online(a, 'alice');
