@@ -2,11 +2,11 @@
 // stream per remote domain (s2s-outbound.ts), bounded in number. The router hands it every stanza
 // for a domain that is neither ours nor one of our subdomains (shared/router/router.ts route());
 // inbound stanzas go back to the router. Each node of a fleet keeps its own outbound streams.
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Element } from 'ltx';
 import type { S2sConfig } from '../../shared/config/types.js';
-import type { Jid } from '../../shared/jid.js';
+import { parseJid, type Jid } from '../../shared/jid.js';
 import type { Logger } from '../../shared/log.js';
 import type { Router, RemoteDomains } from '../../shared/router/router.js';
 import type { ParserLimits } from '../../shared/xml/stream-parser.js';
@@ -31,6 +31,11 @@ export interface FederationOptions {
   logger: Logger;
   /** Tests: DNS SRV lookups (default node:dns). */
   lookupSrv?: SrvLookup;
+}
+
+/** Outbound streams are per (our domain, remote domain): dialback validates that pair (XEP-0220 §4.3). */
+function pairKey(local: string, remote: string): string {
+  return `${local} ${remote}`;
 }
 
 export class Federation implements RemoteDomains {
@@ -64,13 +69,18 @@ export class Federation implements RemoteDomains {
     return this.server?.address() as AddressInfo | undefined;
   }
 
-  /** From the router: a stanza for a remote domain. */
+  /** From the router: a stanza for a remote domain, from our domain or one of our subdomains (one stream per pair). */
   send(stanza: Element, to: Jid): void {
-    let stream = this.outbound.get(to.domain);
+    const from = parseJid(stanza.attrs.from ?? '');
+    if (!from || !this.isLocalDomain(from.domain)) {
+      this.log.debug({ from: stanza.attrs.from, to: to.full }, 'not relaying a stanza that is not from one of our domains');
+      return;
+    }
+    let stream = this.outbound.get(pairKey(from.domain, to.domain));
     if (!stream) {
       if (this.closing) return this.bounce(stanza, 'remote-server-timeout', 'The server is shutting down');
       if (this.outbound.size >= this.opts.config.maxRemoteDomains) return this.bounce(stanza, 'resource-constraint', 'Too many remote domains at once');
-      stream = this.openStream(to.domain);
+      stream = this.openStream(from.domain, to.domain);
     }
     if (stream.send(stanza) === 'full') return this.bounce(stanza, 'resource-constraint', `Too many stanzas waiting for ${to.domain}`);
     s2sStanzas.inc({ direction: 'out' });
@@ -85,10 +95,16 @@ export class Federation implements RemoteDomains {
     await closed;
   }
 
-  private openStream(domain: string): S2sOutbound {
+  /** Our domain or one of its subdomains. */
+  private isLocalDomain(domain: string): boolean {
+    return domain === this.opts.domain || domain.endsWith(`.${this.opts.domain}`);
+  }
+
+  private openStream(localDomain: string, domain: string): S2sOutbound {
     const config = this.opts.config;
+    const key = pairKey(localDomain, domain);
     const stream = new S2sOutbound({
-      localDomain: this.opts.domain,
+      localDomain,
       remoteDomain: domain,
       resolver: this.resolver,
       keys: this.keys,
@@ -100,11 +116,11 @@ export class Federation implements RemoteDomains {
       logger: this.opts.logger,
       bounce: (stanza, condition, text) => this.bounce(stanza, condition, text),
       onClosed: (closed) => {
-        if (this.outbound.get(domain) === closed) this.outbound.delete(domain);
+        if (this.outbound.get(key) === closed) this.outbound.delete(key);
         s2sStreams.set({ direction: 'out' }, this.outbound.size);
       },
     });
-    this.outbound.set(domain, stream);
+    this.outbound.set(key, stream);
     s2sStreams.set({ direction: 'out' }, this.outbound.size);
     return stream;
   }
@@ -119,18 +135,19 @@ export class Federation implements RemoteDomains {
   }
 
   /** XEP-0220 §2.3: checks a key with the originating domain's server, over our stream to it. */
-  private async verifyKey(originating: string, streamId: string, key: string): Promise<VerifyOutcome> {
-    let stream = this.outbound.get(originating);
+  private async verifyKey(originating: string, receiving: string, streamId: string, key: string): Promise<VerifyOutcome> {
+    let stream = this.outbound.get(pairKey(receiving, originating));
     if (!stream && (this.closing || this.outbound.size >= this.opts.config.maxRemoteDomains)) return 'error';
-    stream ??= this.openStream(originating);
+    stream ??= this.openStream(receiving, originating);
     const outcome = await stream.verify(streamId, key);
     s2sDialback.inc({ outcome });
     return outcome;
   }
 
-  private accept(socket: import('node:net').Socket): void {
+  private accept(socket: Socket): void {
     socket.setNoDelay(true);
     if (this.closing || this.inbound.size >= this.opts.config.maxInboundConnections) {
+      socket.on('error', () => {});
       socket.end(`<?xml version='1.0'?><stream:stream xmlns='${NS_SERVER}' xmlns:stream='${NS.stream}' version='1.0'>${streamErrorXml('resource-constraint', 'Too many server connections')}</stream:stream>`);
       setTimeout(() => socket.destroy(), 2000).unref();
       return;
@@ -144,8 +161,8 @@ export class Federation implements RemoteDomains {
       transport: this.transportOptions(),
       authTimeoutMs: Math.max(30_000, config.connectTimeoutSeconds * 2000),
       logger: this.opts.logger,
-      isLocalDomain: (d) => d === domain || d.endsWith(`.${domain}`),
-      verifyKey: (originating, streamId, key) => this.verifyKey(originating, streamId, key),
+      isLocalDomain: (d) => this.isLocalDomain(d),
+      verifyKey: (originating, receiving, streamId, key) => this.verifyKey(originating, receiving, streamId, key),
       deliver: (stanza, from, to) => {
         s2sStanzas.inc({ direction: 'in' });
         this.opts.router.fromRemoteServer(stanza, from, to);

@@ -2,8 +2,9 @@
 // unless s2s.allowPlainFromLoopback lets a loopback peer skip it) and XEP-0220 dialback. A remote
 // domain is accepted once its db:result key was checked with that domain's own server (db:verify
 // on our outbound stream to it, s2s-outbound.ts); we also answer db:verify for keys we generated.
-// Stanzas are accepted only from a validated domain and to our domain or one of its subdomains,
-// else the stream ends with the RFC 6120 §4.9.3 error.
+// Our subdomains (conference.DOMAIN, pubsub.DOMAIN, …) federate too: a remote domain is validated
+// for one of our domains (the pair of XEP-0220 §4.3), and stanzas are accepted only between a
+// validated pair, else the stream ends with the RFC 6120 §4.9.3 error.
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Element } from 'ltx';
@@ -13,9 +14,11 @@ import type { Logger } from '../../shared/log.js';
 import { NS } from '../../shared/xml/namespaces.js';
 import type { DialbackKeys } from './dialback-key.js';
 import type { VerifyOutcome } from './s2s-outbound.js';
+import { escapeAttr } from '../c2s-connection.js';
 import { dialbackElement, dialbackXml, NS_DIALBACK_FEATURE, NS_SERVER, S2sTransport, type S2sTransportEvents, type S2sTransportOptions } from './s2s-transport.js';
 
 export interface S2sInboundOptions {
+  /** The main domain: our stream header's `from` when the remote named none. */
   localDomain: string;
   keys: DialbackKeys;
   secureContext: SecureContext;
@@ -25,8 +28,8 @@ export interface S2sInboundOptions {
   logger: Logger;
   /** Our domain or a subdomain of it (RFC 6120 §4.9.3.6: anything else is host-unknown). */
   isLocalDomain(domain: string): boolean;
-  /** Asks `originating`'s authoritative server whether `key` is its key for our stream `streamId`. */
-  verifyKey(originating: string, streamId: string, key: string): Promise<VerifyOutcome>;
+  /** Asks `originating`'s authoritative server whether `key` is its key for `receiving` (ours) and our stream `streamId`. */
+  verifyKey(originating: string, receiving: string, streamId: string, key: string): Promise<VerifyOutcome>;
   /** A stanza past every check, for the router. */
   deliver(stanza: Element, from: Jid, to: Jid): void;
   onClosed(inbound: S2sInbound): void;
@@ -37,14 +40,17 @@ const MAX_DOMAINS_PER_STREAM = 10;
 
 export class S2sInbound implements S2sTransportEvents {
   private readonly transport: S2sTransport;
-  /** Remote domains whose dialback key their server confirmed: stanzas from them are accepted. */
+  /** `remote ours` pairs whose dialback key the remote's server confirmed: stanzas between them are accepted. */
   private readonly validated = new Set<string>();
   private readonly verifying = new Set<string>();
+  /** The domain of ours the remote opened the stream to. */
+  private streamDomain: string;
   private readonly authTimer: NodeJS.Timeout;
   private readonly log: Logger;
 
   constructor(socket: Socket, private readonly plainAllowed: boolean, private readonly opts: S2sInboundOptions) {
     this.log = opts.logger.child({ module: 's2s-in', address: socket.remoteAddress });
+    this.streamDomain = opts.localDomain;
     this.transport = new S2sTransport(socket, false, opts.transport, this);
     this.authTimer = setTimeout(() => {
       if (this.validated.size === 0) this.transport.streamError('connection-timeout', 'No domain was validated in time');
@@ -61,9 +67,11 @@ export class S2sInbound implements S2sTransportEvents {
   }
 
   onStreamStart(attrs: Record<string, string>): void {
-    this.transport.sendHeader({ id: this.transport.ourStreamId, from: this.opts.localDomain, ...(attrs.from ? { to: attrs.from } : {}) });
     const to = attrs.to?.toLowerCase();
-    if (to !== undefined && to !== this.opts.localDomain) return this.transport.streamError('host-unknown', `This server serves ${this.opts.localDomain}`);
+    const served = to === undefined || this.opts.isLocalDomain(to);
+    if (to !== undefined && served) this.streamDomain = to;
+    this.transport.sendHeader({ id: this.transport.newStreamId(), from: this.streamDomain, ...(attrs.from ? { to: attrs.from } : {}) });
+    if (!served) return this.transport.streamError('host-unknown', `${to} is not served here`);
     if (!attrs.version || Number.parseInt(attrs.version, 10) < 1) return; // XEP-0220 §2.1: no features before XMPP 1.0
     const features: string[] = [];
     if (!this.transport.secure) features.push(`<starttls xmlns='${NS.tls}'>${this.plainAllowed ? '' : '<required/>'}</starttls>`);
@@ -96,18 +104,19 @@ export class S2sInbound implements S2sTransportEvents {
     const originating = (el.attrs.from ?? '').toLowerCase();
     const receiving = (el.attrs.to ?? '').toLowerCase();
     const key = el.text().trim();
-    if (receiving !== this.opts.localDomain) return this.transport.streamError('host-unknown', `This server serves ${this.opts.localDomain}`);
+    if (!this.opts.isLocalDomain(receiving)) return this.transport.streamError('host-unknown', `${receiving.slice(0, 100)} is not served here`);
     if (!isValidDomain(originating) || this.opts.isLocalDomain(originating)) return this.transport.streamError('invalid-from', 'Not a remote domain');
     if (key === '') return this.transport.streamError('bad-format', 'A dialback key is required');
-    if (this.validated.has(originating) || this.verifying.has(originating)) return;
+    const pair = `${originating} ${receiving}`;
+    if (this.validated.has(pair) || this.verifying.has(pair)) return;
     if (this.validated.size + this.verifying.size >= MAX_DOMAINS_PER_STREAM) return this.transport.streamError('policy-violation', 'Too many domains on one stream');
-    this.verifying.add(originating);
-    const outcome = await this.opts.verifyKey(originating, this.transport.ourStreamId, key);
-    this.verifying.delete(originating);
+    this.verifying.add(pair);
+    const outcome = await this.opts.verifyKey(originating, receiving, this.transport.ourStreamId, key);
+    this.verifying.delete(pair);
     if (this.transport.isClosed) return;
-    const attrs = { from: this.opts.localDomain, to: originating };
+    const attrs = { from: receiving, to: originating };
     if (outcome === 'valid') {
-      this.validated.add(originating);
+      this.validated.add(pair);
       this.log.debug({ domain: originating }, 'remote domain validated by dialback');
       return this.transport.send(dialbackXml('result', { ...attrs, type: 'valid' }));
     }
@@ -118,7 +127,7 @@ export class S2sInbound implements S2sTransportEvents {
       return;
     }
     // XEP-0220 §2.4: we could not reach the authoritative server.
-    this.transport.send(`<db:result from='${attrs.from}' to='${attrs.to}' type='error'><error type='cancel'><remote-server-not-found xmlns='${NS.stanzas}'/></error></db:result>`);
+    this.transport.send(`<db:result from='${escapeAttr(attrs.from)}' to='${escapeAttr(attrs.to)}' type='error'><error type='cancel'><remote-server-not-found xmlns='${NS.stanzas}'/></error></db:result>`);
     if (this.validated.size === 0) this.transport.streamError('remote-connection-failed', `Could not verify ${originating} with its server`);
   }
 
@@ -127,7 +136,7 @@ export class S2sInbound implements S2sTransportEvents {
     const receiving = (el.attrs.from ?? '').toLowerCase();
     const originating = (el.attrs.to ?? '').toLowerCase();
     const id = el.attrs.id ?? '';
-    if (originating !== this.opts.localDomain) return this.transport.streamError('host-unknown', `This server serves ${this.opts.localDomain}`);
+    if (!this.opts.isLocalDomain(originating)) return this.transport.streamError('host-unknown', `${originating.slice(0, 100)} is not served here`);
     if (!isValidDomain(receiving) || id === '') return this.transport.streamError('bad-format', 'db:verify needs from, to and id');
     const valid = this.opts.keys.verify(receiving, originating, id, el.text());
     this.transport.send(dialbackXml('verify', { from: originating, to: receiving, id, type: valid ? 'valid' : 'invalid' }));
@@ -139,10 +148,12 @@ export class S2sInbound implements S2sTransportEvents {
     const { from: rawFrom, to: rawTo } = el.attrs;
     if (!rawFrom || !rawTo) return this.transport.streamError('improper-addressing', "Stanzas between servers need 'from' and 'to'");
     const from = parseJid(rawFrom);
-    if (!from || !this.validated.has(from.domain)) return this.transport.streamError('invalid-from', `${rawFrom.slice(0, 100)} is not from a domain validated on this stream`);
     const to = parseJid(rawTo);
     if (!to) return this.transport.streamError('improper-addressing', "Malformed 'to'");
     if (!this.opts.isLocalDomain(to.domain)) return this.transport.streamError('host-unknown', `${to.domain} is not served here`);
+    if (!from || !this.validated.has(`${from.domain} ${to.domain}`)) {
+      return this.transport.streamError('invalid-from', `${rawFrom.slice(0, 100)} is not validated for ${to.domain} on this stream`);
+    }
     if (el.attrs.xmlns === NS_SERVER) delete el.attrs.xmlns;
     this.transport.touch();
     this.opts.deliver(el, from, to);

@@ -61,8 +61,8 @@ export function serverStanzaXml(stanza: Element): string {
 }
 
 export class S2sTransport implements StreamParserEvents, WriterOverflowHandler {
-  /** Our stream id (inbound) — the remote's is learned from its header. */
-  readonly ourStreamId = randomUUID();
+  /** Our stream id (inbound; a new one at each restart, RFC 6120 §4.7.3) — the remote's is learned from its header. */
+  ourStreamId = randomUUID();
   secure: boolean;
   private readonly parser: XmppStreamParser;
   private readonly decoder = new Utf8Input();
@@ -84,6 +84,12 @@ export class S2sTransport implements StreamParserEvents, WriterOverflowHandler {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** A fresh id for the header we are about to send (inbound). */
+  newStreamId(): string {
+    this.ourStreamId = randomUUID();
+    return this.ourStreamId;
   }
 
   /** Our header: `attrs` are from/to/id as the direction needs (RFC 6120 §4.7). */

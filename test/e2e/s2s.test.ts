@@ -35,6 +35,7 @@ beforeAll(async () => {
     connectTimeoutSeconds: 2,
     routes: [
       `a.test=127.0.0.1:${ports.a}`,
+      `conference.a.test=127.0.0.1:${ports.a}`,
       `b.test=127.0.0.1:${ports.b}`,
       `down.test=127.0.0.1:${ports.down}`,
       `silent.test=127.0.0.1:${ports.silent}`,
@@ -144,6 +145,31 @@ describe('presence subscriptions with a remote contact (RFC 6121 §3 across serv
     const away = nextStanza(alice, (el) => el.is('presence') && el.attrs.from === 'bob@b.test/test' && el.getChildText('show') === 'away', 15_000);
     await bob.send(xml('presence', {}, xml('show', {}, 'away')));
     await away;
+  });
+});
+
+describe('our subdomains federate too', () => {
+  test('bob on b.test enters a room on conference.a.test and chats with alice there', async () => {
+    const MUC = 'http://jabber.org/protocol/muc';
+    const room = 'tavern@conference.a.test';
+    const selfPresence = (nick: string) => (el: any) => el.is('presence') && el.attrs.from === `${room}/${nick}` && (el.getChild('x', `${MUC}#user`)?.getChildren('status') ?? []).some((st: any) => st.attrs.code === '110');
+    const [alice, bob] = await Promise.all([online(a, 'alice'), online(b, 'bob')]);
+    const created = nextStanza(alice, selfPresence('Alice'), 15_000);
+    await alice.send(xml('presence', { to: `${room}/Alice` }, xml('x', { xmlns: MUC })));
+    await created;
+    await alice.iqCaller.request(xml('iq', { type: 'set', to: room }, xml('query', { xmlns: `${MUC}#owner` }, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }))));
+
+    const aliceSeesBob = nextStanza(alice, (el) => el.is('presence') && el.attrs.from === `${room}/Bob`, 15_000);
+    const bobEntered = nextStanza(bob, selfPresence('Bob'), 15_000);
+    await bob.send(xml('presence', { to: `${room}/Bob` }, xml('x', { xmlns: MUC })));
+    await bobEntered;
+    await aliceSeesBob;
+
+    const atAlice = nextStanza(alice, (el) => el.is('message') && el.getChildText('body') === 'a round for everyone', 15_000);
+    const atBob = nextStanza(bob, (el) => el.is('message') && el.getChildText('body') === 'a round for everyone', 15_000);
+    await bob.send(xml('message', { to: room, type: 'groupchat' }, xml('body', {}, 'a round for everyone')));
+    expect((await atAlice).attrs.from).toBe(`${room}/Bob`);
+    expect((await atBob).attrs.from).toBe(`${room}/Bob`);
   });
 });
 
