@@ -3,6 +3,7 @@
 // `gateway` runs the client side (c2s, WebSocket, BOSH) and `router` the component port, both with
 // the router library and the fleet's directory (docs/cluster.md); muc, pubsub and roster run one
 // component each (component-roles.ts).
+import { elasticsearchArchiveSearch } from '../shared/router/archive/elasticsearch-archive-search.js';
 import { createSecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { PamperoConfig } from '../shared/config/types.js';
@@ -120,6 +121,12 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       push: config.push,
       incidents,
     });
+    // XEP-0431 through Elasticsearch when configured (docs/archive.md); closed after the archive's last write.
+    if (router.archive?.search && config.archive.elasticsearchUrl) {
+      const search = await elasticsearchArchiveSearch(router.archive.store, { url: config.archive.elasticsearchUrl, logger: logger.child({ module: 'archive-search' }) });
+      router.archive.useSearch(search);
+      stopping.push(() => search.close());
+    }
     stopping.push(async () => router.archive?.stop()); // writes the archive queue before the stores close
     // The bundled components (or, on a router, the component roles of the fleet) attach with the
     // persisted roster secret (docs/configuration.md, roster.secret).

@@ -49,6 +49,7 @@ export function registerUsersApi(routes: AdminRoutes, ctx: AdminContext): void {
     await stores.offline.clear(jid);
     await stores.accountData.deleteAll(jid);
     await stores.archive?.clear(jid);
+    await router.archive?.search?.cleared(jid); // the full-text index too (Elasticsearch)
     return { status: 204 };
   });
 }

@@ -347,6 +347,18 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   'archive.maxPageSize': { kind: atLeast(1), description: 'Most messages one MAM query page returns.' },
   'archive.purgeIntervalSeconds': { kind: { type: 'seconds' }, description: 'Seconds between two retention runs.' },
   'archive.purgeBatch': { kind: atLeast(1), description: 'Archived messages one retention run removes, at most.' },
+  'archive.fullTextSearch': {
+    kind: { type: 'boolean' },
+    description: 'Full-text search in MAM queries (XEP-0431 fulltext field): the embedded scan, or Elasticsearch when archive.elasticsearchUrl is set.',
+  },
+  'archive.searchScanLimit': {
+    kind: atLeast(1),
+    description: 'Messages one embedded full-text search reads at most; a search that finds nothing within them is refused (policy-violation).',
+  },
+  'archive.elasticsearchUrl': {
+    kind: text(true),
+    description: 'Elasticsearch that indexes archived messages for full-text search; empty: the embedded scan of the archive.',
+  },
   'upload.enabled': { kind: { type: 'boolean' }, description: 'Offer XEP-0363 HTTP File Upload on upload.DOMAIN through the HTTP port.' },
   'upload.maxFileBytes': { kind: atLeast(1), description: 'Largest file one slot takes, in bytes (advertised as max-file-size).' },
   'upload.quotaBytes': { kind: atLeast(1), description: 'Bytes of files one user may keep stored.' },

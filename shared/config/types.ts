@@ -201,6 +201,12 @@ export interface ArchiveConfig {
   purgeIntervalSeconds: number;
   /** Entries one retention run removes, at most. */
   purgeBatch: number;
+  /** XEP-0431 full-text search in MAM queries (the embedded scan, or Elasticsearch when elasticsearchUrl is set). */
+  fullTextSearch: boolean;
+  /** Messages one embedded full-text search reads at most (a search finding nothing within them is refused). */
+  searchScanLimit: number;
+  /** Elasticsearch that indexes archived messages for full-text search; empty: the embedded scan. */
+  elasticsearchUrl: string;
 }
 
 /** XEP-0363 HTTP File Upload on upload.DOMAIN, served by the gateway's HTTP port (docs/upload.md). */

@@ -332,6 +332,11 @@ export interface ArchiveFilter {
   beforeId?: string;
   /** Only these ids (XEP-0313 #extended ids). */
   ids?: string[];
+  /**
+   * XEP-0431 full-text search: messages whose body holds every one of these words (archive-text.ts).
+   * Stores ignore it; the router's ArchiveSearch (shared/router/archive/archive-search.ts) applies it.
+   */
+  words?: string[];
 }
 
 /** XEP-0059 paging: forward from `after` (or the start), or backward from `before` ('' = the end). */

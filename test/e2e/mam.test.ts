@@ -49,7 +49,7 @@ async function connect(username: string): Promise<XmppClient> {
   return xmpp;
 }
 
-interface QueryOptions { max?: number; before?: string; after?: string; withJid?: string; flip?: boolean }
+interface QueryOptions { max?: number; before?: string; after?: string; withJid?: string; flip?: boolean; text?: string }
 /** One MAM query: the bodies of the result messages (in arrival order), and the <fin/>. */
 async function mamQuery(xmpp: XmppClient, o: QueryOptions): Promise<{ bodies: string[]; ids: string[]; fin: any }> {
   const queryid = `q${Math.random().toString(36).slice(2)}`;
@@ -65,6 +65,7 @@ async function mamQuery(xmpp: XmppClient, o: QueryOptions): Promise<{ bodies: st
   try {
     const fields = [xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, MAM))];
     if (o.withJid) fields.push(xml('field', { var: 'with' }, xml('value', {}, o.withJid)));
+    if (o.text !== undefined) fields.push(xml('field', { var: '{urn:xmpp:fulltext:0}fulltext' }, xml('value', {}, o.text)));
     const set = xml('set', { xmlns: RSM }, xml('max', {}, String(o.max ?? 100)));
     if (o.before !== undefined) set.append(xml('before', {}, o.before));
     if (o.after !== undefined) set.append(xml('after', {}, o.after));
@@ -111,6 +112,37 @@ describe('MAM with @xmpp/client', () => {
     expect(flipped.bodies).toEqual([...plain.bodies].reverse());
     expect(flipped.fin.getChild('set', RSM).getChildText('first')).toBe(plain.ids[0]);
   });
+
+  test('full-text search (XEP-0431): advertised, in the form, finds messages by their words and pages through the matches', async () => {
+    const disco = await alice.iqCaller.request(xml('iq', { type: 'get', to: 'alice@localhost' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    expect(disco.getChild('query').getChildren('feature').map((f: any) => f.attrs.var)).toContain('urn:xmpp:fulltext:0');
+    const form = await alice.iqCaller.request(xml('iq', { type: 'get' }, xml('query', { xmlns: MAM })));
+    expect(form.getChild('query', MAM).getChild('x', 'jabber:x:data').getChildren('field').map((f: any) => f.attrs.var)).toContain('{urn:xmpp:fulltext:0}fulltext');
+
+    const exact = await mamQuery(alice, { text: 'N500' });
+    expect(exact.bodies).toEqual(['n500']);
+    expect(exact.fin.attrs.complete).toBe('true');
+
+    const bob = await connect('bob');
+    try {
+      const said = ['Lunch at the Café?', 'no thanks', 'then coffee at the cafe tomorrow', 'CAFÉ it is'];
+      const last = nextStanza(alice, (el) => el.is('message') && el.getChildText('body') === said[3]);
+      for (const body of said) await bob.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('body', {}, body)));
+      await last;
+      // Two matches per page, newest page first, then the page before it.
+      const latest = await mamQuery(alice, { text: 'cafe', max: 2, before: '' });
+      expect(latest.bodies).toEqual([said[2], said[3]]);
+      expect(latest.fin.attrs.complete).toBeUndefined();
+      const earlier = await mamQuery(alice, { text: 'cafe', max: 2, before: latest.fin.getChild('set', RSM).getChildText('first') });
+      expect(earlier.bodies).toEqual([said[0]]);
+      expect(earlier.fin.attrs.complete).toBe('true');
+      // Every word must match; with filters still apply.
+      expect((await mamQuery(alice, { text: 'coffee tomorrow', withJid: 'bob@localhost' })).bodies).toEqual([said[2]]);
+      expect((await mamQuery(alice, { text: 'coffee tomorrow', withJid: 'carol@localhost' })).bodies).toEqual([]);
+    } finally {
+      await bob.stop().catch(() => {});
+    }
+  }, 30_000);
 
   test('an unknown RSM id is item-not-found', async () => {
     await expect(mamQuery(alice, { after: '0123456789abcdef' })).rejects.toMatchObject({ condition: 'item-not-found' });

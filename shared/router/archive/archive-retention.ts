@@ -16,6 +16,8 @@ export class ArchiveRetention {
     private readonly options: { retentionDays: number; purgeIntervalSeconds: number; purgeBatch: number },
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** Told the bound of every run (the full-text index drops what the archive no longer has). */
+    private readonly purged?: (before: number) => Promise<void>,
   ) {}
 
   start(): void {
@@ -34,8 +36,10 @@ export class ArchiveRetention {
     if (this.running || this.options.retentionDays <= 0) return 0;
     this.running = true;
     try {
-      const removed = await this.store.removeBefore(this.now() - this.options.retentionDays * DAY_MS, this.options.purgeBatch);
+      const before = this.now() - this.options.retentionDays * DAY_MS;
+      const removed = await this.store.removeBefore(before, this.options.purgeBatch);
       archivePurged.inc(removed);
+      if (removed > 0) await this.purged?.(before);
       return removed;
     } catch (err) {
       this.log.error({ err }, 'archive purge failed');

@@ -25,6 +25,8 @@ export interface ArchiveWriterOptions {
   batchSize?: number;
   /** How long a batch may gather before it is written, ms (default 0: at the next turn of the event loop). */
   flushDelayMs?: number;
+  /** Told of every batch once it is stored (the full-text index, archive-search.ts). */
+  onWritten?: (entries: ReadonlyArray<PendingArchiveEntry>) => void;
   log: Logger;
 }
 
@@ -95,6 +97,7 @@ export class ArchiveWriter {
           const kept = await this.settle(batch);
           await this.store.append(kept.map((e) => ({ owner: e.owner, id: e.id, with: e.with, xml: e.xml })));
           archiveWritten.inc(kept.length);
+          this.options.onWritten?.(kept);
         } catch (err) {
           archiveDropped.inc({ reason: 'store_error' }, batch.length);
           this.options.log.error({ err, entries: batch.length }, 'archive write failed');

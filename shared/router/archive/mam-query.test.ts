@@ -76,3 +76,17 @@ describe('archive ids and paging', () => {
     );
   });
 });
+
+describe('XEP-0431 full-text field', () => {
+  const FIELD = '{urn:xmpp:fulltext:0}fulltext';
+  it('reads the words of the fulltext field, normalised; an empty search is no filter', () => {
+    expect(parseMamQuery(query({ [FIELD]: ['Café  au LAIT, au'] }), 50, true).filter).toEqual({ words: ['cafe', 'au', 'lait'] });
+    expect(parseMamQuery(query({ [FIELD]: ['  '] }), 50, true).filter).toEqual({});
+  });
+
+  it('is feature-not-implemented while full-text search is off, and bounded in words', () => {
+    expect(condition(() => parseMamQuery(query({ [FIELD]: ['x'] }), 50, false))).toBe('feature-not-implemented');
+    const many = Array.from({ length: 17 }, (_, i) => `w${i}`).join(' ');
+    expect(condition(() => parseMamQuery(query({ [FIELD]: [many] }), 50, true))).toBe('policy-violation');
+  });
+});

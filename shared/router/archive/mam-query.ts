@@ -4,6 +4,7 @@ import { Element } from 'ltx';
 import { parseJid } from '../../jid.js';
 import { archiveIdTime } from '../../storage/archive-id.js';
 import type { ArchiveEntry, ArchiveFilter, ArchivePage, ArchivePageRequest } from '../../storage/types.js';
+import { MAX_SEARCH_WORDS, searchWords } from '../../storage/archive-text.js';
 import { forwardedElement } from '../../xml/forwarding.js';
 import { NS } from '../../xml/namespaces.js';
 import { StanzaError } from '../server-iq.js';
@@ -14,6 +15,9 @@ const DATA_FORMS = NS.dataForms;
 const XDATA_VALIDATE = 'http://jabber.org/protocol/xdata-validate';
 /** The ids field is answered with point reads: at most this many. */
 export const MAX_IDS = 250;
+/** XEP-0431 Full Text Search in MAM: its feature and its form field. */
+export const FULLTEXT = 'urn:xmpp:fulltext:0';
+export const FULLTEXT_FIELD = `{${FULLTEXT}}fulltext`;
 
 export interface MamQuery {
   queryid?: string;
@@ -33,8 +37,8 @@ function parseStamp(value: string, field: string): number {
   return ms;
 }
 
-/** §4.1: the form's fields; an unknown field is feature-not-implemented. */
-function parseForm(x: Element | undefined): ArchiveFilter {
+/** §4.1: the form's fields; an unknown field (or full-text search while it is off) is feature-not-implemented. */
+function parseForm(x: Element | undefined, fullText: boolean): ArchiveFilter {
   const filter: ArchiveFilter = {};
   if (!x) return filter;
   if (x.attrs.type !== undefined && x.attrs.type !== 'submit') throw new StanzaError('bad-request', 'the form must be of type submit');
@@ -67,6 +71,13 @@ function parseForm(x: Element | undefined): ArchiveFilter {
         if (values.length > MAX_IDS) throw new StanzaError('policy-violation', `at most ${MAX_IDS} ids per query`);
         filter.ids = values;
         break;
+      case FULLTEXT_FIELD: {
+        if (!fullText) throw new StanzaError('feature-not-implemented', 'full-text search is off');
+        const words = searchWords(values.join(' '));
+        if (words.length > MAX_SEARCH_WORDS) throw new StanzaError('policy-violation', `at most ${MAX_SEARCH_WORDS} words per search`);
+        if (words.length > 0) filter.words = words; // XEP-0431: an empty search matches everything
+        break;
+      }
       default:
         throw new StanzaError('feature-not-implemented', `unknown field ${name}`);
     }
@@ -94,8 +105,8 @@ function parsePage(set: Element | undefined, maxPageSize: number): ArchivePageRe
   return page;
 }
 
-export function parseMamQuery(query: Element, maxPageSize: number): MamQuery {
-  const filter = parseForm(query.getChild('x', DATA_FORMS));
+export function parseMamQuery(query: Element, maxPageSize: number, fullText = false): MamQuery {
+  const filter = parseForm(query.getChild('x', DATA_FORMS), fullText);
   const page = parsePage(query.getChild('set', RSM), maxPageSize);
   const namedIds = [page.after, page.before || undefined, filter.beforeId, filter.afterId, ...(filter.ids ?? [])].filter(
     (id): id is string => id !== undefined,
@@ -127,13 +138,14 @@ export function finElement(page: ArchivePage): Element {
   return fin;
 }
 
-/** §4.1.5: the form of supported fields. */
-export function queryForm(): Element {
+/** §4.1.5: the form of supported fields (with XEP-0431's when full-text search is on). */
+export function queryForm(fullText = false): Element {
   const query = new Element('query', { xmlns: MAM });
   const x = query.c('x', { xmlns: DATA_FORMS, type: 'form' });
   x.c('field', { type: 'hidden', var: 'FORM_TYPE' }).c('value').t(MAM);
   x.c('field', { type: 'jid-single', var: 'with' });
   for (const name of ['start', 'end', 'before-id', 'after-id']) x.c('field', { type: 'text-single', var: name });
   x.c('field', { type: 'list-multi', var: 'ids' }).c('validate', { xmlns: XDATA_VALIDATE, datatype: 'xs:string' }).c('open');
+  if (fullText) x.c('field', { type: 'text-single', var: FULLTEXT_FIELD, label: 'Search for' });
   return query;
 }

@@ -16,6 +16,7 @@ import { ArchivePrefsCache } from './archive-prefs.js';
 import { ArchiveWriter } from './archive-writer.js';
 import { ArchiveRetention } from './archive-retention.js';
 import { StampedCopy } from './stamped-copy.js';
+import { DEFAULT_SEARCH_SCAN_LIMIT, scanningArchiveSearch, type ArchiveSearch } from './archive-search.js';
 
 export const MAM = NS.mam;
 /** XEP-0313 §8: before-id/after-id/ids, flipped pages and metadata. */
@@ -43,6 +44,10 @@ export interface MessageArchiveOptions {
   /** How often the purge runs, and how many entries one run removes at most. */
   purgeIntervalSeconds: number;
   purgeBatch: number;
+  /** XEP-0431 full-text search (advertised and answered only when true). */
+  fullTextSearch?: boolean;
+  /** Messages the embedded search reads per query, at most. */
+  searchScanLimit?: number;
 }
 
 /** XEP-0313 §5.1.1 and XEP-0334: what goes into a user archive. */
@@ -61,6 +66,8 @@ export class MessageArchive {
   readonly writer: ArchiveWriter;
   readonly prefs: ArchivePrefsCache;
   readonly retention: ArchiveRetention;
+  /** XEP-0431 full-text search: the embedded scan, or the index `useSearch` set (Elasticsearch); undefined when off. */
+  search: ArchiveSearch | undefined;
   private readonly ids = new ArchiveIdGenerator();
   /**
    * The last message archived for its recipient unchanged, its XML and its id: the sender's entry
@@ -78,9 +85,13 @@ export class MessageArchive {
     readonly options: MessageArchiveOptions,
     log: Logger,
   ) {
-    this.writer = new ArchiveWriter(store, { maxQueue: options.maxQueue, maxQueueBytes: options.maxQueueBytes, flushDelayMs: USER_ARCHIVE_FLUSH_DELAY_MS, batchSize: USER_ARCHIVE_BATCH, log });
+    this.writer = new ArchiveWriter(store, {
+      maxQueue: options.maxQueue, maxQueueBytes: options.maxQueueBytes, flushDelayMs: USER_ARCHIVE_FLUSH_DELAY_MS, batchSize: USER_ARCHIVE_BATCH, log,
+      onWritten: (entries) => this.search?.indexed(entries),
+    });
     this.prefs = new ArchivePrefsCache(store, rosters);
-    this.retention = new ArchiveRetention(store, options, log);
+    this.retention = new ArchiveRetention(store, options, log, Date.now, async (before) => this.search?.purgedBefore(before));
+    this.search = options.fullTextSearch === false ? undefined : scanningArchiveSearch(store, options.searchScanLimit ?? DEFAULT_SEARCH_SCAN_LIMIT);
   }
 
   /** A message a local user's session sent: into the sender's archive. */
@@ -124,6 +135,11 @@ export class MessageArchive {
     const check = accountKnown && verdict !== 'unknown' ? undefined : async () =>
       (accountKnown || (await this.accounts.get(owner)) !== undefined) && (verdict !== 'unknown' || (await this.prefs.settle(owner, peer)));
     return this.writer.enqueue({ owner, id, with: peer, xml, check }) ? id : undefined;
+  }
+
+  /** Full-text search through an index (Elasticsearch) instead of the embedded scan; kept off when fullTextSearch is. */
+  useSearch(search: ArchiveSearch): void {
+    if (this.search) this.search = search;
   }
 
   /** Writes what is queued and stops the purge timer. */

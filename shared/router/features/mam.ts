@@ -8,7 +8,7 @@ import type { ArchivePrefs } from '../../storage/types.js';
 import { XmppStreamParser } from '../../xml/stream-parser.js';
 import { archiveQuerySeconds } from '../archive/archive-metrics.js';
 import { MAM, MAM_EXTENDED, type MessageArchive } from '../archive/message-archive.js';
-import { finElement, parseMamQuery, queryForm, resultMessage, stamp } from '../archive/mam-query.js';
+import { FULLTEXT, finElement, parseMamQuery, queryForm, resultMessage, stamp } from '../archive/mam-query.js';
 import type { Router } from '../router.js';
 import { StanzaError, type ServerIqRequest } from '../server-iq.js';
 
@@ -20,6 +20,7 @@ export function installMam(router: Router): void {
   if (!archive) return; // archive.enabled false, or a backend without an archive: nothing advertised
   // XEP-0313 §8: advertised on the archiving JIDs, i.e. users' bare JIDs.
   router.serverIq.accountFeatures.add(MAM).add(MAM_EXTENDED);
+  if (archive.search) router.serverIq.accountFeatures.add(FULLTEXT); // XEP-0431 §2
 
   router.serverIq.handle(`iq/set/${MAM}`, (request) => {
     if (request.payload.name === 'query') return runQuery(router, archive, request);
@@ -29,7 +30,7 @@ export function installMam(router: Router): void {
   router.serverIq.handle(`iq/get/${MAM}`, async ({ payload, from }) => {
     switch (payload.name) {
       case 'query':
-        return queryForm(); // §4.1.5
+        return queryForm(archive.search !== undefined); // §4.1.5
       case 'metadata':
         return metadata(archive, from.bare);
       case 'prefs':
@@ -42,7 +43,7 @@ export function installMam(router: Router): void {
 
 async function runQuery(router: Router, archive: MessageArchive, { payload, from }: ServerIqRequest): Promise<Element> {
   const started = performance.now();
-  const query = parseMamQuery(payload, archive.options.maxPageSize);
+  const query = parseMamQuery(payload, archive.options.maxPageSize, archive.search !== undefined);
   const owner = from.bare;
   await archive.writer.drain(); // what was archived before the query is in it (the writer batches)
   // §4.1.2 and §4.3: an id that is not in the archive is item-not-found.
@@ -51,7 +52,8 @@ async function runQuery(router: Router, archive: MessageArchive, { payload, from
       throw new StanzaError('item-not-found', 'no such id in the archive');
     }
   }
-  const page = await archive.store.query(owner, query.filter, query.page);
+  // XEP-0431: with words, the search (embedded scan or Elasticsearch) finds the page.
+  const page = query.filter.words && archive.search ? await archive.search.search(owner, query.filter, query.page) : await archive.store.query(owner, query.filter, query.page);
   const session = router.sessions.get(from.full);
   if (session) {
     const stored = parseStoredMessages(page.entries.map((e) => e.xml));
