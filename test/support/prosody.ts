@@ -1,13 +1,16 @@
 // Debian's Prosody (installed by scripts/test-setup.sh) run from a temp directory on free loopback
 // ports, for interop tests that attach a Pampero component to it through `Component "…"` entries
-// with a component_secret (test/e2e/prosody-*.test.ts). Users are registered with
-// `prosodyctl --config … register` before Prosody starts; their password is `<name>-pw`.
+// with a component_secret (test/e2e/prosody-*.test.ts), and for federation tests with s2s on a free
+// port (test/e2e/prosody-s2s.test.ts: STARTTLS with a certificate made here, dialback, and other
+// domains routed to loopback ports by test/support/prosody-plugins/mod_test_s2s_routes.lua). Users
+// are registered with `prosodyctl --config … register` before Prosody starts; their password is `<name>-pw`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { client, xml } from '@xmpp/client';
 import type { Logger } from 'pino';
 import { createLogger } from '../../shared/log.js';
@@ -31,12 +34,16 @@ export interface ProsodyOptions {
   components: string[];
   secret: string;
   users: string[];
+  /** Federation: s2s on a free port, STARTTLS required, dialback; these domains go to these loopback ports. */
+  s2s?: { routes: Record<string, number> };
 }
 
 export interface RunningProsody {
   /** The temp directory; free for the test's own files (removed by stop()). */
   dir: string;
   c2sPort: number;
+  /** The s2s port (0 without the s2s option). */
+  s2sPort: number;
   /** The XEP-0114 service URL for startXxxComponent({ service }). */
   componentService: string;
   /** The link options of startXxxComponent() for one of the component domains. */
@@ -47,18 +54,31 @@ export interface RunningProsody {
   stop(): Promise<void>;
 }
 
-function prosodyConfig(dir: string, c2sPort: number, componentPort: number, options: ProsodyOptions): string {
+const PLUGINS = join(dirname(fileURLToPath(import.meta.url)), 'prosody-plugins');
+
+function prosodyConfig(dir: string, c2sPort: number, componentPort: number, s2sPort: number, options: ProsodyOptions): string {
   const components = options.components.map((domain) => `Component "${domain}"\n\tcomponent_secret = "${options.secret}"\n`).join('\n');
+  const routes = Object.entries(options.s2s?.routes ?? {}).map(([domain, port]) => `["${domain}"] = ${port}`).join('; ');
+  const federation = options.s2s
+    ? `modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "tls"; "dialback"; "presence"; "message"; "test_s2s_routes" }
+modules_disabled = { "offline"; "posix" }
+plugin_paths = { "${PLUGINS}" }
+s2s_ports = { ${s2sPort} }
+s2s_interfaces = { "127.0.0.1" }
+s2s_require_encryption = true
+s2s_secure_auth = false
+test_s2s_routes = { ${routes} }`
+    : `modules_enabled = { "roster"; "saslauth"; "disco"; "ping" }
+modules_disabled = { "s2s"; "offline"; "posix" }
+s2s_ports = { }`;
   return `-- Written by test/support/prosody.ts
 run_as_root = true -- test machines and CI containers run as root
 data_path = "${dir}/data"
 certificates = "${dir}/certs"
 log = { warn = "${dir}/prosody.log" }
-modules_enabled = { "roster"; "saslauth"; "disco"; "ping" }
-modules_disabled = { "s2s"; "offline"; "posix" }
+${federation}
 c2s_ports = { ${c2sPort} }
 c2s_interfaces = { "127.0.0.1" }
-s2s_ports = { }
 component_ports = { ${componentPort} }
 component_interfaces = { "127.0.0.1" }
 http_ports = { }
@@ -97,11 +117,17 @@ async function waitForPort(port: number, prosody: ChildProcess, output: () => st
 
 export async function startProsody(options: ProsodyOptions): Promise<RunningProsody> {
   const dir = await mkdtemp(join(tmpdir(), 'pampero-prosody-'));
-  const [c2sPort, componentPort] = (await freePorts(2)) as [number, number];
+  const [c2sPort, componentPort, freeS2sPort] = (await freePorts(3)) as [number, number, number];
+  const s2sPort = options.s2s ? freeS2sPort : 0;
   await mkdir(join(dir, 'data'));
   await mkdir(join(dir, 'certs'));
+  // A self-signed certificate for the domain (certificates = …/certs finds DOMAIN.crt/.key): s2s STARTTLS.
+  if (options.s2s) {
+    const base = join(dir, 'certs', options.domain);
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${options.domain}`, '-addext', `subjectAltName=DNS:${options.domain}`, '-keyout', `${base}.key`, '-out', `${base}.crt`]);
+  }
   const config = join(dir, 'prosody.cfg.lua');
-  await writeFile(config, prosodyConfig(dir, c2sPort, componentPort, options));
+  await writeFile(config, prosodyConfig(dir, c2sPort, componentPort, s2sPort, options));
   for (const user of options.users) await run(PROSODYCTL, ['--config', config, 'register', user, options.domain, `${user}-pw`]);
   let output = '';
   const prosody = spawn(PROSODY, ['-F', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -120,7 +146,8 @@ export async function startProsody(options: ProsodyOptions): Promise<RunningPros
   };
   try {
     await waitForPort(c2sPort, prosody, () => output);
-    await waitForPort(componentPort, prosody, () => output);
+    if (options.components.length > 0) await waitForPort(componentPort, prosody, () => output); // no Component: no listener
+    if (s2sPort) await waitForPort(s2sPort, prosody, () => output);
   } catch (err) {
     await stop();
     throw err;
@@ -129,6 +156,7 @@ export async function startProsody(options: ProsodyOptions): Promise<RunningPros
   return {
     dir,
     c2sPort,
+    s2sPort,
     componentService: `xmpp://127.0.0.1:${componentPort}`,
     componentLink: (domain) => ({ service: `xmpp://127.0.0.1:${componentPort}`, domain, secret: options.secret, serverDomain: options.domain, logger: createLogger('silent') }),
     async connect(username) {
