@@ -10,6 +10,8 @@ REQUIREMENTS=(
   "redis-server|command -v redis-server"
   "chromium|test -x /usr/bin/chromium"
   "prosody|test -x /usr/bin/prosody"
+  # test/support/prosody.ts makes Prosody's s2s certificate with it (test/e2e/prosody-s2s.test.ts)
+  "openssl|command -v openssl"
   "docker-compose|command -v docker-compose"
   # lmdb is rebuilt with the fix for LMDB's ITS#9496 (scripts/lmdb-its9496.mjs): a compiler and make
   "g++|command -v c++"
