@@ -30,7 +30,7 @@ beforeAll(async () => {
   router = new Router({
     domain: 'localhost', rosterDomain: 'roster.localhost', stores, offlineQuota: 10, iqTimeoutMs: 1000,
     logger: pino({ level: 'silent' }), serverVersion: 'test',
-    archive: { enabled: true, retentionDays: 0, maxQueue: 100, maxQueueBytes: 16_777_216, maxPageSize: 5, purgeIntervalSeconds: 60, purgeBatch: 100 },
+    archive: { enabled: true, retentionDays: 0, maxQueue: 100, maxQueueBytes: 16_777_216, maxPageSize: 5, purgeIntervalSeconds: 60, purgeBatch: 100, fullTextSearch: true, searchScanLimit: 1000, elasticsearchUrl: '' },
   });
 });
 afterAll(async () => {
@@ -141,7 +141,7 @@ describe('message archive on the router', () => {
   it('answers the form, metadata, and advertises MAM on the account', async () => {
     const form = await iq(a, 'get', new Element('query', { xmlns: 'urn:xmpp:mam:2' }));
     expect(form.reply.getChild('query')?.getChild('x')?.getChildren('field').map((f) => f.attrs.var)).toEqual(
-      ['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids'],
+      ['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids', '{urn:xmpp:fulltext:0}fulltext'],
     );
     const meta = await iq(b, 'get', new Element('metadata', { xmlns: 'urn:xmpp:mam:2' }));
     expect(meta.reply.getChild('metadata')?.getChild('start')?.attrs.id).toBe(ids[0]);
@@ -176,7 +176,7 @@ describe('message archive disabled', () => {
     const off = new Router({
       domain: 'localhost', rosterDomain: 'roster.localhost', stores, offlineQuota: 10, iqTimeoutMs: 1000,
       logger: pino({ level: 'silent' }), serverVersion: 'test',
-      archive: { enabled: false, retentionDays: 0, maxQueue: 100, maxQueueBytes: 16_777_216, maxPageSize: 5, purgeIntervalSeconds: 60, purgeBatch: 100 },
+      archive: { enabled: false, retentionDays: 0, maxQueue: 100, maxQueueBytes: 16_777_216, maxPageSize: 5, purgeIntervalSeconds: 60, purgeBatch: 100, fullTextSearch: true, searchScanLimit: 1000, elasticsearchUrl: '' },
     });
     expect(off.archive).toBeUndefined();
     expect([...off.serverIq.accountFeatures]).not.toContain('urn:xmpp:mam:2');
