@@ -65,6 +65,12 @@ export class Federation implements RemoteDomains {
     return federation;
   }
 
+  /** The streams of this node, for operators and tests. */
+  streams(): { outbound: Array<{ local: string; remote: string; state: S2sOutbound['state']; secure: boolean }>; inbound: number } {
+    const outbound = [...this.outbound.values()].map((s) => ({ local: s.localDomain, remote: s.remoteDomain, state: s.state, secure: s.secure }));
+    return { outbound, inbound: this.inbound.size };
+  }
+
   address(): AddressInfo | undefined {
     return this.server?.address() as AddressInfo | undefined;
   }

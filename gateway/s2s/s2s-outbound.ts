@@ -67,6 +67,15 @@ export class S2sOutbound implements S2sTransportEvents {
     return this.opts.remoteDomain;
   }
 
+  get localDomain(): string {
+    return this.opts.localDomain;
+  }
+
+  /** TLS is on (after STARTTLS). */
+  get secure(): boolean {
+    return this.transport?.secure ?? false;
+  }
+
   /** Sends now when the stream is up, else queues; 'full' when the queue is at its bound (the caller bounces). */
   send(stanza: Element): 'sent' | 'queued' | 'full' {
     if (this.state === 'ready' && this.transport) {

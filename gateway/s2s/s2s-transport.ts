@@ -12,6 +12,7 @@ import { NS } from '../../shared/xml/namespaces.js';
 import { XmppStreamParser, type ParserLimits, type StreamParserEvents, type StreamErrorCondition as ParserErrorCondition } from '../../shared/xml/stream-parser.js';
 import { resetSocket, SocketWriter, type WriterOverflowHandler } from '../socket-writer.js';
 import { Utf8Input } from '../utf8-input.js';
+import { admitInput, type InputConsumer } from '../input-fairness.js';
 import { escapeAttr } from '../c2s-connection.js';
 
 /** XEP-0220 namespaces: the dialback elements, and the stream feature (§2.1). */
@@ -60,7 +61,7 @@ export function serverStanzaXml(stanza: Element): string {
   return copy.toString();
 }
 
-export class S2sTransport implements StreamParserEvents, WriterOverflowHandler {
+export class S2sTransport implements StreamParserEvents, WriterOverflowHandler, InputConsumer {
   /** Our stream id (inbound; a new one at each restart, RFC 6120 §4.7.3) — the remote's is learned from its header. */
   ourStreamId = randomUUID();
   secure: boolean;
@@ -162,11 +163,17 @@ export class S2sTransport implements StreamParserEvents, WriterOverflowHandler {
   }
 
   private listen(socket: Socket): void {
+    // At most 16 KB parsed per turn, as for clients (gateway/input-fairness.ts): a fast remote server cannot starve the rest.
     socket.on('data', (chunk: Buffer) => {
-      if (!this.closed && socket === this.socket) this.parser.write(this.decoder.write(chunk));
+      if (!this.closed && socket === this.socket) admitInput(socket, chunk, this);
     });
     socket.on('error', () => this.socketClosed());
     socket.on('close', () => this.socketClosed());
+  }
+
+  /** Input admitted by input-fairness.ts. */
+  consumeInput(socket: Socket, part: Buffer): void {
+    if (!this.closed && socket === this.socket) this.parser.write(this.decoder.write(part));
   }
 
   onStreamStart(name: string, attrs: Record<string, string>): void {
