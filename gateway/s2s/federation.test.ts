@@ -162,9 +162,7 @@ test('without s2s.allowPlainFromLoopback, STARTTLS is required before dialback (
   expect(text).toContain('<policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
 });
 
-test('a stream header for a domain not served here is host-unknown', async () => {
-  const [port] = (await freePorts(1)) as [number];
-  await federation('b.test', port, {});
+async function rawConnection(port: number): Promise<{ socket: Socket; text: () => string }> {
   const socket = netConnect({ host: '127.0.0.1', port });
   sockets.push(socket);
   socket.on('error', () => {});
@@ -172,7 +170,23 @@ test('a stream header for a domain not served here is host-unknown', async () =>
   let text = '';
   socket.on('data', (chunk: string) => (text += chunk));
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  socket.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='a.test' to='c.test' version='1.0'>`);
-  await until(() => text.includes('</stream:stream>'));
-  expect(text).toContain('<host-unknown xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
+  return { socket, text: () => text };
+}
+
+test('one address gets a tenth of s2s.maxInboundConnections at most; the next is resource-constraint', async () => {
+  const [port] = (await freePorts(1)) as [number];
+  await federation('b.test', port, { maxInboundConnections: 10 });
+  await rawConnection(port);
+  const second = await rawConnection(port);
+  await until(() => second.text().includes('</stream:stream>'));
+  expect(second.text()).toContain('<resource-constraint xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
+});
+
+test('a stream header for a domain not served here is host-unknown', async () => {
+  const [port] = (await freePorts(1)) as [number];
+  await federation('b.test', port, {});
+  const peer = await rawConnection(port);
+  peer.socket.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' from='a.test' to='c.test' version='1.0'>`);
+  await until(() => peer.text().includes('</stream:stream>'));
+  expect(peer.text()).toContain('<host-unknown xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
 });

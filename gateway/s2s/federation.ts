@@ -41,6 +41,8 @@ function pairKey(local: string, remote: string): string {
 export class Federation implements RemoteDomains {
   private readonly outbound = new Map<string, S2sOutbound>();
   private readonly inbound = new Set<S2sInbound>();
+  /** Inbound connections per remote address (a tenth of s2s.maxInboundConnections each, at most). */
+  private readonly inboundByAddress = new Map<string, number>();
   private readonly keys: DialbackKeys;
   private readonly resolver: S2sResolver;
   private readonly log: Logger;
@@ -152,12 +154,17 @@ export class Federation implements RemoteDomains {
 
   private accept(socket: Socket): void {
     socket.setNoDelay(true);
-    if (this.closing || this.inbound.size >= this.opts.config.maxInboundConnections) {
+    const address = socket.remoteAddress ?? '';
+    const fromAddress = this.inboundByAddress.get(address) ?? 0;
+    // One address may not take every slot: a remote server needs a few streams, not hundreds.
+    const perAddress = Math.max(1, Math.ceil(this.opts.config.maxInboundConnections / 10));
+    if (this.closing || this.inbound.size >= this.opts.config.maxInboundConnections || fromAddress >= perAddress) {
       socket.on('error', () => {});
       socket.end(`<?xml version='1.0'?><stream:stream xmlns='${NS_SERVER}' xmlns:stream='${NS.stream}' version='1.0'>${streamErrorXml('resource-constraint', 'Too many server connections')}</stream:stream>`);
       setTimeout(() => socket.destroy(), 2000).unref();
       return;
     }
+    this.inboundByAddress.set(address, fromAddress + 1);
     const domain = this.opts.domain;
     const config = this.opts.config;
     const stream = new S2sInbound(socket, config.allowPlainFromLoopback && isLoopback(socket.remoteAddress), {
@@ -175,6 +182,9 @@ export class Federation implements RemoteDomains {
       },
       onClosed: (closed) => {
         this.inbound.delete(closed);
+        const left = (this.inboundByAddress.get(address) ?? 1) - 1;
+        if (left > 0) this.inboundByAddress.set(address, left);
+        else this.inboundByAddress.delete(address);
         s2sStreams.set({ direction: 'in' }, this.inbound.size);
       },
     });
