@@ -64,7 +64,7 @@ export async function startBundledComponents(config: PamperoConfig, stores: Stor
     const mucArchive = await openLmdbMucArchiveStore(config.dataDir);
     stopping.push(() => mucArchive.close());
     const muc = await startMucComponent({
-      service, domain: mucDomain, secret: config.roster.secret, serverDomain: config.domain, rooms: mucRooms, archive: createRoomArchive(mucArchive.store, logger), logger,
+      service, domain: mucDomain, secret: config.roster.secret, serverDomain: config.domain, rooms: mucRooms, archive: createRoomArchive(mucArchive.store, logger, { fullTextSearch: config.archive.fullTextSearch, searchScanLimit: config.archive.searchScanLimit }), logger,
       defaults: { ...DEFAULT_ROOM_CONFIG, maxUsers: config.muc.defaultMaxUsers }, maxUsersLimit: config.muc.maxUsersLimit, multicast: config.muc.multicast,
       flood: { rate: config.muc.messageRate, burst: config.muc.messageBurst },
       joinLimits: { perMinute: config.muc.joinsPerMinute, burst: config.muc.joinBurst },

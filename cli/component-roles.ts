@@ -69,7 +69,7 @@ async function startComponent(role: ComponentRole, config: PamperoConfig, domain
         const joins = connectFleetUserLimit(config.cluster.redisUrl, 'muc-joins-per-user', domain, joinLimits, logger, joinRefusedLogger(logger));
         if (joins) closing.push(async () => joins.close());
         const muc = await startMucComponent({
-          ...link, rooms, archive: createRoomArchive(archive.store, logger),
+          ...link, rooms, archive: createRoomArchive(archive.store, logger, { fullTextSearch: config.archive.fullTextSearch, searchScanLimit: config.archive.searchScanLimit }),
           defaults: { ...DEFAULT_ROOM_CONFIG, maxUsers: config.muc.defaultMaxUsers }, maxUsersLimit: config.muc.maxUsersLimit, multicast: config.muc.multicast,
       flood: { rate: config.muc.messageRate, burst: config.muc.messageBurst },
           joinLimits, joinLimiter: joins?.limit,

@@ -6,7 +6,7 @@ import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_MUC } from './namespaces.js';
 import { OCCUPANT_ID_FEATURE } from './occupant-id.js';
 import { SELF_PING_FEATURE } from './occupant-iq.js';
 import { NS_REGISTER } from './registration.js';
-import { NS_MAM, NS_STANZA_ID } from './room-archive.js';
+import { NS_FULLTEXT, NS_MAM, NS_STANZA_ID } from './room-archive.js';
 import type { Room } from './room.js';
 import { iqResult, xml, type XmlElement } from './xml.js';
 
@@ -30,7 +30,7 @@ export function serviceItems(iq: XmlElement, rooms: Array<{ jid: string; name: s
 }
 
 /** §6.4 and §15.3: one feature for each side of each room property. */
-export function roomFeatures(room: Room, archived = false): string[] {
+export function roomFeatures(room: Room, archived = false, fullText = false): string[] {
   const c = room.config;
   return [
     NS_DISCO_INFO,
@@ -45,11 +45,12 @@ export function roomFeatures(room: Room, archived = false): string[] {
     c.password ? 'muc_passwordprotected' : 'muc_unsecured',
     c.whois === 'anyone' ? 'muc_nonanonymous' : 'muc_semianonymous',
     ...(archived ? [NS_MAM, NS_STANZA_ID] : []),
+    ...(archived && fullText ? [NS_FULLTEXT] : []),
   ];
 }
 
 /** §6.4: identity, features and the muc#roominfo extended form (XEP-0128). */
-export function roomInfo(iq: XmlElement, room: Room, archived = false): XmlElement {
+export function roomInfo(iq: XmlElement, room: Room, archived = false, fullText = false): XmlElement {
   const info = dataForm('result', 'http://jabber.org/protocol/muc#roominfo', undefined, [
     { var: 'muc#roominfo_description', type: 'text-single', label: 'Description', value: room.config.description },
     { var: 'muc#roominfo_occupants', type: 'text-single', label: 'Number of occupants', value: String(room.occupants.size) },
@@ -63,7 +64,7 @@ export function roomInfo(iq: XmlElement, room: Room, archived = false): XmlEleme
       'query',
       { xmlns: NS_DISCO_INFO },
       xml('identity', { category: 'conference', type: 'text', name: room.config.name || room.jid.split('@')[0] }),
-      features(roomFeatures(room, archived)),
+      features(roomFeatures(room, archived, fullText)),
       info,
     ),
   );

@@ -93,3 +93,32 @@ test('a persistent room loaded again (restart, or another instance) gets its dis
   expect(history.map((m) => m.getChildText('body'))).toEqual(['of a', 'fenny snake']);
   expect(history.every((m) => m.attrs.from === `${ROOM}/Bob` && m.getChild('delay', 'urn:xmpp:delay') && m.getChild('stanza-id', NS_STANZA_ID))).toBe(true);
 });
+
+test('full-text search (XEP-0431) of a room archive: advertised, in the form, by words with paging; off with fullTextSearch false', async () => {
+  const h = await persistentRoomWithBob();
+  const info = await h.iq(CAROL, 'get', ROOM, `<query xmlns='http://jabber.org/protocol/disco#info'/>`);
+  expect(info.getChild('query')!.getChildren('feature').map((f) => f.attrs.var)).toContain('urn:xmpp:fulltext:0');
+  const form = await h.iq(CAROL, 'get', ROOM, `<query xmlns='${NS_MAM}'/>`);
+  expect(form.getChild('query')!.getChild('x')!.getChildren('field').map((f) => f.attrs.var)).toContain('{urn:xmpp:fulltext:0}fulltext');
+
+  for (const [who, text] of [[BOB, 'Pizza tonight?'], [ALICE, 'no, sushi'], [BOB, 'pizza it is then'], [ALICE, 'PIZZA!']] as const) await h.say(who, text);
+  h.clear();
+  const search = (words: string, rsm: string) =>
+    `<query xmlns='${NS_MAM}' queryid='s'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>${NS_MAM}</value></field>` +
+    `<field var='{urn:xmpp:fulltext:0}fulltext'><value>${words}</value></field></x><set xmlns='${RSM}'>${rsm}</set></query>`;
+  const bodies = () => h.to(CAROL).filter((s) => s.name === 'message').map((m) => m.getChild('result', NS_MAM)!.getChild('forwarded')!.getChild('message')!.getChildText('body'));
+  const latest = await h.iq(CAROL, 'set', ROOM, search('pizza', '<max>2</max><before/>'));
+  expect(bodies()).toEqual(['pizza it is then', 'PIZZA!']);
+  expect(latest.getChild('fin', NS_MAM)!.attrs.complete).toBeUndefined();
+  h.clear();
+  const first = latest.getChild('fin', NS_MAM)!.getChild('set', RSM)!.getChildText('first');
+  const earlier = await h.iq(CAROL, 'set', ROOM, search('pizza', `<max>2</max><before>${first}</before>`));
+  expect(bodies()).toEqual(['Pizza tonight?']);
+  expect(earlier.getChild('fin', NS_MAM)!.attrs.complete).toBe('true');
+
+  const off = createMucHarness({ archive: createRoomArchive(archive.store, pino({ level: 'silent' }), { fullTextSearch: false }) });
+  await off.createInstantRoom(ALICE, 'Alice');
+  await off.configure(ALICE, { 'muc#roomconfig_persistentroom': '1' });
+  off.clear();
+  expect(errorCondition(await off.iq(ALICE, 'set', ROOM, search('pizza', '')))).toBe('feature-not-implemented');
+});

@@ -7,11 +7,13 @@
 // (the `muc` role opens it in DATA_DIR/muc-archive). Who may query: anyone who may enter —
 // outcasts never, members-only rooms their members only (XEP-0313 §"MUC Archives" leaves the
 // policy to the room). Archived messages are the reflected ones (from room/nick, occupant id
-// included), so real JIDs never reach the archive. Destroying a room removes its archive.
+// included), so real JIDs never reach the archive. Destroying a room removes its archive. XEP-0431
+// full-text search works on room archives too, with the embedded scan (archive-search.ts).
 import { parse as parseXml, type Element } from 'ltx';
 import type { Logger } from 'pino';
 import { ArchiveWriter } from '../../shared/router/archive/archive-writer.js';
-import { finElement, parseMamQuery, queryForm, resultMessage } from '../../shared/router/archive/mam-query.js';
+import { FULLTEXT, finElement, parseMamQuery, queryForm, resultMessage } from '../../shared/router/archive/mam-query.js';
+import { DEFAULT_SEARCH_SCAN_LIMIT, scanningArchiveSearch, type ArchiveSearch } from '../../shared/router/archive/archive-search.js';
 import { StanzaError as ArchiveQueryError } from '../../shared/router/server-iq.js';
 import { ArchiveIdGenerator, archiveIdTime, isArchiveId } from '../../shared/storage/archive-id.js';
 import type { ArchiveStore } from '../../shared/storage/types.js';
@@ -21,6 +23,8 @@ import { childElements, cloneElement, iqResult, refuse, xml, type XmlElement } f
 
 export const NS_MAM = 'urn:xmpp:mam:2';
 export const NS_STANZA_ID = 'urn:xmpp:sid:0';
+/** XEP-0431, advertised by archived rooms. */
+export const NS_FULLTEXT = FULLTEXT;
 
 export interface RoomArchive {
   store: ArchiveStore;
@@ -28,12 +32,18 @@ export interface RoomArchive {
   ids: ArchiveIdGenerator;
   /** Most messages one page returns. */
   maxPageSize: number;
+  /** XEP-0431 full-text search of the room's messages (the embedded scan, bounded); undefined when off. */
+  search: ArchiveSearch | undefined;
 }
 
 export interface RoomArchiveOptions {
   /** Entries waiting to be written, at most (then new ones are dropped and counted). */
   maxQueue?: number;
   maxPageSize?: number;
+  /** XEP-0431 on room archives (archive.fullTextSearch, default on). */
+  fullTextSearch?: boolean;
+  /** Messages one full-text search reads at most (archive.searchScanLimit). */
+  searchScanLimit?: number;
 }
 
 export function createRoomArchive(store: ArchiveStore, log: Logger, options: RoomArchiveOptions = {}): RoomArchive {
@@ -42,6 +52,7 @@ export function createRoomArchive(store: ArchiveStore, log: Logger, options: Roo
     writer: new ArchiveWriter(store, { maxQueue: options.maxQueue ?? 10_000, maxQueueBytes: 16 * 1024 * 1024, log }),
     ids: new ArchiveIdGenerator(),
     maxPageSize: options.maxPageSize ?? 100,
+    search: options.fullTextSearch === false ? undefined : scanningArchiveSearch(store, options.searchScanLimit ?? DEFAULT_SEARCH_SCAN_LIMIT),
   };
 }
 
@@ -81,11 +92,12 @@ export async function handleRoomArchiveQuery(ctx: RoomContext, iq: XmlElement, q
   if (!isArchived(archive, room)) refuse('cancel', 'service-unavailable', 'This room keeps no archive');
   const from = iq.attrs.from ?? '';
   mayRead(room, from.split('/')[0]!);
-  if (iq.attrs.type === 'get') return iqResult(iq, asXml(queryForm()));
+  const fullText = archive.search !== undefined;
+  if (iq.attrs.type === 'get') return iqResult(iq, asXml(queryForm(fullText)));
 
   let parsed: ReturnType<typeof parseMamQuery>;
   try {
-    parsed = parseMamQuery(query as unknown as Element, archive.maxPageSize);
+    parsed = parseMamQuery(query as unknown as Element, archive.maxPageSize, fullText);
   } catch (err) {
     if (!(err instanceof ArchiveQueryError)) throw err;
     refuse(err.condition === 'feature-not-implemented' ? 'cancel' : 'modify', err.condition, err.message);
@@ -95,7 +107,13 @@ export async function handleRoomArchiveQuery(ctx: RoomContext, iq: XmlElement, q
   if (!parsed.namedIds.every(isArchiveId) || (await archive.store.missing(room.jid, parsed.namedIds)).length > 0) {
     refuse('cancel', 'item-not-found', 'No such message in this archive');
   }
-  const page = await archive.store.query(room.jid, parsed.filter, parsed.page);
+  let page: Awaited<ReturnType<ArchiveStore['query']>>;
+  try {
+    page = parsed.filter.words && archive.search ? await archive.search.search(room.jid, parsed.filter, parsed.page) : await archive.store.query(room.jid, parsed.filter, parsed.page);
+  } catch (err) {
+    if (!(err instanceof ArchiveQueryError)) throw err;
+    refuse('modify', err.condition, err.message); // a search that scanned its bound without a match
+  }
   const entries = parsed.flip ? [...page.entries].reverse() : page.entries;
   for (const entry of entries) {
     const stored = parseXml(entry.xml) as Element;

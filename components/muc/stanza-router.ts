@@ -170,7 +170,7 @@ export function createMucStanzaRouter(options: MucRouterOptions): MucStanzaRoute
     if (room.locked && !isOwner(room, iq)) refuse('cancel', 'item-not-found', 'No such room');
     const discoInfo = get ? iq.getChild('query', NS_DISCO_INFO) : undefined;
     if (discoInfo?.attrs.node === ROOMUSER_NODE) return reservedNickInfo(room, iq);
-    if (discoInfo) return roomInfo(iq, room, isArchived(service.archive, room));
+    if (discoInfo) return roomInfo(iq, room, isArchived(service.archive, room), service.archive?.search !== undefined);
     const mam = mamQueryOf(iq);
     if (mam) return handleRoomArchiveQuery(ctx, iq, mam);
     const register = iq.getChild('query', NS_REGISTER);
