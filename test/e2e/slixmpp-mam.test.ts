@@ -49,7 +49,7 @@ test('slixmpp xep_0313 pages through the archive both ways, filters, reads the f
   expect(result.forward).toEqual(all);
   expect(result.backward).toEqual([...all].reverse()); // slixmpp yields backward pages newest first
   expect(result.with).toEqual(all.filter((_, i) => i % 3 === 0));
-  expect(result.fields).toEqual(['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids']);
+  expect(result.fields).toEqual(['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids', '{urn:xmpp:fulltext:0}fulltext']); // XEP-0431's field too
   expect(result.metadata).toEqual({ start: firstId, end: lastId });
   expect(result.prefs).toEqual({ default: 'never', always: ['echo@localhost'] });
 }, 120_000);
