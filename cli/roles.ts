@@ -40,6 +40,8 @@ export interface RunningRole {
   /** One line per listener, for the start banner. */
   listening: string[];
   stop(): Promise<void>;
+  /** The node's federation when s2s.enabled (tests look at its streams). */
+  federation?: Federation;
 }
 
 function where(address: AddressInfo | undefined): string {
@@ -154,6 +156,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       domain: config.domain,
       router,
       secureContext,
+      certificate,
       limits,
       maxWriteBufferBytes: config.c2s.maxWriteBufferBytes,
       logger,
@@ -246,7 +249,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
     const admin = await attachAdmin({ config, router, stores, health, logger, listening: [...listening], healthSnapshots: snapshots?.store });
     if (admin) stopping.push(() => admin.close());
     if (admin) listening.push(`admin API /admin/api/ and console /admin/ on http://${where(admin.address())}`);
-    return { listening, stop: stopDrained };
+    return { listening, stop: stopDrained, ...(federation ? { federation } : {}) };
   } catch (err) {
     await stopAll();
     throw err;

@@ -62,6 +62,7 @@ async function federation(domain: string, port: number, config: Partial<S2sConfi
     domain,
     router: standIn.router,
     secureContext: createSecureContext({ cert: pair.cert, key: pair.key }),
+    certificate: pair,
     limits: { maxStanzaBytes: 65536, maxDepth: 32, maxAttributes: 64 },
     maxWriteBufferBytes: 1 << 20,
     logger: createLogger('silent'),
@@ -100,7 +101,7 @@ test('a stanza crosses over STARTTLS after dialback, without its jabber:client n
   expect(b.received.map((r) => r.stanza.attrs.id)).toEqual(['m1', 'm2', 'm3']);
   expect(b.received[0]!.stanza.attrs.xmlns).toBeUndefined();
   expect(b.received[0]!.from.full).toBe('alice@a.test/x');
-  expect(a.federation.streams().outbound).toEqual([{ local: 'a.test', remote: 'b.test', state: 'ready', secure: true }]);
+  expect(a.federation.streams().outbound).toEqual([{ local: 'a.test', remote: 'b.test', state: 'ready', secure: true, authenticatedBy: 'dialback' }]);
   expect(a.bounced).toEqual([]);
 });
 

@@ -3,7 +3,8 @@
 // for a domain that is neither ours nor one of our subdomains (shared/router/router.ts route());
 // inbound stanzas go back to the router. Each node of a fleet keeps its own outbound streams.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { SecureContext } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import type { SecureContext, TlsOptions } from 'node:tls';
 import type { Element } from 'ltx';
 import type { S2sConfig } from '../../shared/config/types.js';
 import { parseJid, type Jid } from '../../shared/jid.js';
@@ -25,7 +26,10 @@ export interface FederationOptions {
   config: S2sConfig;
   domain: string;
   router: Router;
+  /** Our certificate and key (the TLS client certificate of outbound streams). */
   secureContext: SecureContext;
+  /** The same certificate and key as PEM, for inbound STARTTLS (which also needs the CAs of s2s.caFile). */
+  certificate: { cert: string | Buffer; key: string | Buffer };
   limits: ParserLimits;
   maxWriteBufferBytes: number;
   logger: Logger;
@@ -38,6 +42,15 @@ function pairKey(local: string, remote: string): string {
   return `${local} ${remote}`;
 }
 
+/** s2s.caFile, read once at start: a file that cannot be read fails the start. */
+function readCaFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`s2s.caFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
 export class Federation implements RemoteDomains {
   private readonly outbound = new Map<string, S2sOutbound>();
   private readonly inbound = new Set<S2sInbound>();
@@ -48,11 +61,16 @@ export class Federation implements RemoteDomains {
   private readonly log: Logger;
   private server: Server | undefined;
   private closing = false;
+  /** Inbound STARTTLS: our certificate, and the CAs trusted for the remote's (SASL EXTERNAL). */
+  private readonly inboundTls: TlsOptions;
 
   private constructor(private readonly opts: FederationOptions) {
     this.keys = new DialbackKeys(opts.config.dialbackSecret);
     this.resolver = new S2sResolver(opts.config.routes, opts.lookupSrv);
     this.log = opts.logger.child({ module: 's2s' });
+    // s2s.caFile empty: no `ca`, so Node's root CAs (a certificate from a public CA works with EXTERNAL).
+    const ca = opts.config.caFile ? readCaFile(opts.config.caFile) : undefined;
+    this.inboundTls = { cert: opts.certificate.cert, key: opts.certificate.key, ...(ca ? { ca } : {}) };
   }
 
   /** Starts the listener (unless s2s.port is 0) and attaches to the router. */
@@ -67,10 +85,14 @@ export class Federation implements RemoteDomains {
     return federation;
   }
 
-  /** The streams of this node, for operators and tests. */
-  streams(): { outbound: Array<{ local: string; remote: string; state: S2sOutbound['state']; secure: boolean }>; inbound: number } {
-    const outbound = [...this.outbound.values()].map((s) => ({ local: s.localDomain, remote: s.remoteDomain, state: s.state, secure: s.secure }));
-    return { outbound, inbound: this.inbound.size };
+  /** The streams of this node, for operators and tests; `inboundPairs`: the domain pairs inbound streams validated, and how. */
+  streams(): {
+    outbound: Array<{ local: string; remote: string; state: S2sOutbound['state']; secure: boolean; authenticatedBy: S2sOutbound['authenticatedBy'] }>;
+    inbound: number;
+    inboundPairs: S2sInbound['pairs'];
+  } {
+    const outbound = [...this.outbound.values()].map((s) => ({ local: s.localDomain, remote: s.remoteDomain, state: s.state, secure: s.secure, authenticatedBy: s.authenticatedBy }));
+    return { outbound, inbound: this.inbound.size, inboundPairs: [...this.inbound].flatMap((s) => s.pairs) };
   }
 
   address(): AddressInfo | undefined {
@@ -116,6 +138,7 @@ export class Federation implements RemoteDomains {
       remoteDomain: domain,
       resolver: this.resolver,
       keys: this.keys,
+      secureContext: this.opts.secureContext,
       transport: this.transportOptions(),
       connectTimeoutMs: config.connectTimeoutSeconds * 1000,
       maxQueuedStanzas: config.maxQueuedStanzas,
@@ -170,7 +193,7 @@ export class Federation implements RemoteDomains {
     const stream = new S2sInbound(socket, config.allowPlainFromLoopback && isLoopback(socket.remoteAddress), {
       localDomain: domain,
       keys: this.keys,
-      secureContext: this.opts.secureContext,
+      tls: this.inboundTls,
       transport: this.transportOptions(),
       authTimeoutMs: Math.max(30_000, config.connectTimeoutSeconds * 2000),
       logger: this.opts.logger,

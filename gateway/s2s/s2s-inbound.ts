@@ -4,9 +4,11 @@
 // on our outbound stream to it, s2s-outbound.ts); we also answer db:verify for keys we generated.
 // Our subdomains (conference.DOMAIN, pubsub.DOMAIN, …) federate too: a remote domain is validated
 // for one of our domains (the pair of XEP-0220 §4.3), and stanzas are accepted only between a
-// validated pair, else the stream ends with the RFC 6120 §4.9.3 error.
+// validated pair, else the stream ends with the RFC 6120 §4.9.3 error. A remote whose TLS
+// certificate is trusted and names its domain may authenticate with SASL EXTERNAL instead
+// (sasl-external.ts); the pair it validates is then the stream's (from, to).
 import type { Socket } from 'node:net';
-import type { SecureContext } from 'node:tls';
+import type { TlsOptions } from 'node:tls';
 import type { Element } from 'ltx';
 import { parseJid, type Jid } from '../../shared/jid.js';
 import { isValidDomain } from '../../shared/config/values.js';
@@ -15,13 +17,16 @@ import { NS } from '../../shared/xml/namespaces.js';
 import type { DialbackKeys } from './dialback-key.js';
 import type { VerifyOutcome } from './s2s-outbound.js';
 import { escapeAttr } from '../c2s-connection.js';
+import { certificateNamesDomain, EXTERNAL_MECHANISM_FEATURE, externalAuthzid, MAX_SASL_FAILURES, SASL_SUCCESS, saslFailureXml, type SaslFailureCondition } from './sasl-external.js';
+import { s2sSaslExternal } from './s2s-metrics.js';
 import { dialbackElement, dialbackXml, NS_DIALBACK_FEATURE, NS_SERVER, S2sTransport, type S2sTransportEvents, type S2sTransportOptions } from './s2s-transport.js';
 
 export interface S2sInboundOptions {
   /** The main domain: our stream header's `from` when the remote named none. */
   localDomain: string;
   keys: DialbackKeys;
-  secureContext: SecureContext;
+  /** Our certificate and key, and the CAs trusted for the remote's certificate (s2s.caFile). */
+  tls: TlsOptions;
   transport: S2sTransportOptions;
   /** A stream that has not validated a domain by then is closed (connection-timeout). */
   authTimeoutMs: number;
@@ -43,6 +48,12 @@ export class S2sInbound implements S2sTransportEvents {
   /** `remote ours` pairs whose dialback key the remote's server confirmed: stanzas between them are accepted. */
   private readonly validated = new Set<string>();
   private readonly verifying = new Set<string>();
+  /** Pairs validated by SASL EXTERNAL rather than dialback (Federation.streams()). */
+  private readonly certified = new Set<string>();
+  /** After TLS: the remote domain its certificate authenticates (the header's `from`), offered EXTERNAL. */
+  private certifiedDomain: string | undefined;
+  private saslDone = false;
+  private saslFailures = 0;
   /** The domain of ours the remote opened the stream to. */
   private streamDomain: string;
   private readonly authTimer: NodeJS.Timeout;
@@ -62,6 +73,14 @@ export class S2sInbound implements S2sTransportEvents {
     this.transport.streamError('system-shutdown');
   }
 
+  /** `remote ours` pairs validated on this stream, and how. */
+  get pairs(): Array<{ remote: string; local: string; by: 'dialback' | 'sasl-external' }> {
+    return [...this.validated].map((pair) => {
+      const [remote, local] = pair.split(' ') as [string, string];
+      return { remote, local, by: this.certified.has(pair) ? 'sasl-external' : 'dialback' };
+    });
+  }
+
   private get tlsDone(): boolean {
     return this.transport.secure || this.plainAllowed;
   }
@@ -75,6 +94,8 @@ export class S2sInbound implements S2sTransportEvents {
     if (!attrs.version || Number.parseInt(attrs.version, 10) < 1) return; // XEP-0220 §2.1: no features before XMPP 1.0
     const features: string[] = [];
     if (!this.transport.secure) features.push(`<starttls xmlns='${NS.tls}'>${this.plainAllowed ? '' : '<required/>'}</starttls>`);
+    this.certifiedDomain = this.transport.secure && !this.saslDone ? this.certificateDomain(attrs.from) : undefined;
+    if (this.certifiedDomain) features.push(EXTERNAL_MECHANISM_FEATURE);
     if (this.tlsDone) features.push(`<dialback xmlns='${NS_DIALBACK_FEATURE}'><errors/></dialback>`);
     this.transport.send(`<stream:features>${features.join('')}</stream:features>`);
   }
@@ -82,12 +103,14 @@ export class S2sInbound implements S2sTransportEvents {
   onElement(el: Element): void {
     if (el.name === 'starttls' && el.attrs.xmlns === NS.tls) {
       if (this.transport.secure) return this.transport.streamError('policy-violation', 'TLS is already on');
-      return this.transport.startServerTls(this.opts.secureContext);
+      return this.transport.startServerTls(this.opts.tls);
     }
     const kind = dialbackElement(el);
-    if (kind || el.name === 'message' || el.name === 'presence' || el.name === 'iq') {
+    const auth = el.name === 'auth' && el.attrs.xmlns === NS.sasl;
+    if (kind || auth || el.name === 'message' || el.name === 'presence' || el.name === 'iq') {
       if (!this.tlsDone) return this.transport.streamError('policy-violation', 'STARTTLS is required first');
     }
+    if (auth) return this.saslAuth(el);
     if (kind === 'result') return void this.dialbackResult(el);
     if (kind === 'verify') return this.dialbackVerify(el);
     if (el.name === 'message' || el.name === 'presence' || el.name === 'iq') return this.stanza(el);
@@ -97,6 +120,57 @@ export class S2sInbound implements S2sTransportEvents {
   onClosed(): void {
     clearTimeout(this.authTimer);
     this.opts.onClosed(this);
+  }
+
+  /**
+   * XEP-0178 §3 steps 4–5: the remote's certificate chains to a CA we trust (s2s.caFile) and names
+   * the domain of its stream header (a domain not ours). Else undefined, and dialback it is.
+   */
+  private certificateDomain(rawFrom: string | undefined): string | undefined {
+    const peer = this.transport.peerCertificate;
+    const from = rawFrom?.toLowerCase();
+    if (!peer || !from || !isValidDomain(from) || this.opts.isLocalDomain(from)) return undefined;
+    if (!peer.trusted) {
+      this.log.debug({ domain: from }, 'the remote certificate is not from a trusted CA: no SASL EXTERNAL');
+      return undefined;
+    }
+    if (!certificateNamesDomain(peer.certificate, from)) {
+      this.log.debug({ domain: from }, 'the remote certificate does not name its domain: no SASL EXTERNAL');
+      return undefined;
+    }
+    return from;
+  }
+
+  /**
+   * RFC 6120 §6.4 / XEP-0178 §3 steps 8–11: EXTERNAL with no authzid or the certified domain as
+   * authzid succeeds, the stream restarts (§6.4.6) and the pair is validated as by dialback.
+   * A failure (§6.4.5) leaves the stream open for another try or dialback, up to MAX_SASL_FAILURES.
+   */
+  private saslAuth(el: Element): void {
+    if (this.saslDone) return this.transport.streamError('policy-violation', 'SASL is done on this stream');
+    const domain = this.certifiedDomain;
+    const response = externalAuthzid(el.text());
+    let failure: SaslFailureCondition | undefined;
+    if (el.attrs.mechanism !== 'EXTERNAL') failure = 'invalid-mechanism';
+    else if (!domain) failure = 'not-authorized';
+    else if (!response) failure = 'incorrect-encoding';
+    else if (response.authzid !== '' && response.authzid !== domain) failure = 'invalid-authzid';
+    if (failure || !domain) {
+      s2sSaslExternal.inc({ direction: 'in', outcome: 'failure' });
+      this.log.info({ domain, failure }, 'SASL EXTERNAL refused');
+      this.transport.send(saslFailureXml(failure ?? 'not-authorized'));
+      if (++this.saslFailures >= MAX_SASL_FAILURES) this.transport.streamError('policy-violation', 'Too many failed authentications');
+      return;
+    }
+    const pair = `${domain} ${this.streamDomain}`;
+    this.saslDone = true;
+    this.certifiedDomain = undefined;
+    this.validated.add(pair);
+    this.certified.add(pair);
+    s2sSaslExternal.inc({ direction: 'in', outcome: 'success' });
+    this.log.debug({ domain }, 'remote domain authenticated by its certificate (SASL EXTERNAL)');
+    this.transport.send(SASL_SUCCESS);
+    this.transport.restartStream();
   }
 
   /** XEP-0220 §2.1.2: the remote claims a domain with a key; its own server must confirm it. */

@@ -29,3 +29,10 @@ export const s2sDialback = new Counter({
   labelNames: ['outcome'] as const,
   registers: [metricsRegistry],
 });
+
+export const s2sSaslExternal = new Counter({
+  name: 'pampero_s2s_sasl_external_total',
+  help: 'SASL EXTERNAL (certificate) authentications on s2s streams, by direction (in: a remote authenticated to us, out: we to a remote) and outcome (success, failure)',
+  labelNames: ['direction', 'outcome'] as const,
+  registers: [metricsRegistry],
+});

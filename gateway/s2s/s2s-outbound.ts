@@ -1,10 +1,13 @@
-// Our stream to one remote domain (RFC 6120 s2s, initiating side): resolve, connect, STARTTLS,
-// XEP-0220 dialback (db:result with our key, wait for type='valid'), then the queued stanzas go out.
+// Our stream to one remote domain (RFC 6120 s2s, initiating side): resolve, connect, STARTTLS
+// (presenting our certificate), then SASL EXTERNAL when the remote offers it (RFC 6120 §6,
+// XEP-0178 §3, sasl-external.ts), else or after its <failure/> XEP-0220 dialback on the same
+// stream (db:result with our key, wait for type='valid'), then the queued stanzas go out.
 // Until then stanzas wait in a bounded queue; when the setup fails they bounce with the RFC 6120
 // §8.3.3 condition: remote-server-not-found (no DNS answer, nobody listening, TLS or dialback
 // refused) or remote-server-timeout (no answer within s2s.connectTimeoutSeconds). The same stream
 // carries the db:verify requests with which we check keys of the remote's inbound streams to us.
 import { connect, type Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import type { Element } from 'ltx';
 import type { Logger } from '../../shared/log.js';
 import type { StanzaErrorCondition } from '../../shared/xml/errors.js';
@@ -12,6 +15,8 @@ import { NS } from '../../shared/xml/namespaces.js';
 import { isLoopback } from '../c2s-listener.js';
 import type { DialbackKeys } from './dialback-key.js';
 import type { S2sResolver, S2sTarget } from './s2s-resolver.js';
+import { EXTERNAL_AUTH, offersExternal } from './sasl-external.js';
+import { s2sSaslExternal } from './s2s-metrics.js';
 import { dialbackElement, dialbackXml, NS_DIALBACK_FEATURE, S2sTransport, serverStanzaXml, type S2sTransportEvents, type S2sTransportOptions } from './s2s-transport.js';
 
 export type VerifyOutcome = 'valid' | 'invalid' | 'error';
@@ -21,6 +26,8 @@ export interface S2sOutboundOptions {
   remoteDomain: string;
   resolver: S2sResolver;
   keys: DialbackKeys;
+  /** Our certificate and key: the TLS client certificate, for SASL EXTERNAL. */
+  secureContext: SecureContext;
   transport: S2sTransportOptions;
   connectTimeoutMs: number;
   maxQueuedStanzas: number;
@@ -53,6 +60,10 @@ export class S2sOutbound implements S2sTransportEvents {
   /** Header and features seen (after STARTTLS when there is one): db:verify may go out. */
   private open = false;
   private resultSent = false;
+  /** SASL EXTERNAL: not tried, <auth/> sent, <success/> (the stream restarted), or <failure/> (dialback then). */
+  private sasl: 'none' | 'pending' | 'success' | 'failure' = 'none';
+  /** Whether the features before our <auth/> announced dialback (for the fallback). */
+  private dialbackOffered = false;
   private readonly verifies = new Map<string, PendingVerify>();
   private readonly deadline: NodeJS.Timeout;
   private readonly log: Logger;
@@ -74,6 +85,12 @@ export class S2sOutbound implements S2sTransportEvents {
   /** TLS is on (after STARTTLS). */
   get secure(): boolean {
     return this.transport?.secure ?? false;
+  }
+
+  /** How the remote accepted us, once the stream is ready. */
+  get authenticatedBy(): 'sasl-external' | 'dialback' | undefined {
+    if (this.state !== 'ready') return undefined;
+    return this.sasl === 'success' ? 'sasl-external' : 'dialback';
   }
 
   /** Sends now when the stream is up, else queues; 'full' when the queue is at its bound (the caller bounces). */
@@ -163,11 +180,20 @@ export class S2sOutbound implements S2sTransportEvents {
     if (el.name === 'stream:features') {
       const starttls = el.getChild('starttls', NS.tls);
       if (starttls && !this.transport!.secure) return this.transport!.send(`<starttls xmlns='${NS.tls}'/>`);
-      return this.featuresDone(el.getChild('dialback', NS_DIALBACK_FEATURE) !== undefined);
+      const dialbackOffered = el.getChild('dialback', NS_DIALBACK_FEATURE) !== undefined;
+      if (this.sasl === 'success') return this.authenticatedByCertificate();
+      if (this.sasl === 'none' && this.transport!.secure && this.state === 'connecting' && offersExternal(el)) {
+        // XEP-0178 §3 step 9: no authorization identity, the remote takes our domain from the certificate.
+        this.sasl = 'pending';
+        this.dialbackOffered = dialbackOffered;
+        return this.transport!.send(EXTERNAL_AUTH);
+      }
+      return this.featuresDone(dialbackOffered);
     }
     if (el.name === 'proceed' && el.attrs.xmlns === NS.tls) {
-      return this.transport!.startClientTls(this.opts.remoteDomain, this.opts.verifyCertificates, () => this.sendHeader());
+      return this.transport!.startClientTls(this.opts.remoteDomain, this.opts.verifyCertificates, this.opts.secureContext, () => this.sendHeader());
     }
+    if (el.attrs.xmlns === NS.sasl && this.sasl === 'pending' && (el.name === 'success' || el.name === 'failure')) return this.saslOutcome(el);
     if (el.name === 'failure' && el.attrs.xmlns === NS.tls) return this.fail('remote-server-not-found', 'STARTTLS failed');
     if (el.name === 'stream:error') {
       const condition = el.getChildElements().find((c) => c.attrs.xmlns === NS.streams)?.name ?? 'undefined-condition';
@@ -202,11 +228,41 @@ export class S2sOutbound implements S2sTransportEvents {
     this.sendVerifies();
   }
 
+  /**
+   * RFC 6120 §6.4.6: after <success/> both sides restart the stream; its features then mark the
+   * stream ready. After <failure/> (§6.4.5 leaves the stream open) dialback on the same stream.
+   */
+  private saslOutcome(el: Element): void {
+    const success = el.name === 'success';
+    s2sSaslExternal.inc({ direction: 'out', outcome: success ? 'success' : 'failure' });
+    if (!success) {
+      this.sasl = 'failure';
+      const condition = el.getChildElements()[0]?.name ?? 'none';
+      this.log.info({ condition }, 'SASL EXTERNAL refused by the remote server; trying dialback');
+      return this.featuresDone(this.dialbackOffered);
+    }
+    this.sasl = 'success';
+    this.transport!.restartStream();
+    this.sendHeader();
+  }
+
+  /** The features of the stream restarted after SASL <success/>: we are authenticated, no dialback. */
+  private authenticatedByCertificate(): void {
+    this.open = true;
+    if (this.state === 'connecting') this.ready();
+    this.sendVerifies();
+  }
+
   private dialbackResult(el: Element): void {
     if (el.attrs.from !== this.opts.remoteDomain || el.attrs.to !== this.opts.localDomain || this.state !== 'connecting') return;
     if (el.attrs.type !== 'valid') {
       return this.fail('remote-server-not-found', `${this.opts.remoteDomain} did not accept our dialback key (${el.attrs.type ?? 'no type'})`);
     }
+    this.ready();
+  }
+
+  /** Authenticated (dialback or SASL): the queued stanzas go out. */
+  private ready(): void {
     clearTimeout(this.deadline);
     this.state = 'ready';
     const queued = this.queue;

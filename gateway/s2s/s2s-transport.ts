@@ -5,7 +5,7 @@
 // s2s-inbound.ts and s2s-outbound.ts.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { connect as tlsConnect, TLSSocket, type SecureContext } from 'node:tls';
+import { connect as tlsConnect, createServer as createTlsServer, TLSSocket, type PeerCertificate, type SecureContext, type TlsOptions } from 'node:tls';
 import { Element } from 'ltx';
 import { streamErrorXml, type StreamErrorCondition } from '../../shared/xml/errors.js';
 import { NS } from '../../shared/xml/namespaces.js';
@@ -65,6 +65,11 @@ export class S2sTransport implements StreamParserEvents, WriterOverflowHandler, 
   /** Our stream id (inbound; a new one at each restart, RFC 6120 §4.7.3) — the remote's is learned from its header. */
   ourStreamId = randomUUID();
   secure: boolean;
+  /**
+   * Inbound, after STARTTLS: the certificate the remote presented (RFC 6120 §13.7.1.2.1), and
+   * whether it chains to a CA we trust (s2s.caFile). Undefined when it presented none.
+   */
+  peerCertificate: { certificate: PeerCertificate; trusted: boolean } | undefined;
   private readonly parser: XmppStreamParser;
   private readonly decoder = new Utf8Input();
   private readonly writer: SocketWriter;
@@ -128,17 +133,37 @@ export class S2sTransport implements StreamParserEvents, WriterOverflowHandler, 
     this.socketClosed(false);
   }
 
-  /** Inbound STARTTLS (RFC 6120 §5.4.3.3): <proceed/>, then TLS as the server, then a fresh stream. */
-  startServerTls(secureContext: SecureContext): void {
+  /**
+   * Inbound STARTTLS (RFC 6120 §5.4.3.3): <proceed/>, then TLS as the server, then a fresh stream.
+   * The remote's certificate is asked for but not required (`tls` has requestCert, not
+   * rejectUnauthorized): one without a trusted certificate still has dialback. A tls.Server that
+   * never listens runs the handshake, as only it tells whether the certificate chains to a trusted CA.
+   */
+  startServerTls(tls: TlsOptions): void {
     this.writer.write(`<proceed xmlns='${NS.tls}'/>`);
     this.writer.flush(true);
-    const tlsSocket = new TLSSocket(this.detach(), { isServer: true, secureContext });
-    this.adopt(tlsSocket);
+    const raw = this.detach();
+    const handshake = createTlsServer({ ...tls, requestCert: true, rejectUnauthorized: false });
+    handshake.once('secureConnection', (tlsSocket: TLSSocket) => {
+      if (this.closed) return void tlsSocket.destroy();
+      const certificate = tlsSocket.getPeerCertificate();
+      // An empty object when the remote sent no certificate.
+      this.peerCertificate = certificate && certificate.raw ? { certificate, trusted: tlsSocket.authorized } : undefined;
+      this.adopt(tlsSocket);
+    });
+    handshake.once('tlsClientError', () => this.socketClosed());
+    handshake.emit('connection', raw);
+  }
+
+  /** After SASL <success/> (RFC 6120 §6.4.6): both sides start a new stream on the same TLS connection. */
+  restartStream(): void {
+    this.parser.reset();
   }
 
   /** Outbound STARTTLS after the remote's <proceed/>: TLS as the client, then our fresh header is the caller's. */
-  startClientTls(servername: string, verifyCertificate: boolean, onSecure: () => void): void {
-    const tlsSocket = tlsConnect({ socket: this.detach(), servername, rejectUnauthorized: verifyCertificate, ALPNProtocols: ['xmpp-server'] });
+  startClientTls(servername: string, verifyCertificate: boolean, secureContext: SecureContext, onSecure: () => void): void {
+    // Our certificate goes as the TLS client certificate: the remote may then offer SASL EXTERNAL (RFC 6120 §13.7.1.2.1).
+    const tlsSocket = tlsConnect({ socket: this.detach(), servername, secureContext, rejectUnauthorized: verifyCertificate, ALPNProtocols: ['xmpp-server'] });
     tlsSocket.once('secureConnect', () => {
       if (!this.closed) onSecure();
     });

@@ -10,7 +10,7 @@ import { accountJid, componentDomain } from '../../cli/arguments.js';
 import { addUser } from '../../cli/user-commands.js';
 import { deleteComponent, putComponent } from '../../cli/component-commands.js';
 import { withStores } from '../../cli/with-stores.js';
-import { startRole, type RoleTestHooks } from '../../cli/roles.js';
+import { startRole, type RoleTestHooks, type RunningRole } from '../../cli/roles.js';
 import { configFromObject, ensureRosterSecret, type ConfigOverrides, type PamperoConfig } from '../../shared/config/index.js';
 import { createLogger } from '../../shared/log.js';
 import { ensureSelfSignedCertificate } from '../../shared/tls/self-signed.js';
@@ -24,6 +24,8 @@ export interface TestServer {
   componentPort: number;
   httpPort: number;
   dataDir: string;
+  /** The federation, when s2s.enabled (its streams() tell how remote domains were authenticated). */
+  federation: RunningRole['federation'];
   /** Creates local@domain with this password; resolves to the bare JID. */
   addUser(local: string, password: string): Promise<string>;
   /** Allows (or re-keys) an external component, as `pampero component add` does. */
@@ -76,6 +78,7 @@ export async function startTestServer(overrides: ConfigOverrides = {}, hooks: Ro
     componentPort: config.components.port,
     httpPort: config.http.port,
     dataDir,
+    federation: running.federation,
     async addUser(local, password) {
       const jid = accountJid(local, config.domain);
       await withStores(config, (stores) => addUser(stores, jid, password));

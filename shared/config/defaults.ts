@@ -30,6 +30,7 @@ export const DEFAULT_CONFIG: Readonly<PamperoConfig> = Object.freeze({
     port: 5269,
     allowPlainFromLoopback: false,
     verifyCertificates: false,
+    caFile: '',
     dialbackSecret: '',
     routes: [],
     connectTimeoutSeconds: 15,

@@ -50,6 +50,7 @@ describe('defaults', () => {
         port: 5269,
         allowPlainFromLoopback: false,
         verifyCertificates: false,
+        caFile: '',
         dialbackSecret: '',
         routes: [],
         connectTimeoutSeconds: 15,

@@ -181,6 +181,10 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
     kind: { type: 'boolean' },
     description: "Check remote servers' certificates on outbound STARTTLS; off: dialback alone authenticates them.",
   },
+  's2s.caFile': {
+    kind: { type: 'path', allowEmpty: true },
+    description: "PEM bundle of the CAs trusted for remote servers' certificates on inbound streams (SASL EXTERNAL, RFC 6120 §13.7.1.2.1); empty: Node's root CAs.",
+  },
   's2s.dialbackSecret': {
     kind: text(true),
     env: 'PAMPERO_S2S_DIALBACK_SECRET',

@@ -48,6 +48,8 @@ export interface S2sConfig {
   allowPlainFromLoopback: boolean;
   /** Check the remote server's certificate on outbound STARTTLS; off: dialback alone authenticates. */
   verifyCertificates: boolean;
+  /** PEM bundle of the CAs trusted for inbound peers' certificates (SASL EXTERNAL); empty: Node's root CAs. */
+  caFile: string;
   /** XEP-0185 dialback secret; the nodes of a fleet must share it. Empty: a random one per process. */
   dialbackSecret: string;
   /** Static routes, `domain=host:port`, used instead of DNS SRV for those domains. */
