@@ -41,7 +41,7 @@ export const LMDB_ARCHIVE_DATABASES = {
 /** The ids filter is answered with point reads: at most this many ids per query. */
 export const MAX_IDS_PER_QUERY = 250;
 const DAY_MS = 86_400_000;
-/** (owner, peer, day) keys known to be written, so a busy conversation does not rewrite its day. */
+/** (owner, peer) pairs whose current day's key is known to be written, at most: a busy conversation does not rewrite its day. */
 const KNOWN_DAYS = 100_000;
 const dayOf = (id: string) => Math.floor(archiveIdTime(id) / DAY_MS);
 
@@ -74,7 +74,11 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
   const messages: Database<StoredArchiveMessage, MessageKey> = env.openDB(names.messages, {});
   const withDays: Database<1, [string, string, number]> = env.openDB(names.withDays, {});
   const byWith: Database<1, [string, string, string]> = env.openDB(names.byWith, {});
-  const knownDays = new Set<string>();
+  // owner → bare peer → the last day whose with-days key is written. Two lookups with the strings the
+  // entry already has (no key string built per entry: that was a visible share of the append).
+  const knownDays = new Map<string, Map<string, number>>();
+  let knownPairs = 0;
+  const dayKnown = (owner: string, bare: string, day: number) => knownDays.get(owner)?.get(bare) === day;
   const byTime: Database<1, [string, string]> = env.openDB(names.byTime, {});
   const prefs: Database<ArchivePrefs, string> = env.openDB(names.prefs, {});
 
@@ -168,7 +172,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
   return {
     append: async (batch) => {
       if (batch.length === 0) return;
-      const fresh: string[] = [];
+      const fresh: Array<[owner: string, bare: string, day: number]> = [];
       await env.transaction(() => {
         for (let i = 0; i < batch.length; ) {
           const end = groupEnd(batch, i);
@@ -180,18 +184,25 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
             owners[k - i] = owner;
             void entries.put([owner, id], k === i ? w : [w, first]);
             const bare = bareOf(w);
-            const known = `${owner}\n${bare}\n${day}`;
-            if (!knownDays.has(known)) {
+            if (!dayKnown(owner, bare, day)) {
               void withDays.put([owner, bare, day], 1);
-              fresh.push(known);
+              fresh.push([owner, bare, day]);
             }
           }
           void messages.put([id, first], { x: xml, o: owners });
           i = end;
         }
       });
-      if (knownDays.size + fresh.length > KNOWN_DAYS) knownDays.clear();
-      for (const known of fresh) knownDays.add(known); // only once committed
+      if (knownPairs + fresh.length > KNOWN_DAYS) {
+        knownDays.clear();
+        knownPairs = 0;
+      }
+      for (const [owner, bare, day] of fresh) { // only once committed
+        let peers = knownDays.get(owner);
+        if (!peers) knownDays.set(owner, (peers = new Map()));
+        if (!peers.has(bare)) knownPairs++;
+        peers.set(bare, day);
+      }
     },
 
     query: async (owner, filter, page) => {
@@ -252,6 +263,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
         }
       });
       knownDays.clear();
+      knownPairs = 0;
       return old.length + current.length;
     },
 
@@ -269,6 +281,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
         void prefs.remove(owner);
       });
       knownDays.clear();
+      knownPairs = 0;
     },
   };
 }
