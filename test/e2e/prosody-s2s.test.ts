@@ -4,11 +4,14 @@
 // Pampero to verify Pampero's key, and the other way round). Each routes the other's domain to a
 // loopback port: Pampero with s2s.routes, Prosody with the test module
 // test/support/prosody-plugins/mod_test_s2s_routes.lua (its DNS would need the well-known port).
+// A second pair of servers has certificates from a throwaway CA both trust, and Prosody with
+// s2s_secure_auth: both directions authenticate by SASL EXTERNAL (RFC 6120 §6, XEP-0178), no dialback.
 import { client, xml } from '@xmpp/client';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { nextStanza } from '../support/next-stanza.js';
 import { freePorts } from '../support/free-port.js';
 import { describeWithProsody, startProsody, type RunningProsody, type XmppClient } from '../support/prosody.js';
+import { createTestCa, type TestCa } from '../support/test-ca.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
@@ -96,4 +99,62 @@ describeWithProsody('prosody-s2s.test.ts')('Pampero federates with Prosody', () 
     await r.send(xml('presence', {}, xml('show', {}, 'away')));
     await away;
   }, 60_000);
+});
+
+describeWithProsody('prosody-s2s.test.ts')('Pampero and Prosody authenticate each other by certificate (SASL EXTERNAL)', () => {
+  const PKI_PAMPERO = 'pki-pampero.test';
+  const PKI_PROSODY = 'pki-prosody.test';
+  let ca: TestCa;
+  let server: TestServer;
+  let other: RunningProsody;
+
+  beforeAll(async () => {
+    const [pamperoS2s] = (await freePorts(1)) as [number];
+    ca = await createTestCa();
+    const [pamperoCertificate, prosodyCertificate] = await Promise.all([ca.issue(PKI_PAMPERO, `DNS:${PKI_PAMPERO}`), ca.issue(PKI_PROSODY, `DNS:${PKI_PROSODY}`)]);
+    other = await startProsody({
+      domain: PKI_PROSODY,
+      components: [],
+      secret: 'unused',
+      users: ['romeo'],
+      s2s: { routes: { [PKI_PAMPERO]: pamperoS2s }, certificate: prosodyCertificate, caFile: ca.caFile, secureAuth: true },
+    });
+    server = await startTestServer({
+      domain: PKI_PAMPERO,
+      tls: pamperoCertificate,
+      s2s: { enabled: true, host: '127.0.0.1', port: pamperoS2s, allowPlainFromLoopback: false, connectTimeoutSeconds: 5, caFile: ca.caFile, routes: [`${PKI_PROSODY}=127.0.0.1:${other.s2sPort}`] },
+    });
+    await server.addUser('juliet', 'juliet-pw');
+  }, 60_000);
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.stop().catch(() => {})));
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await other?.stop();
+    await ca?.remove();
+  });
+
+  test('messages cross both ways, and each direction was authenticated by SASL EXTERNAL, not dialback', async () => {
+    const j = client({ service: `xmpp://127.0.0.1:${server.c2sPort}`, domain: PKI_PAMPERO, resource: 'balcony', username: 'juliet', password: 'juliet-pw' });
+    j.on('error', () => {});
+    clients.push(j);
+    await j.start();
+    await j.send(xml('presence'));
+    const r = await other.connect('romeo');
+    clients.push(r);
+
+    const atRomeo = nextStanza(r, (el) => el.is('message') && el.getChildText('body') === 'by certificate', 20_000);
+    await j.send(xml('message', { to: `romeo@${PKI_PROSODY}`, type: 'chat' }, xml('body', {}, 'by certificate')));
+    expect((await atRomeo).attrs.from).toBe(`juliet@${PKI_PAMPERO}/balcony`);
+    const atJuliet = nextStanza(j, (el) => el.is('message') && el.getChildText('body') === 'and back', 20_000);
+    await r.send(xml('message', { to: `juliet@${PKI_PAMPERO}`, type: 'chat' }, xml('body', {}, 'and back')));
+    expect((await atJuliet).attrs.from).toBe(`romeo@${PKI_PROSODY}/p`);
+
+    const streams = server.federation!.streams();
+    expect(streams.outbound.find((s) => s.remote === PKI_PROSODY)).toMatchObject({ state: 'ready', authenticatedBy: 'sasl-external' });
+    expect(streams.inboundPairs).toEqual([{ remote: PKI_PROSODY, local: PKI_PAMPERO, by: 'sasl-external' }]);
+  }, 45_000);
 });

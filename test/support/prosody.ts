@@ -6,7 +6,7 @@
 // are registered with `prosodyctl --config … register` before Prosody starts; their password is `<name>-pw`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,8 +34,12 @@ export interface ProsodyOptions {
   components: string[];
   secret: string;
   users: string[];
-  /** Federation: s2s on a free port, STARTTLS required, dialback; these domains go to these loopback ports. */
-  s2s?: { routes: Record<string, number> };
+  /**
+   * Federation: s2s on a free port, STARTTLS required, dialback; these domains go to these loopback
+   * ports. With `certificate` (else a self-signed one) and `caFile` (ssl.cafile), `secureAuth`
+   * sets s2s_secure_auth: certificates only, SASL EXTERNAL (mod_saslauth) instead of dialback.
+   */
+  s2s?: { routes: Record<string, number>; certificate?: { certFile: string; keyFile: string }; caFile?: string; secureAuth?: boolean };
 }
 
 export interface RunningProsody {
@@ -66,7 +70,8 @@ plugin_paths = { "${PLUGINS}" }
 s2s_ports = { ${s2sPort} }
 s2s_interfaces = { "127.0.0.1" }
 s2s_require_encryption = true
-s2s_secure_auth = false
+s2s_secure_auth = ${options.s2s.secureAuth ? 'true' : 'false'}
+${options.s2s.caFile ? `ssl = { cafile = "${options.s2s.caFile}" }` : ''}
 test_s2s_routes = { ${routes} }`
     : `modules_enabled = { "roster"; "saslauth"; "disco"; "ping" }
 modules_disabled = { "s2s"; "offline"; "posix" }
@@ -122,7 +127,11 @@ export async function startProsody(options: ProsodyOptions): Promise<RunningPros
   await mkdir(join(dir, 'data'));
   await mkdir(join(dir, 'certs'));
   // A self-signed certificate for the domain (certificates = …/certs finds DOMAIN.crt/.key): s2s STARTTLS.
-  if (options.s2s) {
+  if (options.s2s?.certificate) {
+    const base = join(dir, 'certs', options.domain);
+    await copyFile(options.s2s.certificate.certFile, `${base}.crt`);
+    await copyFile(options.s2s.certificate.keyFile, `${base}.key`);
+  } else if (options.s2s) {
     const base = join(dir, 'certs', options.domain);
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${options.domain}`, '-addext', `subjectAltName=DNS:${options.domain}`, '-keyout', `${base}.key`, '-out', `${base}.crt`]);
   }
