@@ -74,6 +74,8 @@ export class S2sTransport implements StreamParserEvents, WriterOverflowHandler, 
   private readonly decoder = new Utf8Input();
   private readonly writer: SocketWriter;
   private closed = false;
+  /** Inbound STARTTLS under way: the socket belongs to the TLS handshake, nothing may be written to it. */
+  private handshaking = false;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(private socket: Socket, secure: boolean, private readonly opts: S2sTransportOptions, private readonly events: S2sTransportEvents) {
@@ -105,7 +107,7 @@ export class S2sTransport implements StreamParserEvents, WriterOverflowHandler, 
   }
 
   send(xml: string): void {
-    if (this.writer.accepting) this.writer.write(xml);
+    if (this.writer.accepting && !this.handshaking) this.writer.write(xml);
   }
 
   /** A stanza passed: the idle clock restarts. */
@@ -118,13 +120,14 @@ export class S2sTransport implements StreamParserEvents, WriterOverflowHandler, 
   /** RFC 6120 §4.9: the stream error, then our end of the stream. */
   streamError(condition: StreamErrorCondition, text?: string): void {
     if (this.closed) return;
-    this.writer.write(streamErrorXml(condition, text));
+    if (!this.handshaking) this.writer.write(streamErrorXml(condition, text));
     this.close();
   }
 
   /** Our side of the end: close tag, then the socket (RFC 6120 §4.4). */
   close(): void {
     if (this.closed) return;
+    if (this.handshaking) return this.socketClosed(); // nothing can be said in the middle of a TLS handshake
     this.writer.write('</stream:stream>');
     this.writer.close();
     this.socket.end();
@@ -143,8 +146,10 @@ export class S2sTransport implements StreamParserEvents, WriterOverflowHandler, 
     this.writer.write(`<proceed xmlns='${NS.tls}'/>`);
     this.writer.flush(true);
     const raw = this.detach();
+    this.handshaking = true;
     const handshake = createTlsServer({ ...tls, requestCert: true, rejectUnauthorized: false });
     handshake.once('secureConnection', (tlsSocket: TLSSocket) => {
+      this.handshaking = false;
       if (this.closed) return void tlsSocket.destroy();
       const certificate = tlsSocket.getPeerCertificate();
       // An empty object when the remote sent no certificate.

@@ -155,6 +155,12 @@ describe('SASL EXTERNAL failures (RFC 6120 §6.4.5)', () => {
     expect(await peer.waitFor(/<\/stream:stream>/)).toContain('<invalid-from xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
   });
 
+  test('no client certificate: TLS still works, dialback is offered, EXTERNAL is not', async () => {
+    const peer = await tlsPeer(ports.a, 'b.test');
+    expect(peer.features()).not.toContain('EXTERNAL');
+    expect(peer.features()).toContain('urn:xmpp:features:dialback');
+  });
+
   test("b.test's certificate on a stream from evil.test: no EXTERNAL offered, and an <auth/> is not-authorized", async () => {
     const peer = await tlsPeer(ports.a, 'evil.test', bCertificate);
     expect(peer.features()).not.toContain('EXTERNAL');
@@ -166,8 +172,8 @@ describe('SASL EXTERNAL failures (RFC 6120 §6.4.5)', () => {
   });
 });
 
-/** A raw s2s stream claiming `from`, STARTTLS with `certificate` as the client certificate, up to the features after TLS. */
-async function tlsPeer(port: number, from: string, certificate: { certFile: string; keyFile: string }) {
+/** A raw s2s stream claiming `from`, STARTTLS with `certificate` as the client certificate (or none), up to the features after TLS. */
+async function tlsPeer(port: number, from: string, certificate?: { certFile: string; keyFile: string }) {
   const header = `<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' from='${from}' to='a.test' version='1.0'>`;
   let text = '';
   const socket = netConnect({ host: '127.0.0.1', port });
@@ -192,8 +198,8 @@ async function tlsPeer(port: number, from: string, certificate: { certFile: stri
   await waitFor(/<proceed/);
   socket.removeAllListeners('data');
   text = '';
-  const [cert, key] = await Promise.all([readFile(certificate.certFile), readFile(certificate.keyFile)]);
-  const secure = tlsConnect({ socket, cert, key, servername: 'a.test', rejectUnauthorized: false });
+  const pair = certificate ? { cert: await readFile(certificate.certFile), key: await readFile(certificate.keyFile) } : {};
+  const secure = tlsConnect({ socket, ...pair, servername: 'a.test', rejectUnauthorized: false });
   raw.push(secure);
   secure.on('error', () => {});
   secure.setEncoding('utf8');
