@@ -4,7 +4,7 @@
 // inbound stanzas go back to the router. Each node of a fleet keeps its own outbound streams.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
-import type { SecureContext, TlsOptions } from 'node:tls';
+import { createSecureContext, type SecureContext, type TlsOptions } from 'node:tls';
 import type { Element } from 'ltx';
 import type { S2sConfig } from '../../shared/config/types.js';
 import { parseJid, type Jid } from '../../shared/jid.js';
@@ -63,6 +63,8 @@ export class Federation implements RemoteDomains {
   private closing = false;
   /** Inbound STARTTLS: our certificate, and the CAs trusted for the remote's (SASL EXTERNAL). */
   private readonly inboundTls: TlsOptions;
+  /** Outbound STARTTLS: our certificate, with s2s.caFile's CAs for s2s.verifyCertificates (else Node's roots). */
+  private readonly outboundContext: SecureContext;
 
   private constructor(private readonly opts: FederationOptions) {
     this.keys = new DialbackKeys(opts.config.dialbackSecret);
@@ -71,6 +73,7 @@ export class Federation implements RemoteDomains {
     // s2s.caFile empty: no `ca`, so Node's root CAs (a certificate from a public CA works with EXTERNAL).
     const ca = opts.config.caFile ? readCaFile(opts.config.caFile) : undefined;
     this.inboundTls = { cert: opts.certificate.cert, key: opts.certificate.key, ...(ca ? { ca } : {}) };
+    this.outboundContext = ca ? createSecureContext(this.inboundTls) : opts.secureContext;
   }
 
   /** Starts the listener (unless s2s.port is 0) and attaches to the router. */
@@ -138,7 +141,7 @@ export class Federation implements RemoteDomains {
       remoteDomain: domain,
       resolver: this.resolver,
       keys: this.keys,
-      secureContext: this.opts.secureContext,
+      secureContext: this.outboundContext,
       transport: this.transportOptions(),
       connectTimeoutMs: config.connectTimeoutSeconds * 1000,
       maxQueuedStanzas: config.maxQueuedStanzas,

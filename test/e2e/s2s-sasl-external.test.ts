@@ -1,7 +1,7 @@
 // SASL EXTERNAL between servers (RFC 6120 §6, §13.7.1.2.1; XEP-0178 §3; docs/s2s.md
 // "Authentication"): a throwaway CA signs certificates for a.test (dNSName) and b.test
 // (id-on-xmppAddr only); two Pampero servers that trust it authenticate each other by certificate,
-// with no dialback. c.test has a self-signed certificate and trusts only Node's root CAs: between it
+// with no dialback (b.test with s2s.verifyCertificates: a.test's certificate checked against the CA). c.test has a self-signed certificate and trusts only Node's root CAs: between it
 // and a.test dialback still does the work. A fake picky.test offers EXTERNAL and refuses it (a.test
 // then uses dialback on the same stream); raw TLS streams check the SASL failures we answer.
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
@@ -40,18 +40,20 @@ beforeAll(async () => {
   const aCertificate = await ca.issue('a.test', 'DNS:a.test');
   // CN and file name 'b-server': only the id-on-xmppAddr otherName names b.test.
   bCertificate = await ca.issue('b-server', 'otherName:1.3.6.1.5.5.7.8.5;UTF8:b.test');
-  const s2s = (port: number, caFile: string) => ({
+  const s2s = (port: number, caFile: string, verifyCertificates = false) => ({
     enabled: true,
     host: '127.0.0.1',
     port,
     caFile,
+    verifyCertificates,
     allowPlainFromLoopback: false, // EXTERNAL needs TLS: STARTTLS on every stream
     connectTimeoutSeconds: 5,
     routes: [`a.test=127.0.0.1:${ports.a}`, `b.test=127.0.0.1:${ports.b}`, `c.test=127.0.0.1:${ports.c}`, `picky.test=127.0.0.1:${ports.picky}`],
   });
   [a, b, c] = await Promise.all([
     startTestServer({ domain: 'a.test', tls: aCertificate, s2s: s2s(ports.a, ca.caFile) }),
-    startTestServer({ domain: 'b.test', tls: bCertificate, s2s: s2s(ports.b, ca.caFile) }),
+    // b.test also checks the certificates of the servers it connects to, against s2s.caFile.
+    startTestServer({ domain: 'b.test', tls: bCertificate, s2s: s2s(ports.b, ca.caFile, true) }),
     startTestServer({ domain: 'c.test', s2s: s2s(ports.c, '') }), // self-signed, Node's root CAs
   ]);
   await a.addUser('alice', 'alice-pw');
