@@ -63,7 +63,7 @@ export function startCommand(io: CliIo): Command {
     .option('--component-service <url>', 'roles muc/pubsub/roster: router component port to attach to (env PAMPERO_COMPONENT_SERVICE; default xmpp://127.0.0.1:5275)')
     .option('--component-domain <domain>', 'roles muc/pubsub/roster: domain served (env PAMPERO_COMPONENT_DOMAIN; default conference./pubsub./roster. + domain)')
     .option('--component-secret <secret>', 'roles muc/pubsub/roster: component secret (env PAMPERO_COMPONENT_SECRET; default the data directory\'s roster.secret)')
-    .option('--s2s', 'federation with other XMPP servers, RFC 6120 s2s with dialback (env PAMPERO_S2S_ENABLED; default off)')
+    .option('--s2s', 'federation with other XMPP servers, RFC 6120 s2s, by certificate or dialback (env PAMPERO_S2S_ENABLED; default off)')
     .option('--s2s-port <port>', 'server-to-server port, 0: outbound only (env PAMPERO_S2S_PORT; default 5269)')
     .option('--http-port <port>', 'HTTP /metrics /healthz /readyz port, 0 disables (env PAMPERO_HTTP_PORT; default 5280)')
     .option('--allow-plain-from-loopback', 'let loopback clients log in without TLS (env PAMPERO_ALLOW_PLAIN_FROM_LOOPBACK)')
