@@ -91,6 +91,9 @@ describeWhenPossible('a node killed with SIGKILL', () => {
       for (let i = 0; i < 100 && !(await closed()); i++) await new Promise((r) => setTimeout(r, 100));
       expect(await closed()).toBe(true);
       await startNode('node-1');
+      // Open again by its start, or — should a reap of the dead process still be finishing and close
+      // it once more — by its first heartbeat, which finds the reap lock (cluster-node.ts).
+      for (let i = 0; i < 50 && (await closed()); i++) await new Promise((r) => setTimeout(r, 100));
       expect(await closed()).toBe(false);
     } finally {
       commands.disconnect();
