@@ -7,8 +7,9 @@
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { connect as tlsConnect, TLSSocket } from 'node:tls';
-import { client, xml } from '@xmpp/client';
+import { xml } from '@xmpp/client';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { online as federationOnline, type XmppClient } from '../support/federation-clients.js';
 import { nextStanza } from '../support/next-stanza.js';
 import { freePorts } from '../support/free-port.js';
 import { createTestCa, type TestCa } from '../support/test-ca.js';
@@ -16,7 +17,6 @@ import { createTestCa, type TestCa } from '../support/test-ca.js';
 // The c2s certificates are not from a CA @xmpp/client knows; it cannot be given one.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
-type XmppClient = ReturnType<typeof client>;
 let ca: TestCa;
 let a: TestServer;
 let b: TestServer;
@@ -72,23 +72,7 @@ afterAll(async () => {
   await ca?.remove();
 });
 
-async function online(server: TestServer, username: string): Promise<XmppClient> {
-  const xmpp = client({
-    service: `xmpp://127.0.0.1:${server.c2sPort}`,
-    domain: server.domain,
-    resource: 'test',
-    credentials: async (authenticate: (c: object, m: string) => Promise<void>, mechanisms: string[]) => {
-      await authenticate({ username, password: `${username}-pw` }, mechanisms[0]!);
-    },
-  });
-  xmpp.on('error', () => {});
-  clients.push(xmpp);
-  await xmpp.start();
-  const echoed = nextStanza(xmpp, (el) => el.is('presence') && el.attrs.from === xmpp.jid?.toString(), 10_000);
-  await xmpp.send(xml('presence'));
-  await echoed;
-  return xmpp;
-}
+const online = (server: TestServer, username: string) => federationOnline(server, username, clients);
 
 async function exchange(from: XmppClient, fromJid: string, to: XmppClient, toJid: string): Promise<void> {
   const received = nextStanza(to, (el) => el.is('message') && el.getChildText('body') === `hello ${toJid}`, 15_000);

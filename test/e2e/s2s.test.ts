@@ -2,15 +2,15 @@
 // each other by s2s.routes on loopback, real @xmpp/client users on each; and raw sockets playing a
 // remote server that lies (a spoofed from, a bad dialback key).
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
-import { client, xml } from '@xmpp/client';
+import { xml } from '@xmpp/client';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { online as federationOnline, type XmppClient } from '../support/federation-clients.js';
 import { nextStanza } from '../support/next-stanza.js';
 import { freePorts } from '../support/free-port.js';
 
 // The servers' certificates are self-signed; @xmpp/client cannot be given a CA.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
-type XmppClient = ReturnType<typeof client>;
 let a: TestServer;
 let b: TestServer;
 let silent: Server;
@@ -58,28 +58,7 @@ afterAll(async () => {
   evil?.close();
 });
 
-function login(server: TestServer, username: string): XmppClient {
-  const xmpp = client({
-    service: `xmpp://127.0.0.1:${server.c2sPort}`,
-    domain: server.domain,
-    resource: 'test',
-    credentials: async (authenticate: (c: object, m: string) => Promise<void>, mechanisms: string[]) => {
-      await authenticate({ username, password: `${username}-pw` }, mechanisms[0]!);
-    },
-  });
-  xmpp.on('error', () => {});
-  clients.push(xmpp);
-  return xmpp;
-}
-
-async function online(server: TestServer, username: string): Promise<XmppClient> {
-  const xmpp = login(server, username);
-  await xmpp.start();
-  const echoed = nextStanza(xmpp, (el) => el.is('presence') && el.attrs.from === xmpp.jid?.toString(), 10_000);
-  await xmpp.send(xml('presence'));
-  await echoed;
-  return xmpp;
-}
+const online = (server: TestServer, username: string) => federationOnline(server, username, clients);
 
 const errorCondition = (el: any): string | undefined => el.getChild('error')?.children.find((c: any) => typeof c !== 'string' && c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas')?.name;
 
