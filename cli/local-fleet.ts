@@ -6,7 +6,7 @@
 import { NODE_FLAGS } from './node-flags.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PamperoConfig } from '../shared/config/types.js';
@@ -189,7 +189,10 @@ export async function launchFleet(plan: FleetProcess[], logDir: string, say: (li
       const exited = new Promise<false>((resolve) => child.once('exit', () => resolve(false)));
       if (await Promise.race([waitReady(p.httpPort, 45_000), exited])) return;
       if (child.exitCode === null || attempt === 3) {
-        throw new Error(`${p.name} did not become ${what} (/readyz: ${lastReadyz.get(p.httpPort) ?? 'no answer'}); see ${join(logDir, `${p.name}.log`)}`);
+        const logFile = join(logDir, `${p.name}.log`);
+        // The log's last lines in the error itself: a test harness may remove the directory.
+        const tail = (await readFile(logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-15).join('\n');
+        throw new Error(`${p.name} did not become ${what} (/readyz: ${lastReadyz.get(p.httpPort) ?? 'no answer'}); see ${logFile}${tail ? `; its last lines:\n${tail}` : ''}`);
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
