@@ -147,20 +147,14 @@ test('stanzas that are not from one of our domains are not relayed', async () =>
 test('without s2s.allowPlainFromLoopback, STARTTLS is required before dialback (policy-violation)', async () => {
   const [port] = (await freePorts(1)) as [number];
   await federation('b.test', port, { allowPlainFromLoopback: false });
-  const socket = netConnect({ host: '127.0.0.1', port });
-  sockets.push(socket);
-  socket.on('error', () => {});
-  socket.setEncoding('utf8');
-  let text = '';
-  socket.on('data', (chunk: string) => (text += chunk));
-  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const { socket, text } = await rawConnection(port);
   socket.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback' from='a.test' to='b.test' version='1.0'>`);
-  await until(() => text.includes('</stream:features>'));
-  expect(text).toContain('<required/></starttls>');
-  expect(text).not.toContain('urn:xmpp:features:dialback');
+  await until(() => text().includes('</stream:features>'));
+  expect(text()).toContain('<required/></starttls>');
+  expect(text()).not.toContain('urn:xmpp:features:dialback');
   socket.write(`<db:result from='a.test' to='b.test'>0123</db:result>`);
-  await until(() => text.includes('</stream:stream>'));
-  expect(text).toContain('<policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
+  await until(() => text().includes('</stream:stream>'));
+  expect(text()).toContain('<policy-violation xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>');
 });
 
 async function rawConnection(port: number): Promise<{ socket: Socket; text: () => string }> {
