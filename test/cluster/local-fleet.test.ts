@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nextStanza } from '../support/next-stanza.js';
 import { hasRedisServer } from '../support/redis.js';
-import { freePort } from '../support/free-port.js';
+import { freeFleetBase } from '../../loadtest/shared/fleet-ports.js';
 import { isBuilt, runPampero } from '../support/pampero-process.js';
 import { startLocalFleet, type RunningFleet } from '../../cli/local-fleet.js';
 import { configFromObject } from '../../shared/config/index.js';
@@ -27,8 +27,7 @@ describeWhenPossible('a local fleet (one process per role)', () => {
     for (const user of ['alice', 'bob']) {
       expect((await runPampero(['user', 'add', `${user}@localhost`, '--password', `${user}-pw`, '--data-dir', dataDir])).code).toBe(0);
     }
-    // A base port whose whole block is likely free: the fleet uses base … base+400.
-    base = 20000 + ((await freePort()) % 200) * 200;
+    base = await freeFleetBase({ gateways: 2, routers: 1, instances: 1 });
     // sasl2 off: the clients expect the resource they ask for (Bind 2 makes it `r/…`, docs/sasl2.md).
     const config = configFromObject({ dataDir, c2s: { allowPlainFromLoopback: true }, sasl2: { enabled: false }, log: { level: 'warn' } });
     fleet = await startLocalFleet(config, { gateways: 2, routers: 1, instances: 1, basePort: base, redisUrl: '' }, () => undefined);

@@ -4,24 +4,33 @@
 // - archive-messages [id, first owner] → { x: xml, o: owners }: the message; keys increase with
 //                  time, so a batch appends to the end of the tree (few pages per commit), and
 //                  retention removes the oldest messages with one bounded range read.
-// - archive        [owner, id] → with (string) when the owner is the message's first owner, else
-//                  [with, first owner]: a user's messages in time order, so the latest page is one
-//                  short reverse range read (plus a point read per message), start/end are key bounds.
+// - archive-chunks [owner, chunk id] → the owner's entries of one write batch: id, with, and the
+//                  message's first owner when it is another (archive-chunks.ts): a user's messages
+//                  in time order, so the latest page is a short reverse range read (plus a point read
+//                  per message) and start/end are key bounds; one put per user and batch, not per entry.
 // - archive-with-days [owner, bare with, day] → 1: the UTC days (id time / 86,400,000) on which the
 //                  owner exchanged messages with that JID, written once per day and peer; a `with`
 //                  query reads those days' entries of the owner and keeps the peer's.
-// Entries of the earlier layout ({ w, x } in `archive`, [owner, bare with, id] in `archive-with`,
-// [id, owner] in `archive-time`) are still read, paged and purged; nothing new is written that
-// way. Preferences: one record per user in archive-prefs.
+// Entries of the earlier layouts are still read, paged and purged; nothing new is written that way:
+// `archive` [owner, id] → with, or [with, first owner] (one record per entry, beside the same
+// archive-messages and archive-with-days), and before that { w, x } in `archive` with
+// [owner, bare with, id] in `archive-with` and [id, owner] in `archive-time`. Reads merge the
+// entry records and the chunks in id order. Preferences: one record per user in archive-prefs.
 import type { Database, RootDatabase } from 'lmdb';
 import { bareOf, idRange, matchesWith, pageInMemory, pagesBackward, toPage } from '../archive-filter.js';
 import { archiveIdBound, archiveIdTime } from '../archive-id.js';
 import type { ArchiveEntry, ArchivePrefs, ArchiveStore } from '../types.js';
+import { chunkHolding, chunkRows, chunksOf, mergeChunk, withoutTriple, type ChunkKey, type IndexRow, type StoredChunk } from './archive-chunks.js';
 
 export type ArchiveKey = [owner: string, id: string];
 export type MessageKey = [id: string, firstOwner: string];
 /** An index entry (with, or [with, first owner]), or an entry of the earlier layout. */
 export type StoredArchiveEntry = string | [w: string, first: string] | { w: string; x: string };
+/** One entry of an owner's archive, from a chunk or an entry record. */
+interface Row {
+  id: string;
+  value: StoredArchiveEntry;
+}
 export interface StoredArchiveMessage {
   x: string;
   /** Owners whose archives still hold it. */
@@ -29,10 +38,11 @@ export interface StoredArchiveMessage {
 }
 
 export const LMDB_ARCHIVE_DATABASES = {
-  entries: 'archive',
+  chunks: 'archive-chunks',
   messages: 'archive-messages',
   withDays: 'archive-with-days',
-  /** The earlier layout's indexes: read, never written. */
+  /** The earlier layouts' indexes: read, never written. */
+  entries: 'archive',
   byWith: 'archive-with',
   byTime: 'archive-time',
   prefs: 'archive-prefs',
@@ -68,8 +78,36 @@ const sameOwnerIn = (batch: readonly Appended[], from: number, to: number) => {
   return false;
 };
 
+const rowOfIndex = (row: IndexRow): Row => ({ id: row.id, value: row.first === undefined ? row.with : [row.with, row.first] });
+
+/** Two row streams in paging order merged into one; an id in both is handed out once. */
+function* mergeRows(a: Iterator<Row>, b: Iterator<Row>, backward: boolean): Generator<Row> {
+  try {
+    let x = a.next();
+    let y = b.next();
+    let last: string | undefined;
+    while (!x.done || !y.done) {
+      let row: Row;
+      if (y.done || (!x.done && (backward ? x.value.id > y.value.id : x.value.id < y.value.id))) {
+        row = x.value as Row;
+        x = a.next();
+      } else {
+        row = y.value;
+        y = b.next();
+      }
+      if (row.id === last) continue;
+      last = row.id;
+      yield row;
+    }
+  } finally {
+    a.return?.();
+    b.return?.();
+  }
+}
+
 export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
   const names = LMDB_ARCHIVE_DATABASES;
+  const chunks: Database<StoredChunk, ChunkKey> = env.openDB(names.chunks, {});
   const entries: Database<StoredArchiveEntry, ArchiveKey> = env.openDB(names.entries, {});
   const messages: Database<StoredArchiveMessage, MessageKey> = env.openDB(names.messages, {});
   const withDays: Database<1, [string, string, number]> = env.openDB(names.withDays, {});
@@ -92,10 +130,30 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
     return message && { id, with: withOf(value), xml: message.x };
   };
 
-  const entryAt = (owner: string, id: string): ArchiveEntry | undefined => {
+  /** The owner's index value for `id`: an entry record, or the entry in a chunk. */
+  const valueAt = (owner: string, id: string): StoredArchiveEntry | undefined => {
     const value = entries.get([owner, id]);
+    if (value !== undefined) return value;
+    const held = chunkHolding(chunks, owner, id);
+    return held && rowOfIndex({ id, with: held.chunk[held.index + 1], first: held.chunk[held.index + 2] || undefined }).value;
+  };
+
+  const entryAt = (owner: string, id: string): ArchiveEntry | undefined => {
+    const value = valueAt(owner, id);
     return value === undefined ? undefined : resolve(owner, id, value);
   };
+
+  /** The owner's entries with ids in [low, high] in paging order: chunks and entry records merged. */
+  function* rows(owner: string, low: string, high: string, backward: boolean): Generator<Row> {
+    const records = entries.getRange(backward ? { start: [owner, high], end: [owner, low], reverse: true, inclusiveEnd: true } : { start: [owner, low], end: [owner, high], inclusiveEnd: true });
+    const fromRecords = (function* () {
+      for (const { key, value } of records) yield { id: key[1], value };
+    })();
+    const fromChunks = (function* () {
+      for (const row of chunkRows(chunks, owner, low, high, backward)) yield rowOfIndex(row);
+    })();
+    yield* mergeRows(fromRecords, fromChunks, backward);
+  }
 
   /** The owner no longer holds the message [id, first]: the message goes with its last owner. */
   const release = (owner: string, id: string, first: string) => {
@@ -108,9 +166,15 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
 
   /** Inside a write transaction; `endedDays`: the with-days index of days before this one goes too. */
   const removeEntry = (owner: string, id: string, endedDays = 0) => {
-    const value = entries.get([owner, id]);
-    if (value === undefined) return;
-    void entries.remove([owner, id]);
+    let value: StoredArchiveEntry | undefined = entries.get([owner, id]);
+    if (value !== undefined) void entries.remove([owner, id]);
+    else {
+      const held = chunkHolding(chunks, owner, id);
+      if (!held) return;
+      value = rowOfIndex({ id, with: held.chunk[held.index + 1], first: held.chunk[held.index + 2] || undefined }).value;
+      const rest = withoutTriple(held.chunk, held.index);
+      void (rest ? chunks.put(held.key, rest) : chunks.remove(held.key));
+    }
     const first = firstOwnerOf(owner, value);
     if (first === undefined) {
       void byWith.remove([owner, bareOf(withOf(value)), id]);
@@ -133,10 +197,9 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
     for (const [, , day] of days) {
       const from = maxId(low, archiveIdBound(day * DAY_MS, 'first'));
       const to = minId(high, archiveIdBound((day + 1) * DAY_MS - 1, 'last'));
-      const rows = entries.getRange(backward ? { start: [owner, to], end: [owner, from], reverse: true, inclusiveEnd: true } : { start: [owner, from], end: [owner, to], inclusiveEnd: true });
-      for (const { key, value } of rows) {
+      for (const { id, value } of rows(owner, from, to, backward)) {
         if (!matchesWith(withOf(value), peer)) continue;
-        const entry = resolve(owner, key[1], value);
+        const entry = resolve(owner, id, value);
         if (entry) matches.push(entry);
         if (matches.length >= wanted) return matches;
       }
@@ -174,6 +237,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
       if (batch.length === 0) return;
       const fresh: Array<[owner: string, bare: string, day: number]> = [];
       await env.transaction(() => {
+        const byOwner = new Map<string, string[]>(); // owner → the batch's triples for it (archive-chunks.ts)
         for (let i = 0; i < batch.length; ) {
           const end = groupEnd(batch, i);
           const { owner: first, id, xml } = batch[i];
@@ -182,7 +246,9 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
           for (let k = i; k < end; k++) {
             const { owner, with: w } = batch[k];
             owners[k - i] = owner;
-            void entries.put([owner, id], k === i ? w : [w, first]);
+            const triples = byOwner.get(owner);
+            if (triples) triples.push(id, w, k === i ? '' : first);
+            else byOwner.set(owner, [id, w, k === i ? '' : first]);
             const bare = bareOf(w);
             if (!dayKnown(owner, bare, day)) {
               void withDays.put([owner, bare, day], 1);
@@ -191,6 +257,14 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
           }
           void messages.put([id, first], { x: xml, o: owners });
           i = end;
+        }
+        for (const [owner, triples] of byOwner) {
+          for (const [first, chunk] of chunksOf(triples)) {
+            const key: ChunkKey = [owner, first];
+            // The same key twice means an entry appended again: merged, never overwritten.
+            const stored = chunks.doesExist(key) ? chunks.get(key) : undefined;
+            void chunks.put(key, stored ? mergeChunk(stored, chunk) : chunk);
+          }
         }
       });
       if (knownPairs + fresh.length > KNOWN_DAYS) {
@@ -224,26 +298,28 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
         if (backward) matches.reverse();
         matches.length = Math.min(matches.length, wanted);
       } else {
-        const [low, high]: ArchiveKey[] = [[owner, range.low], [owner, range.high]];
-        const rows = entries.getRange(
-          backward ? { start: high, end: low, reverse: true, inclusiveEnd: true, limit: wanted } : { start: low, end: high, inclusiveEnd: true, limit: wanted },
-        );
-        for (const { key, value } of rows) {
-          const entry = resolve(owner, key[1], value);
+        for (const { id, value } of rows(owner, range.low, range.high, backward)) {
+          const entry = resolve(owner, id, value);
           if (entry) matches.push(entry);
+          if (matches.length >= wanted) break;
         }
       }
       return toPage(matches, page);
     },
 
-    missing: async (owner, ids) => ids.filter((id) => entries.doesExist([owner, id]) !== true),
+    missing: async (owner, ids) => ids.filter((id) => valueAt(owner, id) === undefined),
 
     bounds: async (owner) => {
-      const [low, high]: ArchiveKey[] = [[owner, ''], [owner, '\uffff']];
       let first: string | undefined;
       let last: string | undefined;
-      for (const key of entries.getKeys({ start: low, end: high, limit: 1 })) first = key[1];
-      for (const key of entries.getKeys({ start: high, end: low, reverse: true, limit: 1 })) last = key[1];
+      for (const row of rows(owner, '', '\uffff', false)) {
+        first = row.id;
+        break;
+      }
+      for (const row of rows(owner, '', '\uffff', true)) {
+        last = row.id;
+        break;
+      }
       return first !== undefined && last !== undefined ? { first, last } : undefined;
     },
 
@@ -257,7 +333,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
         const endedDays = Math.floor(time / DAY_MS);
         for (const [id, owner] of old) removeEntry(owner, id);
         for (const [owner, id, first] of current) {
-          const value = entries.get([owner, id]);
+          const value = valueAt(owner, id);
           if (value !== undefined && firstOwnerOf(owner, value) === first) removeEntry(owner, id, endedDays);
           else release(owner, id, first); // the entry was replaced or is gone: only the message's claim
         }
@@ -277,6 +353,10 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
         const [low, high]: ArchiveKey[] = [[owner, ''], [owner, '\uffff']];
         const ids = [...entries.getKeys({ start: low, end: high })].map((key) => key[1]);
         for (const id of ids) removeEntry(owner, id);
+        for (const { key, value } of [...chunks.getRange({ start: low, end: high })]) {
+          for (let i = 0; i < value.length; i += 3) release(owner, value[i], value[i + 2] || owner);
+          void chunks.remove(key);
+        }
         for (const key of [...withDays.getKeys({ start: [owner], end: [owner, '\uffff'] })]) void withDays.remove(key);
         void prefs.remove(owner);
       });

@@ -1,0 +1,125 @@
+// The chunked archive index (archive-chunks.ts): one record per owner and batch, read back in id
+// order even when two writers' chunks overlap, beside entries of the earlier one-record-per-entry
+// layout, with single entries removed from the middle of a chunk.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RootDatabase } from 'lmdb';
+import { ArchiveIdGenerator, archiveIdTime } from '../archive-id.js';
+import type { ArchiveEntry, ArchiveStore } from '../types.js';
+import { CHUNK_SPAN_MS, chunksOf } from './archive-chunks.js';
+import { createLmdbArchiveStore, LMDB_ARCHIVE_DATABASES } from './archive-store.js';
+import { openLmdbEnv } from './lmdb-env.js';
+
+let dir: string;
+let env: RootDatabase;
+let store: ArchiveStore;
+let clock = Date.UTC(2026, 10, 27, 12, 0, 0);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pampero-chunks-'));
+  env = openLmdbEnv(dir);
+  store = createLmdbArchiveStore(env);
+});
+
+afterAll(async () => {
+  await env.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const entry = (ids: ArchiveIdGenerator, n: number, peer = 'bob@x/r'): ArchiveEntry => ({ id: ids.next().id, with: peer, xml: `<message><body>${n}</body></message>` });
+const bodies = (entries: ArchiveEntry[]) => entries.map((e) => Number(/<body>(\d+)</.exec(e.xml)?.[1]));
+const all = async (owner: string) => (await store.query(owner, {}, { max: 1000 })).entries;
+
+test('a batch is split into chunks that span at most CHUNK_SPAN_MS, each sorted by id', () => {
+  const ids = new ArchiveIdGenerator(1, () => clock);
+  const made: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    clock += 400;
+    made.push(ids.next().id);
+  }
+  // Out of order as a batch may hold them (an entry whose check settled late).
+  const triples = [made[1], 'w', '', made[0], 'w', '', ...made.slice(2).flatMap((id) => [id, 'w', 'first@x'])];
+  const chunks = chunksOf(triples);
+  const keys = chunks.map(([key]) => key);
+  expect(keys[0]).toBe(made[0]);
+  for (const [key, chunk] of chunks) {
+    const chunkIds = chunk.filter((_, i) => i % 3 === 0);
+    expect(chunkIds[0]).toBe(key);
+    expect([...chunkIds].sort()).toEqual(chunkIds);
+    expect(archiveIdTime(chunkIds[chunkIds.length - 1]) - archiveIdTime(key)).toBeLessThanOrEqual(CHUNK_SPAN_MS);
+  }
+  expect(chunks.flatMap(([, chunk]) => chunk.filter((_, i) => i % 3 === 0))).toEqual(made);
+});
+
+test('two writers whose chunks overlap (a fleet on one directory): pages come out in id order both ways', async () => {
+  const owner = 'overlap@x';
+  const [a, b] = [new ArchiveIdGenerator(2, () => clock), new ArchiveIdGenerator(3, () => clock)];
+  const fromA: ArchiveEntry[] = [];
+  const fromB: ArchiveEntry[] = [];
+  for (let i = 0; i < 20; i++) {
+    clock += 30;
+    (i % 2 === 0 ? fromA : fromB).push(entry(i % 2 === 0 ? a : b, i));
+  }
+  // Each writer's batch covers the whole time: the two chunks interleave.
+  await store.append(fromA.map((e) => ({ ...e, owner })));
+  await store.append(fromB.map((e) => ({ ...e, owner })));
+  expect(bodies(await all(owner))).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  const latest = await store.query(owner, {}, { max: 5, before: '' });
+  expect(bodies(latest.entries)).toEqual([15, 16, 17, 18, 19]);
+  const older = await store.query(owner, {}, { max: 5, before: latest.entries[0].id });
+  expect(bodies(older.entries)).toEqual([10, 11, 12, 13, 14]);
+  const after = await store.query(owner, {}, { max: 3, after: older.entries[4].id });
+  expect(bodies(after.entries)).toEqual([15, 16, 17]);
+  expect(await store.bounds(owner)).toEqual({ first: fromA[0].id, last: fromB[9].id });
+});
+
+test('an entry appended again is kept once, and the rest of its chunk stays', async () => {
+  const owner = 'again@x';
+  const ids = new ArchiveIdGenerator(4, () => clock);
+  const made = Array.from({ length: 4 }, (_, i) => {
+    clock += 10;
+    return entry(ids, i);
+  });
+  await store.append(made.map((e) => ({ ...e, owner })));
+  await store.append([{ ...made[0], owner }]);
+  expect(bodies(await all(owner))).toEqual([0, 1, 2, 3]);
+});
+
+test('entries of the earlier one-record-per-entry layout are read, paged, found and removed beside chunks', async () => {
+  const owner = 'upgraded@x';
+  const ids = new ArchiveIdGenerator(5, () => clock);
+  const legacy = Array.from({ length: 3 }, (_, i) => {
+    clock += 1000;
+    return entry(ids, i);
+  });
+  // As the previous release wrote them: [owner, id] → with, the message in archive-messages.
+  const records = env.openDB<string, [string, string]>(LMDB_ARCHIVE_DATABASES.entries, {});
+  const messages = env.openDB<{ x: string; o: string[] }, [string, string]>(LMDB_ARCHIVE_DATABASES.messages, {});
+  await env.transaction(() => {
+    for (const e of legacy) {
+      void records.put([owner, e.id], e.with);
+      void messages.put([e.id, owner], { x: e.xml, o: [owner] });
+    }
+  });
+  const current = Array.from({ length: 3 }, (_, i) => {
+    clock += 1000;
+    return entry(ids, i + 3, i === 1 ? 'carol@x' : 'bob@x/r');
+  });
+  await store.append(current.map((e) => ({ ...e, owner })));
+
+  expect(bodies(await all(owner))).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(bodies((await store.query(owner, {}, { max: 4, before: '' })).entries)).toEqual([2, 3, 4, 5]);
+  expect(bodies((await store.query(owner, { with: 'bob@x' }, { max: 10 })).entries)).toEqual([0, 1, 2, 3, 5]);
+  expect(bodies((await store.query(owner, { ids: [legacy[1].id, current[2].id] }, { max: 10 })).entries)).toEqual([1, 5]);
+  expect(await store.missing(owner, [legacy[0].id, current[0].id, '0000000000000001'])).toEqual(['0000000000000001']);
+  expect(await store.bounds(owner)).toEqual({ first: legacy[0].id, last: current[2].id });
+
+  // Retention up to the second current entry: all the legacy ones and one from a chunk.
+  const removed = await store.removeBefore(archiveIdTime(current[1].id), 100);
+  expect(removed).toBeGreaterThanOrEqual(4);
+  expect(bodies(await all(owner))).toEqual([4, 5]);
+  await store.clear(owner);
+  expect(await all(owner)).toEqual([]);
+  expect(await store.bounds(owner)).toBeUndefined();
+});
