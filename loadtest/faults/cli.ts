@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { parsePinning, pinFaultRun } from './cpu-pinning.js';
 import type { Fault, FaultSize } from './fault.js';
 import { faultTable, runFault, type FaultReport } from './run-fault.js';
+import { rerunWithNodeFlags } from '../shared/node-flags-reexec.js';
 
 /** Every fault, in the order of issue 11's list; each lives in ./<name>.ts as `export const fault`. */
 export const FAULTS = ['storage-slow', 'storage-dead', 'redis-slow', 'redis-down', 'component-stuck', 'slow-readers', 'login-storm', 'node-frozen'] as const;
@@ -26,12 +27,17 @@ const HELP = `pampero fault scenario: a steady chat between two users while one 
                     (as loadtest/compare.sh; default: not pinned)
   --out             also write the Markdown table (and the JSON reports beside it, FILE.json)
 
+This process runs the server under test, so it restarts itself with Pampero's V8 flags
+(cli/node-flags.ts) when started without them.
 Output: per fault, A↔B p99 before and during the fault, acknowledged messages lost, what the
 probes of the faulty part got (error and time), memory before/peak/bound, and the time to recover.
 Redis and fleet faults need redis-server (Debian package redis-server).
 `;
 
 async function main(): Promise<number> {
+  // The server under test runs in this process: with production's V8 flags, as `pampero start`.
+  const rerun = rerunWithNodeFlags();
+  if (rerun) return rerun;
   const { values } = parseArgs({
     options: {
       faults: { type: 'string', default: 'all' },
