@@ -46,6 +46,8 @@ export function chunksOf(triples: string[]): Array<[string, StoredChunk]> {
     rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     triples = rows.flat();
   }
+  // The usual batch: one chunk, two ids read.
+  if (archiveIdTime(triples[triples.length - STRIDE]) - archiveIdTime(triples[0]) <= CHUNK_SPAN_MS) return [[triples[0], triples]];
   const chunks: Array<[string, StoredChunk]> = [];
   let start = 0;
   let startTime = archiveIdTime(triples[0]);
