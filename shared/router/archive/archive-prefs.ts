@@ -7,7 +7,12 @@ import { bareOf } from '../../storage/archive-filter.js';
 export const SERVER_DEFAULT_PREFS: Readonly<ArchivePrefs> = Object.freeze({ default: 'always', always: [], never: [] });
 
 /** XEP-0441 §4: a listed JID matches bare-to-bare, or exactly when the list holds a full JID. */
-const listed = (list: readonly string[], peer: string) => list.some((jid) => jid === peer || jid === bareOf(peer));
+const listed = (list: readonly string[], peer: string) => {
+  if (list.length === 0) return false; // the usual case, on every archived message: no closure, no bare JID
+  const bare = bareOf(peer);
+  for (const jid of list) if (jid === peer || jid === bare) return true;
+  return false;
+};
 
 /** 'roster' when only the user's roster can tell. */
 export function prefsVerdict(prefs: ArchivePrefs, peer: string): boolean | 'roster' {

@@ -54,9 +54,18 @@ export interface MessageArchiveOptions {
 export function isArchivable(message: Element): boolean {
   const type = message.attrs.type ?? 'normal';
   if (type !== 'chat' && type !== 'normal') return false;
-  if (message.getChild('no-store', HINTS) || message.getChild('no-permanent-store', HINTS)) return false;
-  if (message.getChild('result', MAM)) return false;
-  return message.getChild('body') !== undefined || message.getChild('store', HINTS) !== undefined;
+  // One pass over the children (getChild builds an array per call; this runs twice per message).
+  let wanted = false;
+  for (const child of message.children) {
+    if (!(child instanceof Element)) continue;
+    const ns = child.attrs.xmlns;
+    if (ns === HINTS) {
+      if (child.name === 'no-store' || child.name === 'no-permanent-store') return false;
+      if (child.name === 'store') wanted = true;
+    } else if (child.name === 'result' && ns === MAM) return false;
+    else if (child.name === 'body') wanted = true;
+  }
+  return wanted;
 }
 
 const isOwnStanzaId = (c: Element | string, owner: string) =>
@@ -108,7 +117,8 @@ export class MessageArchive {
     if (!isArchivable(message)) return message;
     const owner = to.bare;
     // XEP-0359 §5: a stanza-id claiming to come from the recipient's archive is a forgery.
-    const forged = message.children.some((c) => isOwnStanzaId(c, owner));
+    let forged = false;
+    for (const c of message.children) if (isOwnStanzaId(c, owner)) forged = true;
     const copy = new StampedCopy(message.name);
     copy.attrs = { ...message.attrs };
     copy.children = forged ? message.children.filter((c) => !isOwnStanzaId(c, owner)) : message.children.slice();

@@ -1,7 +1,7 @@
 // The message archive (XEP-0313) in LMDB. A commit's cost is mostly the B-tree pages it touches,
 // and a user's pages are scattered: so a chat message is stored once, at the end of a time-ordered
 // tree, however many archives hold it, and each archive gets one small entry.
-// - archive-messages [id, first owner] → { x: xml, o: owners }: the message; keys increase with
+// - archive-messages [id, first owner] → [xml, owners]: the message; keys increase with
 //                  time, so a batch appends to the end of the tree (few pages per commit), and
 //                  retention removes the oldest messages with one bounded range read.
 // - archive-chunks [owner, chunk id] → the owner's entries of one write batch: id, with, and the
@@ -31,11 +31,14 @@ interface Row {
   id: string;
   value: StoredArchiveEntry;
 }
-export interface StoredArchiveMessage {
-  x: string;
-  /** Owners whose archives still hold it. */
-  o: string[];
-}
+/**
+ * A stored message: [xml, owners whose archives still hold it]. An array, not an object: lmdb-js's
+ * msgpack writes an object's record structure into every value (no shared structures are set up),
+ * which cost a structure allocation per put; records written that way ({ x, o }) are still read.
+ */
+export type StoredArchiveMessage = [x: string, o: string[]] | { x: string; o: string[] };
+const xmlOf = (m: StoredArchiveMessage) => (Array.isArray(m) ? m[0] : m.x);
+const ownersOf = (m: StoredArchiveMessage) => (Array.isArray(m) ? m[1] : m.o);
 
 export const LMDB_ARCHIVE_DATABASES = {
   chunks: 'archive-chunks',
@@ -127,7 +130,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
   const resolve = (owner: string, id: string, value: StoredArchiveEntry): ArchiveEntry | undefined => {
     if (typeof value === 'object' && !Array.isArray(value)) return { id, with: value.w, xml: value.x };
     const message = messages.get([id, firstOwnerOf(owner, value)!]);
-    return message && { id, with: withOf(value), xml: message.x };
+    return message && { id, with: withOf(value), xml: xmlOf(message) };
   };
 
   /** The owner's index value for `id`: an entry record, or the entry in a chunk. */
@@ -159,9 +162,10 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
   const release = (owner: string, id: string, first: string) => {
     const message = messages.get([id, first]);
     if (!message) return;
-    const rest = message.o.filter((o) => o !== owner);
+    const owners = ownersOf(message);
+    const rest = owners.filter((o) => o !== owner);
     if (rest.length === 0) void messages.remove([id, first]);
-    else if (rest.length < message.o.length) void messages.put([id, first], { x: message.x, o: rest });
+    else if (rest.length < owners.length) void messages.put([id, first], [xmlOf(message), rest]);
   };
 
   /** Inside a write transaction; `endedDays`: the with-days index of days before this one goes too. */
@@ -224,7 +228,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
   const expired = (bound: string, limit: number): Claim[] => {
     const claims: Claim[] = [];
     for (const { key, value } of messages.getRange({ start: [''], end: [bound], limit })) {
-      for (const owner of value.o) {
+      for (const owner of ownersOf(value)) {
         if (claims.length >= limit) return claims;
         claims.push([owner, key[0], key[1]]);
       }
@@ -255,7 +259,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
               fresh.push([owner, bare, day]);
             }
           }
-          void messages.put([id, first], { x: xml, o: owners });
+          void messages.put([id, first], [xml, owners]);
           i = end;
         }
         for (const [owner, triples] of byOwner) {
