@@ -86,6 +86,20 @@ test('an entry appended again is kept once, and the rest of its chunk stays', as
   expect(bodies(await all(owner))).toEqual([0, 1, 2, 3]);
 });
 
+test('retention removing several entries of one chunk in one transaction keeps exactly the rest', async () => {
+  const owner = 'purged@x';
+  const ids = new ArchiveIdGenerator(6, () => clock);
+  clock += 10 * CHUNK_SPAN_MS; // later than every entry of the other tests: retention below reaches only theirs and these
+  const made = Array.from({ length: 4 }, (_, i) => {
+    clock += 100;
+    return entry(ids, i);
+  });
+  await store.append(made.map((e) => ({ ...e, owner })));
+  await store.removeBefore(archiveIdTime(made[2].id), 1000);
+  expect(bodies(await all(owner))).toEqual([2, 3]);
+  expect(await store.missing(owner, made.map((e) => e.id))).toEqual([made[0].id, made[1].id]);
+});
+
 test('entries of the earlier one-record-per-entry layout are read, paged, found and removed beside chunks', async () => {
   const owner = 'upgraded@x';
   const ids = new ArchiveIdGenerator(5, () => clock);
