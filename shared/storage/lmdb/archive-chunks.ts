@@ -110,10 +110,10 @@ function reverseTail(rows: IndexRow[], from: number): void {
   for (let i = from, j = rows.length - 1; i < j; i++, j--) [rows[i], rows[j]] = [rows[j], rows[i]];
 }
 
-/** The key of the chunk holding the owner's entry `id`, and its triples; undefined when none does. */
-export function chunkHolding(chunks: Database<StoredChunk, ChunkKey>, owner: string, id: string): { key: ChunkKey; chunk: StoredChunk; index: number } | undefined {
+/** The chunk holding the owner's entry `id` (its key, triples and the entry's place), and the entry; undefined when none does. */
+export function chunkHolding(chunks: Database<StoredChunk, ChunkKey>, owner: string, id: string): { key: ChunkKey; chunk: StoredChunk; index: number; row: IndexRow } | undefined {
   for (const { key, value } of chunks.getRange({ start: [owner, id], end: [owner, scanStart(id)], reverse: true, inclusiveEnd: true })) {
-    for (let i = 0; i < value.length; i += STRIDE) if (value[i] === id) return { key, chunk: value, index: i };
+    for (let i = 0; i < value.length; i += STRIDE) if (value[i] === id) return { key, chunk: value, index: i, row: rowAt(value, i) };
   }
   return undefined;
 }

@@ -138,7 +138,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
     const value = entries.get([owner, id]);
     if (value !== undefined) return value;
     const held = chunkHolding(chunks, owner, id);
-    return held && rowOfIndex({ id, with: held.chunk[held.index + 1], first: held.chunk[held.index + 2] || undefined }).value;
+    return held && rowOfIndex(held.row).value;
   };
 
   const entryAt = (owner: string, id: string): ArchiveEntry | undefined => {
@@ -175,7 +175,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
     else {
       const held = chunkHolding(chunks, owner, id);
       if (!held) return;
-      value = rowOfIndex({ id, with: held.chunk[held.index + 1], first: held.chunk[held.index + 2] || undefined }).value;
+      value = rowOfIndex(held.row).value;
       const rest = withoutTriple(held.chunk, held.index);
       void (rest ? chunks.put(held.key, rest) : chunks.remove(held.key));
     }
@@ -266,7 +266,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
           for (const [first, chunk] of chunksOf(triples)) {
             const key: ChunkKey = [owner, first];
             // The same key twice means an entry appended again: merged, never overwritten.
-            const stored = chunks.doesExist(key) ? chunks.get(key) : undefined;
+            const stored = chunks.get(key);
             void chunks.put(key, stored ? mergeChunk(stored, chunk) : chunk);
           }
         }
