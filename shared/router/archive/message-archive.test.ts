@@ -5,7 +5,8 @@ import { parseJid } from '../../jid.js';
 import type { AccountStore, ArchiveEntry, ArchiveStore } from '../../storage/types.js';
 import type { SessionDirectory } from '../session-directory.js';
 import type { RoutedSession } from '../session.js';
-import { MessageArchive } from './message-archive.js';
+import { isArchivable, MessageArchive } from './message-archive.js';
+import { parse } from 'ltx';
 
 const log = pino({ level: 'silent' });
 const options = { maxQueue: 100, maxQueueBytes: 1 << 20, maxPageSize: 50, retentionDays: 0, purgeIntervalSeconds: 60, purgeBatch: 100 };
@@ -66,4 +67,19 @@ test('the delivered copy reuses the archived XML: the same text ltx writes, and 
   expect(delivered.toString()).toContain('<delay xmlns="urn:xmpp:delay" stamp="now"/></message>');
   delivered.attrs = { ...delivered.attrs, to: 'carol@x' };
   expect(delivered.toString()).toContain('to="carol@x"');
+});
+
+test('what is archived (XEP-0313 §5.1.1, XEP-0334 hints): chat and normal messages with a body or a store hint', () => {
+  const archivable = (xml: string) => isArchivable(parse(xml) as Element);
+  expect(archivable('<message type="chat"><body>hi</body></message>')).toBe(true);
+  expect(archivable('<message><body>normal</body></message>')).toBe(true);
+  expect(archivable('<message type="chat"><body xmlns="jabber:client">hi</body></message>')).toBe(true);
+  expect(archivable('<message type="chat"><store xmlns="urn:xmpp:hints"/><active xmlns="http://jabber.org/protocol/chatstates"/></message>')).toBe(true);
+  expect(archivable('<message type="chat"><active xmlns="http://jabber.org/protocol/chatstates"/></message>')).toBe(false);
+  expect(archivable('<message type="groupchat"><body>room</body></message>')).toBe(false);
+  expect(archivable('<message type="headline"><body>news</body></message>')).toBe(false);
+  expect(archivable('<message type="error"><body>x</body></message>')).toBe(false);
+  expect(archivable('<message type="chat"><body>x</body><no-store xmlns="urn:xmpp:hints"/></message>')).toBe(false);
+  expect(archivable('<message type="chat"><no-permanent-store xmlns="urn:xmpp:hints"/><body>x</body></message>')).toBe(false);
+  expect(archivable('<message><result xmlns="urn:xmpp:mam:2" id="1"><forwarded xmlns="urn:xmpp:forward:0"/></result><body>x</body></message>')).toBe(false);
 });
