@@ -11,7 +11,6 @@
 //   node dist/loadtest/muc-idle-rooms.js [--rooms 1000] [--occupants 2] [--settle 5]
 /// <reference path="../test/types/xmpp-clients.d.ts" />
 import { spawn } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +25,7 @@ import { addUser } from '../cli/user-commands.js';
 import { withStores } from '../cli/with-stores.js';
 import { configFromObject, ensureRosterSecret } from '../shared/config/index.js';
 import { createLogger } from '../shared/log.js';
+import { freePorts } from './shared/free-port.js';
 
 const { values: opts } = parseArgs({
   options: { rooms: { type: 'string', default: '1000' }, occupants: { type: 'string', default: '2' }, settle: { type: 'string', default: '5' } },
@@ -42,16 +42,6 @@ const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'pampero.
 
 type XmppClient = ReturnType<typeof client>;
 
-/** Loopback ports the kernel picks, all held until every one is known. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {

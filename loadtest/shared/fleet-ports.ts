@@ -3,8 +3,8 @@
 // The block lies outside the kernel's ephemeral port range when it can: a free port inside it may
 // be given to some client's outgoing connection in the seconds before the fleet's process binds it
 // (CI failed so once: "cannot listen on 0.0.0.0:57612" while a load test held 1,000 connections).
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { ephemeralPortRange, handedOutPort, reservePorts } from './free-port.js';
 import { planFleet, type FleetLayout } from '../../cli/local-fleet.js';
 import { configFromObject } from '../../shared/config/index.js';
 
@@ -14,17 +14,6 @@ function isFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
   });
-}
-
-/** The kernel's ephemeral port range (Linux; the usual default elsewhere). */
-export function ephemeralPortRange(): [number, number] {
-  try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low > 0 && high >= low) return [low, high];
-  } catch {
-    // not Linux
-  }
-  return [32768, 60999];
 }
 
 /** Candidate bases, 200 apart from 10000 to 65000, whose block [base, base + span] misses the ephemeral range (all of them if none does). */
@@ -49,8 +38,11 @@ export async function freeFleetBase(layout: Omit<FleetLayout, 'basePort' | 'redi
     const base = bases[Math.floor(Math.random() * bases.length)];
     const ports = portsAt(base);
     let free = true;
-    for (const port of ports) if (!(free = await isFree(port))) break;
-    if (free) return base;
+    for (const port of ports) if (!(free = !handedOutPort(port) && (await isFree(port)))) break;
+    if (free) {
+      reservePorts(ports);
+      return base;
+    }
   }
   throw new Error('no free block of ports for a local fleet');
 }
