@@ -28,6 +28,12 @@ afterAll(async () => {
 });
 
 const entry = (ids: ArchiveIdGenerator, n: number, peer = 'bob@x/r'): ArchiveEntry => ({ id: ids.next().id, with: peer, xml: `<message><body>${n}</body></message>` });
+/** `count` entries `stepMs` apart on the shared clock, bodies numbered from `firstBody`. */
+const spaced = (ids: ArchiveIdGenerator, count: number, stepMs: number, firstBody = 0, peerOf = (_i: number) => 'bob@x/r'): ArchiveEntry[] =>
+  Array.from({ length: count }, (_, i) => {
+    clock += stepMs;
+    return entry(ids, firstBody + i, peerOf(i));
+  });
 const bodies = (entries: ArchiveEntry[]) => entries.map((e) => Number(/<body>(\d+)</.exec(e.xml)?.[1]));
 const all = async (owner: string) => (await store.query(owner, {}, { max: 1000 })).entries;
 
@@ -77,10 +83,7 @@ test('two writers whose chunks overlap (a fleet on one directory): pages come ou
 test('an entry appended again is kept once, and the rest of its chunk stays', async () => {
   const owner = 'again@x';
   const ids = new ArchiveIdGenerator(4, () => clock);
-  const made = Array.from({ length: 4 }, (_, i) => {
-    clock += 10;
-    return entry(ids, i);
-  });
+  const made = spaced(ids, 4, 10);
   await store.append(made.map((e) => ({ ...e, owner })));
   await store.append([{ ...made[0], owner }]);
   expect(bodies(await all(owner))).toEqual([0, 1, 2, 3]);
@@ -90,10 +93,7 @@ test('retention removing several entries of one chunk in one transaction keeps e
   const owner = 'purged@x';
   const ids = new ArchiveIdGenerator(6, () => clock);
   clock += 10 * CHUNK_SPAN_MS; // later than every entry of the other tests: retention below reaches only theirs and these
-  const made = Array.from({ length: 4 }, (_, i) => {
-    clock += 100;
-    return entry(ids, i);
-  });
+  const made = spaced(ids, 4, 100);
   await store.append(made.map((e) => ({ ...e, owner })));
   await store.removeBefore(archiveIdTime(made[2].id), 1000);
   expect(bodies(await all(owner))).toEqual([2, 3]);
@@ -103,10 +103,7 @@ test('retention removing several entries of one chunk in one transaction keeps e
 test('entries of the earlier one-record-per-entry layout are read, paged, found and removed beside chunks', async () => {
   const owner = 'upgraded@x';
   const ids = new ArchiveIdGenerator(5, () => clock);
-  const legacy = Array.from({ length: 3 }, (_, i) => {
-    clock += 1000;
-    return entry(ids, i);
-  });
+  const legacy = spaced(ids, 3, 1000);
   // As the previous release wrote them: [owner, id] → with, the message in archive-messages.
   const records = env.openDB<string, [string, string]>(LMDB_ARCHIVE_DATABASES.entries, {});
   const messages = env.openDB<{ x: string; o: string[] }, [string, string]>(LMDB_ARCHIVE_DATABASES.messages, {});
@@ -116,10 +113,7 @@ test('entries of the earlier one-record-per-entry layout are read, paged, found 
       void messages.put([e.id, owner], { x: e.xml, o: [owner] });
     }
   });
-  const current = Array.from({ length: 3 }, (_, i) => {
-    clock += 1000;
-    return entry(ids, i + 3, i === 1 ? 'carol@x' : 'bob@x/r');
-  });
+  const current = spaced(ids, 3, 1000, 3, (i) => (i === 1 ? 'carol@x' : 'bob@x/r'));
   await store.append(current.map((e) => ({ ...e, owner })));
 
   expect(bodies(await all(owner))).toEqual([0, 1, 2, 3, 4, 5]);

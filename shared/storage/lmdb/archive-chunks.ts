@@ -33,6 +33,14 @@ const scanStart = (low: string) => (validId(low) ? archiveIdBound(archiveIdTime(
 /** The largest id a chunk keyed `key` can hold. */
 const lastIdOf = (key: string) => archiveIdBound(archiveIdTime(key) + CHUNK_SPAN_MS, 'last');
 
+/** Triples (flat) sorted by id; `skip` leaves out the ids it holds. */
+function sortedTriples(triples: readonly string[], skip?: ReadonlySet<string>): string[] {
+  const rows: string[][] = [];
+  for (let i = 0; i < triples.length; i += STRIDE) if (!skip?.has(triples[i])) rows.push(triples.slice(i, i + STRIDE));
+  rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return rows.flat();
+}
+
 /**
  * Splits one owner's triples of a batch (flat, in any order) into chunks that keep the span
  * invariant: [key, triples] pairs, each sorted by id.
@@ -40,12 +48,7 @@ const lastIdOf = (key: string) => archiveIdBound(archiveIdTime(key) + CHUNK_SPAN
 export function chunksOf(triples: string[]): Array<[string, StoredChunk]> {
   let sorted = true;
   for (let i = STRIDE; i < triples.length; i += STRIDE) if (triples[i] < triples[i - STRIDE]) sorted = false;
-  if (!sorted) {
-    const rows: string[][] = [];
-    for (let i = 0; i < triples.length; i += STRIDE) rows.push(triples.slice(i, i + STRIDE));
-    rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    triples = rows.flat();
-  }
+  if (!sorted) triples = sortedTriples(triples);
   // The usual batch: one chunk, two ids read.
   if (archiveIdTime(triples[triples.length - STRIDE]) - archiveIdTime(triples[0]) <= CHUNK_SPAN_MS) return [[triples[0], triples]];
   const chunks: Array<[string, StoredChunk]> = [];
@@ -66,11 +69,7 @@ export function chunksOf(triples: string[]): Array<[string, StoredChunk]> {
 export function mergeChunk(stored: StoredChunk, added: StoredChunk): StoredChunk {
   const addedIds = new Set<string>();
   for (let i = 0; i < added.length; i += STRIDE) addedIds.add(added[i]);
-  const rows: string[][] = [];
-  for (let i = 0; i < stored.length; i += STRIDE) if (!addedIds.has(stored[i])) rows.push(stored.slice(i, i + STRIDE));
-  for (let i = 0; i < added.length; i += STRIDE) rows.push(added.slice(i, i + STRIDE));
-  rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return rows.flat();
+  return sortedTriples([...sortedTriples(stored, addedIds), ...added]);
 }
 
 const rowAt = (chunk: StoredChunk, i: number): IndexRow => ({ id: chunk[i], with: chunk[i + 1], first: chunk[i + 2] || undefined });
