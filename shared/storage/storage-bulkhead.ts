@@ -95,7 +95,8 @@ interface Operation {
   readonly name: string;
   /** performance.now() at which the caller gets StorageTimeoutError. */
   readonly deadline: number;
-  readonly call: () => Promise<unknown>;
+  /** Dropped once started: it holds the call's arguments (an archive batch), which must not live until the operation settles. */
+  call: (() => Promise<unknown>) | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
   started: boolean;
@@ -180,9 +181,11 @@ export class StorageBulkhead {
   private start(op: Operation): void {
     op.started = true;
     this.running++;
+    const call = op.call!;
+    op.call = undefined;
     let result: Promise<unknown>;
     try {
-      result = Promise.resolve(op.call());
+      result = Promise.resolve(call());
     } catch (err) {
       result = Promise.reject(err);
     }

@@ -12,8 +12,11 @@ import { StanzaError } from '../server-iq.js';
 export interface ArchiveSearch {
   /** One page of the owner's messages matching `filter` (with `words`), like ArchiveStore.query. */
   search(owner: string, filter: ArchiveFilter, page: ArchivePageRequest): Promise<ArchivePage>;
-  /** Entries just written to the archive (the writer calls it after each batch). */
-  indexed(entries: ReadonlyArray<ArchiveEntry & { owner: string }>): void;
+  /**
+   * Entries just written to the archive (the writer calls it after each batch). Absent when there
+   * is no index to feed: the writer then lets go of a batch as soon as the store has it.
+   */
+  indexed?(entries: ReadonlyArray<ArchiveEntry & { owner: string }>): void;
   /** The owner's archive was removed (account deletion). */
   cleared(owner: string): Promise<void>;
   /** Entries before `time` (ms) were purged by retention. */
@@ -64,7 +67,6 @@ export function scanningArchiveSearch(store: ArchiveStore, scanLimit = DEFAULT_S
         cursor = backward ? { max: SCAN_PAGE, before: last } : { max: SCAN_PAGE, after: last };
       }
     },
-    indexed() {},
     async cleared() {},
     async purgedBefore() {},
     async flush() {},

@@ -176,3 +176,37 @@ test('a write slower than the flush delay is followed at once by the next batch'
   expect(starts[1] - ends[0]).toBeLessThan(700);
   await writer.drain();
 });
+
+test('onWritten is asked at each batch and told the entries stored; answering nobody is fine', async () => {
+  const { store } = fakeStore();
+  const told: string[][] = [];
+  let listening = true;
+  const writer = new ArchiveWriter(store, { maxQueue: 100, batchSize: 2, log, onWritten: () => (listening ? (entries) => told.push(entries.map((e) => e.xml)) : undefined) });
+  writer.enqueue(entry(1));
+  writer.enqueue(entry(2));
+  await writer.drain();
+  listening = false;
+  writer.enqueue(entry(3));
+  await writer.drain();
+  expect(told).toEqual([['<m n="1"/>', '<m n="2"/>']]);
+});
+
+test('a store that throws instead of rejecting loses that batch only, counted', async () => {
+  const batches: string[][] = [];
+  let calls = 0;
+  const store = {
+    append: (entries: ReadonlyArray<ArchiveEntry & { owner: string }>) => {
+      if (++calls === 1) throw new Error('closed');
+      batches.push(entries.map((e) => e.xml));
+      return Promise.resolve();
+    },
+  } as unknown as ArchiveStore;
+  const writer = new ArchiveWriter(store, { maxQueue: 100, batchSize: 1, log });
+  const failed = async () => (await metricsRegistry.getSingleMetric('pampero_archive_messages_dropped_total')!.get()).values.find((v) => v.labels.reason === 'store_error')?.value ?? 0;
+  const before = await failed();
+  writer.enqueue(entry(1));
+  writer.enqueue(entry(2));
+  await writer.drain();
+  expect(batches).toEqual([['<m n="2"/>']]);
+  expect((await failed()) - before).toBe(1);
+});

@@ -25,8 +25,12 @@ export interface ArchiveWriterOptions {
   batchSize?: number;
   /** How long a batch may gather before it is written, ms (default 0: at the next turn of the event loop). */
   flushDelayMs?: number;
-  /** Told of every batch once it is stored (the full-text index, archive-search.ts). */
-  onWritten?: (entries: ReadonlyArray<PendingArchiveEntry>) => void;
+  /**
+   * Who is told of a batch once it is stored (the full-text index, archive-search.ts), asked per
+   * batch: when nobody is, the writer holds no reference to the batch while the store commits it
+   * (queued entries already live long enough to be promoted; nothing should add to that).
+   */
+  onWritten?: () => ((entries: ReadonlyArray<PendingArchiveEntry>) => void) | undefined;
   log: Logger;
 }
 
@@ -90,24 +94,57 @@ export class ArchiveWriter {
       while (this.queue.length > 0) {
         await this.gather(this.flushDelayMs - (performance.now() - windowStart));
         windowStart = performance.now();
-        const batch = this.queue.splice(0, this.batchSize);
-        for (const e of batch) this.queuedBytes -= e.xml.length;
-        archiveQueued.set(this.queue.length);
-        try {
-          const kept = await this.settle(batch);
-          await this.store.append(kept); // the entries themselves: no copy per entry (a store ignores `check`)
-          archiveWritten.inc(kept.length);
-          this.options.onWritten?.(kept);
-        } catch (err) {
-          archiveDropped.inc({ reason: 'store_error' }, batch.length);
-          this.options.log.error({ err, entries: batch.length }, 'archive write failed');
-        }
-        this.handled += batch.length;
+        await this.writeNext(); // no batch in this async frame: it would live until the commit
         this.resolveDrains();
       }
     } finally {
       this.running = undefined;
     }
+  }
+
+  /**
+   * Takes one batch off the queue and stores it. The batch is referenced only by the store's call
+   * (and by whoever onWritten names): not by this frame or the callbacks, which would keep it
+   * alive until the commit.
+   */
+  private writeNext(): Promise<void> {
+    const batch = this.queue.splice(0, this.batchSize);
+    const count = batch.length;
+    for (const e of batch) this.queuedBytes -= e.xml.length;
+    archiveQueued.set(this.queue.length);
+    let stored: Promise<number>;
+    try {
+      stored = this.stored(batch);
+    } catch (err) {
+      stored = Promise.reject(err);
+    }
+    return stored.then(
+      (written) => {
+        archiveWritten.inc(written);
+        this.handled += count;
+      },
+      (err: unknown) => {
+        archiveDropped.inc({ reason: 'store_error' }, count);
+        this.options.log.error({ err, entries: count }, 'archive write failed');
+        this.handled += count;
+      },
+    );
+  }
+
+  /** Settles and appends a batch; resolves to the entries stored. */
+  private stored(batch: PendingArchiveEntry[]): Promise<number> {
+    const onWritten = this.options.onWritten?.();
+    if (batch.some((e) => e.check)) return this.settle(batch).then((kept) => this.appended(kept, onWritten));
+    if (onWritten) return this.appended(batch, onWritten);
+    const count = batch.length;
+    return this.store.append(batch).then(() => count);
+  }
+
+  private appended(kept: PendingArchiveEntry[], onWritten: ((entries: ReadonlyArray<PendingArchiveEntry>) => void) | undefined): Promise<number> {
+    return this.store.append(kept).then(() => {
+      onWritten?.(kept);
+      return kept.length;
+    });
   }
 
   /** Waits until a full batch is queued, a drain asks, or `waitMs` has passed. */

@@ -96,7 +96,7 @@ export class MessageArchive {
   ) {
     this.writer = new ArchiveWriter(store, {
       maxQueue: options.maxQueue, maxQueueBytes: options.maxQueueBytes, flushDelayMs: USER_ARCHIVE_FLUSH_DELAY_MS, batchSize: USER_ARCHIVE_BATCH, log,
-      onWritten: (entries) => this.search?.indexed(entries),
+      onWritten: () => this.search?.indexed?.bind(this.search),
     });
     this.prefs = new ArchivePrefsCache(store, rosters);
     this.retention = new ArchiveRetention(store, options, log, Date.now, async (before) => this.search?.purgedBefore(before));

@@ -131,3 +131,22 @@ test('entries of the earlier one-record-per-entry layout are read, paged, found 
   expect(await all(owner)).toEqual([]);
   expect(await store.bounds(owner)).toBeUndefined();
 });
+
+test('one batch across midnight, peers alternating and resources changing: a with query finds every entry on both days', async () => {
+  const owner = 'midnight@x';
+  const ids = new ArchiveIdGenerator(5, () => clock);
+  clock = Date.UTC(2026, 10, 27, 23, 59, 59, 990);
+  // The with-days index is written once per peer and day of an owner's batch, not per entry.
+  const peers = ['bob@x/phone', 'carol@x/r', 'bob@x/laptop', 'carol@x/r'];
+  const made = spaced(ids, 8, 5, 0, (i) => peers[i % peers.length]);
+  expect(new Date(archiveIdTime(made[0].id)).getUTCDate()).toBe(27);
+  expect(new Date(archiveIdTime(made[7].id)).getUTCDate()).toBe(28);
+  await store.append(made.map((e) => ({ ...e, owner })));
+  expect(bodies((await store.query(owner, { with: 'bob@x' }, { max: 10 })).entries)).toEqual([0, 2, 4, 6]);
+  expect(bodies((await store.query(owner, { with: 'carol@x' }, { max: 10 })).entries)).toEqual([1, 3, 5, 7]);
+  expect(bodies((await store.query(owner, { with: 'bob@x/laptop' }, { max: 10 })).entries)).toEqual([2, 6]);
+  // A later batch on the second day only, for a peer already seen that day.
+  clock += 1000;
+  await store.append([{ ...entry(ids, 8, 'bob@x/phone'), owner }]);
+  expect(bodies((await store.query(owner, { with: 'bob@x' }, { max: 10 })).entries)).toEqual([0, 2, 4, 6, 8]);
+});

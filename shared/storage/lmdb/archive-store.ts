@@ -237,32 +237,55 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
   };
 
   return {
-    append: async (batch) => {
-      if (batch.length === 0) return;
+    // Not an async function, and the transaction lets go of the batch once it has run: nothing
+    // holds the entries while LMDB commits (router/archive/archive-writer.ts lets go of them too).
+    append: (entries) => {
+      if (entries.length === 0) return Promise.resolve();
       const fresh: Array<[owner: string, bare: string, day: number]> = [];
-      await env.transaction(() => {
+      let pending: typeof entries | undefined = entries;
+      /** Writes the with-days keys of one owner's triples not known to be written; once per peer and day, not per entry. */
+      const noteDays = (owner: string, triples: string[]) => {
+        // The day of the first entry, and its id bounds: string comparisons place the others.
+        const firstDay = dayOf(triples[0]);
+        const low = archiveIdBound(firstDay * DAY_MS, 'first');
+        const high = archiveIdBound((firstDay + 1) * DAY_MS - 1, 'last');
+        let lastWith: string | undefined;
+        let bare = '';
+        let lastBare: string | undefined;
+        let lastDay = -1;
+        for (let t = 0; t < triples.length; t += 3) {
+          const id = triples[t];
+          const day = id >= low && id <= high ? firstDay : dayOf(id);
+          const w = triples[t + 1];
+          if (w !== lastWith) bare = bareOf((lastWith = w));
+          if (bare === lastBare && day === lastDay) continue;
+          lastBare = bare;
+          lastDay = day;
+          if (dayKnown(owner, bare, day)) continue;
+          void withDays.put([owner, bare, day], 1);
+          fresh.push([owner, bare, day]);
+        }
+      };
+      return env.transaction(() => {
+        const batch = pending!;
+        pending = undefined;
         const byOwner = new Map<string, string[]>(); // owner → the batch's triples for it (archive-chunks.ts)
         for (let i = 0; i < batch.length; ) {
           const end = groupEnd(batch, i);
           const { owner: first, id, xml } = batch[i];
           const owners = new Array<string>(end - i);
-          const day = dayOf(id);
           for (let k = i; k < end; k++) {
             const { owner, with: w } = batch[k];
             owners[k - i] = owner;
             const triples = byOwner.get(owner);
             if (triples) triples.push(id, w, k === i ? '' : first);
             else byOwner.set(owner, [id, w, k === i ? '' : first]);
-            const bare = bareOf(w);
-            if (!dayKnown(owner, bare, day)) {
-              void withDays.put([owner, bare, day], 1);
-              fresh.push([owner, bare, day]);
-            }
           }
           void messages.put([id, first], [xml, owners]);
           i = end;
         }
         for (const [owner, triples] of byOwner) {
+          noteDays(owner, triples);
           for (const [first, chunk] of chunksOf(triples)) {
             const key: ChunkKey = [owner, first];
             // The same key twice means an entry appended again: merged, never overwritten.
@@ -270,17 +293,18 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
             void chunks.put(key, stored ? mergeChunk(stored, chunk) : chunk);
           }
         }
+      }).then(() => {
+        if (knownPairs + fresh.length > KNOWN_DAYS) {
+          knownDays.clear();
+          knownPairs = 0;
+        }
+        for (const [owner, bare, day] of fresh) { // only once committed
+          let peers = knownDays.get(owner);
+          if (!peers) knownDays.set(owner, (peers = new Map()));
+          if (!peers.has(bare)) knownPairs++;
+          peers.set(bare, day);
+        }
       });
-      if (knownPairs + fresh.length > KNOWN_DAYS) {
-        knownDays.clear();
-        knownPairs = 0;
-      }
-      for (const [owner, bare, day] of fresh) { // only once committed
-        let peers = knownDays.get(owner);
-        if (!peers) knownDays.set(owner, (peers = new Map()));
-        if (!peers.has(bare)) knownPairs++;
-        peers.set(bare, day);
-      }
     },
 
     query: async (owner, filter, page) => {
