@@ -385,8 +385,13 @@ export class ClusterNode implements RemoteSessionTransport {
   }
 
   private forgetNode(nodeId: string): void {
-    this.knownLive.delete(nodeId);
     this.directory.forgetNode(nodeId);
+    this.forgetLinksOf(nodeId);
+  }
+
+  /** A node's component links leave this view (rendezvous hashing picks live instances only); its sessions stay. */
+  private forgetLinksOf(nodeId: string): void {
+    this.knownLive.delete(nodeId);
     for (const link of [...this.remoteLinks.values()]) if (link.nodeId === nodeId) this.dropRemoteLink(nodeId, link.id);
   }
 
@@ -503,7 +508,13 @@ export class ClusterNode implements RemoteSessionTransport {
       if (settling || node.up || node.id === this.opts.nodeId) continue;
       const lock = await this.redis.set(clusterKeys.reapLock(node.id), this.opts.nodeId, 'PX', 10 * 60_000, 'NX');
       if (lock !== 'OK') {
-        this.forgetNode(node.id);
+        // Another node reaps it (or did). Its links go now, so components fail over at once; its
+        // sessions stay in this view until the reaper says where they went — each resumable one
+        // to PARKED_NODE as it parks it, the rest gone with its node-gone (or, that missed, when
+        // the closed inbox refuses a send). Forgotten here, a session not parked yet would look
+        // gone: a message for it stored offline instead of in the list its client resumes.
+        // Meanwhile what this node sends them waits in the dead node's inbox for the reaper.
+        this.forgetLinksOf(node.id);
         continue;
       }
       this.log.warn({ dead: node.id }, 'reaping a dead node');
