@@ -76,6 +76,13 @@ export function isRemoteLink(link: ComponentLink): boolean {
 /** Stanzas already handed across once; a second remote hop would mean the views disagree. */
 const crossed = new WeakSet<Element>();
 
+/**
+ * Stanzas a reaper read from a dead node's inbox, by that node: routed anew as if just sent, one
+ * hop to wherever the session is now (the gateway its client resumed on), but never back to the
+ * dead node (its sessions stay in the reaper's view until they are reaped).
+ */
+const drainedFrom = new WeakMap<Element, string>();
+
 export class ClusterNode implements RemoteSessionTransport {
   readonly directory: ClusterSessionDirectory;
   readonly registry: SessionRegistry;
@@ -223,8 +230,9 @@ export class ClusterNode implements RemoteSessionTransport {
   // RemoteSessionTransport: the router delivers to a session on another node.
   deliverRemote(nodeId: string, fullJid: string, stanza: Element): void {
     if (nodeId === PARKED_NODE) return this.resumption?.deliverParked(fullJid, stanza);
-    if (crossed.has(stanza)) {
-      // It already crossed once and its target was gone: treat the resource as unavailable.
+    if (crossed.has(stanza) || drainedFrom.get(stanza) === nodeId) {
+      // It already crossed once and its target was gone (or it comes from that dead node's
+      // inbox): treat the resource as unavailable.
       if (stanza.name === 'message' && (stanza.attrs.type ?? 'normal') !== 'groupchat') void this.router.offline.store(parseJid(fullJid)!.bare, stanza);
       return;
     }
@@ -291,8 +299,8 @@ export class ClusterNode implements RemoteSessionTransport {
     }
   }
 
-  /** `ack` false: an entry of a dead node's inbox being drained (watchMembers). */
-  private onBusEntry(entry: BusEntry, ack = true): void {
+  /** `drained`: the dead node whose inbox the entry was read from (drainInbox); not acknowledged then. */
+  private onBusEntry(entry: BusEntry, drained?: string): void {
     try {
       const newline = entry.body.indexOf('\n');
       const head = entry.body.slice(0, newline);
@@ -309,7 +317,10 @@ export class ClusterNode implements RemoteSessionTransport {
             if (session.presence.rosterInterested) session.deliver(stanza);
           } else if (session) withDedupId(entry.id, () => session.deliver(stanza));
           else {
-            crossed.add(stanza);
+            // Sent here for a session of this node that is gone: the sender's view was behind, and
+            // one hop is all it gets. Read from a dead node's inbox: routed as if just sent.
+            if (drained === undefined) crossed.add(stanza);
+            else drainedFrom.set(stanza, drained);
             const to = parseJid(head);
             if (to) withDedupId(entry.id, () => this.router.local.redeliver(stanza, to)); // archived by the node that sent it
           }
@@ -350,7 +361,7 @@ export class ClusterNode implements RemoteSessionTransport {
     } catch (err) {
       this.log.warn({ err: (err as Error).message, kind: entry.kind }, 'bus entry not handled');
     }
-    if (ack) this.queueAck(entry.id);
+    if (drained === undefined) this.queueAck(entry.id);
   }
 
   private queueAck(id: string): void {
@@ -445,7 +456,7 @@ export class ClusterNode implements RemoteSessionTransport {
         const map: Record<string, string> = {};
         for (let i = 0; i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
         if (map.k === 'deliver' || map.k === 'component' || map.k === 'from-component') {
-          this.onBusEntry({ id, version: Number(map.v), kind: map.k, body: map.b ?? '', fromNode: map.f ?? '' }, false);
+          this.onBusEntry({ id, version: Number(map.v), kind: map.k, body: map.b ?? '', fromNode: map.f ?? '' }, deadNode);
         }
       }
       // Gone once routed (issued after what routing wrote): a node coming back with this id, or

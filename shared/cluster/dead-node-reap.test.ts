@@ -116,4 +116,48 @@ describeWithRedis('reaping a dead gateway under chat (real redis-server)', () =>
     expect((a.node.directory.get('carol@localhost/phone') as RemoteSession | undefined)?.nodeId).toBe(PARKED_NODE);
     expect(a.offline.get('carol@localhost') ?? []).toEqual([]);
   });
+
+  test("a message the reaper drains from a dead gateway's inbox after its client resumed on another gateway reaches it there, not offline storage", async () => {
+    await beat('gw-dead', Date.now() + 3_600_000);
+    await beat('gw-x', Date.now() + 3_600_000);
+    await resumableSession('gw-dead', 'bob@localhost/phone', 'sm-bob', 'c2s-bob');
+    const subscriber = connectRedis({ url: server.url, logger, commandTimeoutMs: 0 });
+    await redisReady(subscriber);
+    const events: Array<{ kind: string; nodeId: string }> = [];
+    subscriber.on('message', (_channel: string, message: string) => events.push(JSON.parse(message) as { kind: string; nodeId: string }));
+    await subscriber.subscribe(clusterKeys.directoryChannel);
+    try {
+      const r = await startNode('gw-r');
+      expect((r.node.directory.get('bob@localhost/phone') as RemoteSession | undefined)?.nodeId).toBe('gw-dead');
+
+      // gw-dead is killed; gw-r reaps it: bob parked, the inbox drained once, gw-dead announced
+      // gone, then a pause for senders that had not seen it gone before the inbox's last read.
+      await beat('gw-dead', Date.now() - 60_000);
+      await waitFor(() => events.some((e) => e.kind === 'node-gone' && e.nodeId === 'gw-dead'), 'the reap of gw-dead');
+
+      // Meanwhile bob's client resumes on gw-x, which takes the session and binds it there.
+      const taken = await new SessionResumptionStore(redis, 'gw-x', 100, logger).take('bob@localhost', 'sm-bob', 'c2s-bob-2');
+      expect(taken.kind).toBe('taken');
+      await registry.put('bob@localhost/phone', { nodeId: 'gw-x', sessionId: 'c2s-bob-2', available: true, priority: 0 });
+      await redis.publish(clusterKeys.directoryChannel, JSON.stringify({ v: 1, kind: 'bind', nodeId: 'gw-x', sessionId: 'c2s-bob-2', fullJid: 'bob@localhost/phone', available: true, priority: 0 }));
+      await waitFor(() => (r.node.directory.get('bob@localhost/phone') as RemoteSession | undefined)?.nodeId === 'gw-x', "gw-r's view: bob on gw-x");
+
+      // A sender's gateway that had not seen gw-dead gone yet writes to its inbox (and acknowledges
+      // the message to its client); the reaper reads it in its last read.
+      const xml = chat('alice@localhost/desk', 'bob@localhost/phone', 'late-for-gw-dead').toString();
+      const written = await redis.eval(
+        `if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+         return redis.call('XADD', KEYS[1], '*', 'v', '1', 'k', 'deliver', 'f', 'gw-s', 'b', ARGV[1])`,
+        2, clusterKeys.inbox('gw-dead'), clusterKeys.inboxClosed('gw-dead'), `bob@localhost/phone\n${xml}`,
+      );
+      expect(written).not.toBe(0); // written before the reaper closed the inbox (else the sender would have been told)
+
+      await waitFor(async () => (await redis.exists(clusterKeys.inbox('gw-dead'))) === 0, 'the last read of the inbox');
+      await waitFor(async () => (await inboxBodies('gw-x')).length > 0 || (r.offline.get('bob@localhost') ?? []).length > 0, 'the message routed');
+      expect(r.offline.get('bob@localhost') ?? []).toEqual([]); // bob's resumed session would never see it there
+      expect(await inboxBodies('gw-x')).toEqual([`bob@localhost/phone\n${xml}`]);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
 });
