@@ -1,5 +1,5 @@
 // Archive ids made with plain numbers have exactly the digits of the 64-bit layout.
-import { ArchiveIdGenerator, archiveIdFromBigInt, archiveIdOf, archiveIdTime } from './archive-id.js';
+import { ArchiveIdGenerator, archiveIdBound, archiveIdFromBigInt, archiveIdOf, archiveIdTime } from './archive-id.js';
 
 const reference = (ms: number, node: number, counter: number) => archiveIdFromBigInt((BigInt(ms) << 21n) | (BigInt(node) << 12n) | BigInt(counter));
 
@@ -21,4 +21,15 @@ test('the generator makes increasing ids that carry the time and node, borrowing
   expect(made[4096]).toEqual({ id: reference(ms + 1, 300, 0), time: ms + 1 });
   for (let i = 1; i < made.length; i++) expect(made[i].id > made[i - 1].id).toBe(true);
   expect(archiveIdTime(made[4099].id)).toBe(ms + 1);
+});
+
+test('archiveIdBound gives the first and last id of a millisecond in the 64-bit layout, clamped to its 43 time bits', () => {
+  const layout = (ms: number, edge: 'first' | 'last') => {
+    const time = BigInt(Math.max(0, Math.min(Math.floor(ms), 2 ** 43 - 1)));
+    return ((time << 21n) | (edge === 'first' ? 0n : (1n << 21n) - 1n)).toString(16).padStart(16, '0');
+  };
+  for (const ms of [0, 1, 2047, 2048, 2049, 1.5, -5, 2 ** 43 - 1, 2 ** 43, 2 ** 50, Date.UTC(2026, 10, 27), Date.UTC(2026, 10, 28) - 1]) {
+    for (const edge of ['first', 'last'] as const) expect(archiveIdBound(ms, edge)).toBe(layout(ms, edge));
+  }
+  expect(archiveIdTime(archiveIdBound(Date.UTC(2026, 10, 27, 12), 'last'))).toBe(Date.UTC(2026, 10, 27, 12));
 });

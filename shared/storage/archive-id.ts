@@ -28,14 +28,14 @@ export function archiveIdFromBigInt(value: bigint): string {
   return value.toString(16).padStart(16, '0');
 }
 
-/** The smallest id of a millisecond (for `start`), or the largest (for `end`). */
+/** The smallest id of a millisecond (for `start`), or the largest (for `end`). No BigInt: the archive's writes call it per owner and batch. */
 export function archiveIdBound(ms: number, edge: 'first' | 'last'): string {
-  const clamped = BigInt(Math.max(0, Math.min(Math.floor(ms), 2 ** 43 - 1)));
-  const low = edge === 'first' ? 0n : (1n << LOW_BITS) - 1n;
-  return archiveIdFromBigInt((clamped << LOW_BITS) | low);
+  const clamped = Math.max(0, Math.min(Math.floor(ms), MAX_MS));
+  return archiveIdOf(clamped, edge === 'first' ? 0 : LOW_SPAN - 1);
 }
 
 const LOW_SPAN = 2 ** Number(LOW_BITS);
+const MAX_MS = 2 ** 43 - 1;
 const SPLIT = 2 ** (32 - Number(LOW_BITS)); // the time's bits that fall into the low 32 bits of the id
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
