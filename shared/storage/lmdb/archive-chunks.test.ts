@@ -89,6 +89,15 @@ test('an entry appended again is kept once, and the rest of its chunk stays', as
   expect(bodies(await all(owner))).toEqual([0, 1, 2, 3]);
 });
 
+test('a batch whose chunk key is already taken (its first entry appended again) keeps its new entries too', async () => {
+  const owner = 'again-and-new@x';
+  const ids = new ArchiveIdGenerator(6, () => clock);
+  const made = spaced(ids, 3, 10);
+  await store.append([{ ...made[0], owner }]);
+  await store.append(made.map((e) => ({ ...e, owner }))); // same first id: the same chunk key
+  expect(bodies(await all(owner))).toEqual([0, 1, 2]);
+});
+
 test('retention removing several entries of one chunk in one transaction keeps exactly the rest', async () => {
   const owner = 'purged@x';
   const ids = new ArchiveIdGenerator(6, () => clock);

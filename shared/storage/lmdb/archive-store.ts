@@ -16,7 +16,7 @@
 // archive-messages and archive-with-days), and before that { w, x } in `archive` with
 // [owner, bare with, id] in `archive-with` and [id, owner] in `archive-time`. Reads merge the
 // entry records and the chunks in id order. Preferences: one record per user in archive-prefs.
-import type { Database, RootDatabase } from 'lmdb';
+import type { Database, Key, RootDatabase } from 'lmdb';
 import { bareOf, idRange, matchesWith, pageInMemory, pagesBackward, toPage } from '../archive-filter.js';
 import { archiveIdBound, archiveIdTime } from '../archive-id.js';
 import type { ArchiveEntry, ArchivePrefs, ArchiveStore } from '../types.js';
@@ -56,6 +56,14 @@ export const MAX_IDS_PER_QUERY = 250;
 const DAY_MS = 86_400_000;
 /** (owner, peer) pairs whose current day's key is known to be written, at most: a busy conversation does not rewrite its day. */
 const KNOWN_DAYS = 100_000;
+/** lmdb-js put options: fail (false from putSync) instead of overwriting an existing key. */
+const NO_OVERWRITE = { noOverwrite: true } as const;
+/**
+ * Inside a write transaction: puts `value` unless `key` exists; true when it did. lmdb-js documents
+ * putSync's boolean (README: "returns true if the put succeeded") but types it void.
+ */
+const putNew = <V, K extends Key>(db: Database<V, K>, key: K, value: V): boolean =>
+  (db.putSync(key, value, NO_OVERWRITE) as unknown as boolean) === true;
 const dayOf = (id: string) => Math.floor(archiveIdTime(id) / DAY_MS);
 
 type Appended = ArchiveEntry & { owner: string };
@@ -288,7 +296,10 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
           noteDays(owner, triples);
           for (const [first, chunk] of chunksOf(triples)) {
             const key: ChunkKey = [owner, first];
-            // The same key twice means an entry appended again: merged, never overwritten.
+            // The same key twice means an entry appended again: merged, never overwritten. A
+            // chunk key is almost always new, so the put itself finds out (one B-tree descent, not
+            // a read and then a put).
+            if (putNew(chunks, key, chunk)) continue;
             const stored = chunks.get(key);
             void chunks.put(key, stored ? mergeChunk(stored, chunk) : chunk);
           }
