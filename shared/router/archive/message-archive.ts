@@ -140,11 +140,16 @@ export class MessageArchive {
   private queue(owner: string, peer: string, xml: string, accountKnown: boolean, sharedId?: string): string | undefined {
     const verdict = this.prefs.verdict(owner, peer);
     if (verdict === false) return undefined;
-    const id = sharedId ?? this.ids.next().id;
-    // The usual case (online recipient or local sender, preferences cached) needs no check at all.
-    const check = accountKnown && verdict !== 'unknown' ? undefined : async () =>
-      (accountKnown || (await this.accounts.get(owner)) !== undefined) && (verdict !== 'unknown' || (await this.prefs.settle(owner, peer)));
+    const id = sharedId ?? this.ids.nextId();
+    // The usual case (online recipient or local sender, preferences cached) needs no check at all
+    // (and the check's closure is made elsewhere: here it would cost a context per message).
+    const check = accountKnown && verdict !== 'unknown' ? undefined : this.checkFor(owner, peer, accountKnown, verdict === 'unknown');
     return this.writer.enqueue({ owner, id, with: peer, xml, check }) ? id : undefined;
+  }
+
+  /** What the writer settles before storing an entry: the owner has an account, and the preferences (not cached when queued) say yes. */
+  private checkFor(owner: string, peer: string, accountKnown: boolean, prefsUnknown: boolean): () => Promise<boolean> {
+    return async () => (accountKnown || (await this.accounts.get(owner)) !== undefined) && (!prefsUnknown || (await this.prefs.settle(owner, peer)));
   }
 
   /** Full-text search through an index (Elasticsearch) instead of the embedded scan; kept off when fullTextSearch is. */

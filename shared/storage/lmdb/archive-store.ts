@@ -130,6 +130,10 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
   const dayKnown = (owner: string, bare: string, day: number) => knownDays.get(owner)?.get(bare) === day;
   const byTime: Database<1, [string, string]> = env.openDB(names.byTime, {});
   const prefs: Database<ArchivePrefs, string> = env.openDB(names.prefs, {});
+  // Reused by append for every message it stores (see there).
+  const scratchOwners: string[] = [];
+  const scratchKey: MessageKey = ['', ''];
+  const scratchMessage: [x: string, o: string[]] = ['', scratchOwners];
 
   const withOf = (value: StoredArchiveEntry): string => (typeof value === 'string' ? value : Array.isArray(value) ? value[0] : value.w);
   const firstOwnerOf = (owner: string, value: StoredArchiveEntry): string | undefined =>
@@ -281,7 +285,8 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
         for (let i = 0; i < batch.length; ) {
           const end = groupEnd(batch, i);
           const { owner: first, id, xml } = batch[i];
-          const owners = new Array<string>(end - i);
+          const owners = scratchOwners;
+          owners.length = end - i;
           for (let k = i; k < end; k++) {
             const { owner, with: w } = batch[k];
             owners[k - i] = owner;
@@ -289,7 +294,11 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
             if (triples) triples.push(id, w, k === i ? '' : first);
             else byOwner.set(owner, [id, w, k === i ? '' : first]);
           }
-          void messages.put([id, first], [xml, owners]);
+          // One key and one value array for every put: a put inside a transaction encodes them at once.
+          scratchKey[0] = id;
+          scratchKey[1] = first;
+          scratchMessage[0] = xml;
+          void messages.put(scratchKey, scratchMessage);
           i = end;
         }
         for (const [owner, triples] of byOwner) {
