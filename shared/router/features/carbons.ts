@@ -27,10 +27,19 @@ export function installCarbons(router: Router): void {
 /** XEP-0280 §6: chat messages, and normal ones with a body, are copied; private and no-copy ones are not. */
 export function isCarbonEligible(message: Element): boolean {
   const type = message.attrs.type ?? 'normal';
-  if (type !== 'chat' && !(type === 'normal' && message.getChild('body'))) return false;
-  if (message.getChild('private', CARBONS) || message.getChild('no-copy', HINTS)) return false;
-  if (message.getChild('received', CARBONS) || message.getChild('sent', CARBONS)) return false;
-  return true;
+  if (type !== 'chat' && type !== 'normal') return false;
+  // One pass over the children (getChild builds an array and resolves namespaces per call).
+  let body = false;
+  for (const child of message.children) {
+    if (!(child instanceof Element)) continue;
+    const ns = child.attrs.xmlns;
+    if (ns === CARBONS) {
+      if (child.name === 'private' || child.name === 'received' || child.name === 'sent') return false;
+    } else if (ns === HINTS) {
+      if (child.name === 'no-copy') return false;
+    } else if (child.name === 'body') body = true;
+  }
+  return type === 'chat' || body;
 }
 
 function carbon(kind: 'sent' | 'received', bare: string, to: RoutedSession, message: Element): Element {
@@ -42,16 +51,19 @@ function carbon(kind: 'sent' | 'received', bare: string, to: RoutedSession, mess
 
 /** §7: copies of a message a resource sent, to the sender's other carbons-enabled resources. */
 export function sendSentCarbons(router: Router, sender: RoutedSession, message: Element): void {
-  if (!isCarbonEligible(message)) return;
-  for (const s of router.sessions.resourcesOf(sender.jid.bare)) {
+  const resources = router.sessions.resourcesOf(sender.jid.bare);
+  // Most users have one resource: the eligibility check only when someone could get a copy.
+  if (resources.length < 2 || !isCarbonEligible(message)) return;
+  for (const s of resources) {
     if (s !== sender && s.presence.carbons && s.jid.full !== message.attrs.to) s.deliver(carbon('sent', sender.jid.bare, s, message));
   }
 }
 
 /** §6: copies of a received message, to the recipient's carbons-enabled resources that did not get it. */
 export function sendReceivedCarbons(router: Router, bare: string, message: Element, deliveredTo: readonly RoutedSession[]): void {
-  if (!isCarbonEligible(message)) return;
-  for (const s of router.sessions.resourcesOf(bare)) {
+  const resources = router.sessions.resourcesOf(bare);
+  if (resources.every((s) => deliveredTo.includes(s)) || !isCarbonEligible(message)) return;
+  for (const s of resources) {
     if (s.presence.carbons && !deliveredTo.includes(s)) s.deliver(carbon('received', bare, s, message));
   }
 }
