@@ -37,7 +37,10 @@ export function archiveIdBound(ms: number, edge: 'first' | 'last'): string {
 const LOW_SPAN = 2 ** Number(LOW_BITS);
 const MAX_MS = 2 ** 43 - 1;
 const SPLIT = 2 ** (32 - Number(LOW_BITS)); // the time's bits that fall into the low 32 bits of the id
-const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+/** '00'…'ff': an id's 16 digits from eight table reads (toString(16) and padStart cost ≈ 0.3 µs an id). */
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** n (0 ≤ n < 2^32) as 8 lower-case hex digits. */
+const hex8 = (n: number) => HEX_BYTE[(n >>> 24) & 255]! + HEX_BYTE[(n >>> 16) & 255]! + HEX_BYTE[(n >>> 8) & 255]! + HEX_BYTE[n & 255]!;
 
 /** The id of `ms` with the low 21 bits `low`, as two 32-bit halves (the same digits as the BigInt layout, cheaper). */
 export function archiveIdOf(ms: number, low: number): string {

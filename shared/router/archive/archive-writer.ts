@@ -70,7 +70,7 @@ export class ArchiveWriter {
     this.queue.push(entry);
     this.queuedBytes += entry.xml.length;
     this.enqueued += 1;
-    archiveQueued.set(this.queue.length);
+    archiveQueued.inc();
     if (this.queue.length >= this.batchSize) this.wake?.();
     // Never written in the routing turn: the first wait is at least one setImmediate.
     this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writeAll());
@@ -111,7 +111,7 @@ export class ArchiveWriter {
     const batch = this.queue.splice(0, this.batchSize);
     const count = batch.length;
     for (const e of batch) this.queuedBytes -= e.xml.length;
-    archiveQueued.set(this.queue.length);
+    archiveQueued.dec(count);
     let stored: Promise<number>;
     try {
       stored = this.stored(batch);

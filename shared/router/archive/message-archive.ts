@@ -68,6 +68,15 @@ export function isArchivable(message: Element): boolean {
   return wanted;
 }
 
+/**
+ * <stanza-id/> as ltx serialises it, without ltx's per-attribute escaping (a regular expression per
+ * value): the id is hex digits, and a bare JID needs escaping only if it holds a quote or an
+ * ampersand (RFC 7622 forbids them in localparts; checked anyway).
+ */
+const NEEDS_ESCAPE = /["&'<>]/;
+const stanzaIdXml = (by: string, id: string) =>
+  NEEDS_ESCAPE.test(by) ? new Element('stanza-id', { xmlns: STANZA_ID, by, id }).toString() : `<stanza-id xmlns="${STANZA_ID}" by="${by}" id="${id}"/>`;
+
 const isOwnStanzaId = (c: Element | string, owner: string) =>
   c instanceof Element && c.name === 'stanza-id' && c.attrs.xmlns === STANZA_ID && c.attrs.by === owner;
 
@@ -132,7 +141,7 @@ export class MessageArchive {
       this.lastReceivedXml = xml;
       this.lastReceivedId = id;
     }
-    if (id) copy.seal(xml, new Element('stanza-id', { xmlns: STANZA_ID, by: owner, id }));
+    if (id) copy.seal(xml, new Element('stanza-id', { xmlns: STANZA_ID, by: owner, id }), stanzaIdXml(owner, id));
     return copy;
   }
 

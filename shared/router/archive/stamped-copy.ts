@@ -4,6 +4,8 @@
 // attribute and text again: about as costly as the rest of the archive's routing work).
 import { Element } from 'ltx';
 
+const MESSAGE_END = '</message>';
+
 export class StampedCopy extends Element {
   /** Set by `stampedCopy`; a clone (ltx `clone` calls the constructor with name and attrs) has none. */
   private xml: string | undefined;
@@ -17,12 +19,15 @@ export class StampedCopy extends Element {
     return unchanged ? this.xml! : super.toString();
   }
 
-  /** The copy's XML is `xml` (its serialisation before `stamp` was appended) with `stamp` before the end tag. */
-  seal(xml: string, stamp: Element): void {
+  /**
+   * The copy's XML is `xml` (its serialisation before `stamp` was appended) with `stamp` before the
+   * end tag; `stampXml` is the stamp serialised, when the caller has it already.
+   */
+  seal(xml: string, stamp: Element, stampXml?: string): void {
     this.children.push(stamp);
-    const end = `</${this.name}>`;
+    const end = this.name === 'message' ? MESSAGE_END : `</${this.name}>`;
     if (!xml.endsWith(end)) return; // <message/> without children (never archived): serialised as usual
-    this.xml = xml.slice(0, xml.length - end.length) + stamp.toString() + end;
+    this.xml = xml.slice(0, xml.length - end.length) + (stampXml ?? stamp.toString()) + end;
     this.xmlAttrs = this.attrs;
     this.xmlLast = stamp;
     this.xmlChildren = this.children.length;
