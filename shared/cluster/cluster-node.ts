@@ -18,7 +18,7 @@ import { RemoteSession, type RemoteSessionTransport } from './remote-session.js'
 import { NodeHeartbeat, type NodeLoad } from './node-heartbeat.js';
 import { connectedNodes } from './node-connections.js';
 import { readClusterView } from './cluster-view.js';
-import { PARKED_NODE, SessionResumptionStore, withDedupId } from './session-resumption.js';
+import { busDedupId, PARKED_NODE, SessionResumptionStore, withDedupId } from './session-resumption.js';
 import { FleetResumption, HANDOVER_KIND } from './resumption-fleet.js';
 import { RemoteIqDeadlines } from './remote-iq-deadlines.js';
 
@@ -315,14 +315,14 @@ export class ClusterNode implements RemoteSessionTransport {
             // delivers only to resources that asked for the roster (RFC 6121 §2.1.6).
             this.router.delegation.cache.forget(session.jid.bare);
             if (session.presence.rosterInterested) session.deliver(stanza);
-          } else if (session) withDedupId(entry.id, () => session.deliver(stanza));
+          } else if (session) withDedupId(busDedupId(drained ?? this.opts.nodeId, entry.id), () => session.deliver(stanza));
           else {
             // Sent here for a session of this node that is gone: the sender's view was behind, and
             // one hop is all it gets. Read from a dead node's inbox: routed as if just sent.
             if (drained === undefined) crossed.add(stanza);
             else drainedFrom.set(stanza, drained);
             const to = parseJid(head);
-            if (to) withDedupId(entry.id, () => this.router.local.redeliver(stanza, to)); // archived by the node that sent it
+            if (to) withDedupId(busDedupId(drained ?? this.opts.nodeId, entry.id), () => this.router.local.redeliver(stanza, to)); // archived by the node that sent it
           }
           break;
         }

@@ -8,7 +8,7 @@ import { connectRedis, redisReady } from './redis-connection.js';
 import { SessionRegistry } from './session-registry.js';
 import { clusterKeys } from './keys.js';
 import { CLIENT_STATE_FIELD, encodeClientState } from './resumed-client-state.js';
-import { DRAINING, MIRROR_DEADLINE_MS, PARKED_NODE, SessionResumptionStore, withDedupId } from './session-resumption.js';
+import { busDedupId, DRAINING, MIRROR_DEADLINE_MS, PARKED_NODE, SessionResumptionStore, withDedupId } from './session-resumption.js';
 import { TcpFaultProxy } from '../../loadtest/faults/tcp-fault-proxy.js';
 
 const describeWithRedis = hasRedisServer() ? describe : describe.skip;
@@ -156,6 +156,21 @@ describeWithRedis('XEP-0198 state in Redis (real redis-server)', () => {
     expect(await gw2.park('alice@d', 'sm1', 'alice@d/phone', 'gw-1')).toBeDefined();
     expect(await gw2.appendParked('alice@d/phone', 'sm1', stamp, '<message/>', '77-0')).toBe('dup');
     expect(await redis.smembers(clusterKeys.nodeSm('gw-1'))).toEqual([]);
+  });
+
+  test('entries of two inboxes with the same stream id are different stanzas: a parked list keeps both', async () => {
+    // Stream ids are `ms-seq` per stream: gw-0 and gw-1 both made 77-0. The session moved from gw-0
+    // to gw-1 with gw-0's stanza unacknowledged; gw-1 died, and its reaper drains gw-1's 77-0.
+    const mirror = gw1.track('alice@d/phone', 'sm1', 'c2s-1', 60_000);
+    withDedupId(busDedupId('gw-0', '77-0'), () => mirror.sent(stamp, '<message><body>via gw-0</body></message>'));
+    await mirror.flush();
+    await gw2.park('alice@d', 'sm1', 'alice@d/phone', 'gw-1');
+    expect(await gw2.appendParked('alice@d/phone', 'sm1', stamp, '<message><body>via gw-1</body></message>', busDedupId('gw-1', '77-0'))).toBe('ok');
+    expect(await gw2.appendParked('alice@d/phone', 'sm1', stamp, '<message><body>via gw-0</body></message>', busDedupId('gw-0', '77-0'))).toBe('dup');
+    expect((await redis.lrange(clusterKeys.smQueue('alice@d', 'sm1'), 0, -1)).map((item) => item.split('\t')[2])).toEqual([
+      '<message><body>via gw-0</body></message>',
+      '<message><body>via gw-1</body></message>',
+    ]);
   });
 
   test("a dead node's session cannot be taken while its inbox is drained, only appended to", async () => {

@@ -185,6 +185,15 @@ export class SmMirror {
  * dead node had appended but not acknowledged is not appended twice when its inbox is drained.
  */
 let currentDedupId = '';
+/**
+ * The dedup id of a bus entry: the inbox it came from (its node) and the entry's id. Entry ids are
+ * only unique within one Redis stream (`ms-seq`): two nodes' inboxes make the same ids in the same
+ * millisecond, so a session that moved from one node to another could hold an item of each with
+ * the same bare id, and the second would be dropped as a duplicate when parked.
+ */
+export function busDedupId(inboxNode: string, entryId: string): string {
+  return `${inboxNode}/${entryId}`;
+}
 export function withDedupId<T>(id: string, run: () => T): T {
   currentDedupId = id;
   try {
