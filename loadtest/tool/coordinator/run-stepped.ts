@@ -8,6 +8,16 @@ import { round1, type RunContext, type ScenarioOutcome } from './scenario-outcom
 import { shareOf } from './worker-pool.js';
 import type { PrepareReply, WorkerRequest } from '../worker/worker-protocol.js';
 import { usersNeeded } from '../scenario-defaults.js';
+import { parsePrometheusText, scrapeMetrics } from '../report/metrics-scrape.js';
+
+/** Pampero's archive entries dropped so far (every reason), from its /metrics; undefined when not scraped. */
+async function archiveDrops(metricsUrl: string | undefined): Promise<number | undefined> {
+  const text = metricsUrl ? await scrapeMetrics(metricsUrl) : null;
+  if (text === null) return undefined;
+  let dropped = 0;
+  for (const [name, value] of parsePrometheusText(text)) if (name.startsWith('pampero_archive_messages_dropped_total')) dropped += value;
+  return dropped;
+}
 
 type Phase = Extract<WorkerRequest, { op: 'prepare' }>['phase'];
 
@@ -68,6 +78,7 @@ export async function runStepped(ctx: RunContext): Promise<ScenarioOutcome> {
   const all = new LatencyHistogram(10);
   const search = new StepSearch(o.rates, o.retries);
   for (let step = 0, rate = search.current(); rate !== undefined && step < 1000; step++, rate = search.current()) {
+    const droppedBefore = await archiveDrops(o.metricsUrl);
     await pool.all(() => ({ op: 'beginStep', step }));
     const sends = await pool.all((_, i) => ({ op: 'send', ratePerS: shareOf(rate!, senders, i), durationS: o.durationS }));
     const sent = sends.reduce((a, s) => a + s.sent, 0);
@@ -84,7 +95,10 @@ export async function runStepped(ctx: RunContext): Promise<ScenarioOutcome> {
     for (const e of ends) latency.merge(e.latency);
     all.merge(latency);
     const received = ends.reduce((a, e) => a + e.received, 0);
-    const result = judgeStep({ offeredPerS: rate, sent, expected, received, sendWallS, latency, fanout, attempt: search.attempt() }, o.p99LimitMs);
+    // Drops happen when a message is routed, so all of the step's are counted once it is delivered.
+    const droppedAfter = droppedBefore === undefined ? undefined : await archiveDrops(o.metricsUrl);
+    const archiveDropped = droppedBefore === undefined || droppedAfter === undefined ? undefined : droppedAfter - droppedBefore;
+    const result = judgeStep({ offeredPerS: rate, sent, expected, received, sendWallS, latency, fanout, attempt: search.attempt(), archiveDropped }, o.p99LimitMs);
     steps.push(result);
     ctx.log(JSON.stringify(result));
     const next = search.record(result.pass);

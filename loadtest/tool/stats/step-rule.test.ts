@@ -30,6 +30,12 @@ describe('judgeStep (xmppbench run_steps rule)', () => {
     expect(judgeStep(measurement({ received: 0, expected: 0, sent: 0, latencyMs: [] }), 100).pass).toBe(false);
   });
 
+  it("fails a step in which Pampero's archive dropped entries, and reports the count whenever it was scraped", () => {
+    expect(judgeStep(measurement({ archiveDropped: 12 }), 100)).toMatchObject({ pass: false, archive_dropped: 12, lost: 0 });
+    expect(judgeStep(measurement({ archiveDropped: 0 }), 100)).toMatchObject({ pass: true, archive_dropped: 0 });
+    expect(judgeStep(measurement(), 100).archive_dropped).toBeUndefined();
+  });
+
   it('reports fan-out and expected deliveries only for fan-out scenarios', () => {
     expect(judgeStep(measurement({ fanout: 500, expected: 4_000_000, received: 4_000_000 }), 200)).toMatchObject({ fanout: 500, expected: 4_000_000 });
     expect(judgeStep(measurement(), 100).fanout).toBeUndefined();

@@ -1,7 +1,9 @@
 // xmppbench's step-up rule (run_steps), shared by chat, muc and pubsub: the offered rate is
 // fixed per step and rises; a step passes with nothing lost, p99 under the limit and at least
-// 97 % of the offered rate really sent (one message of slack for low rates); a failing step is
-// retried `retries` times, the search ends at a step that fails again.
+// 97 % of the offered rate really sent (one message of slack for low rates) — and, against
+// Pampero, nothing dropped by its message archive (a server that keeps up by archiving less is
+// not keeping up); a failing step is retried `retries` times, the search ends at a step that
+// fails again.
 import { LatencyHistogram } from './latency-histogram.js';
 
 export interface StepMeasurement {
@@ -14,6 +16,8 @@ export interface StepMeasurement {
   latency: LatencyHistogram;
   fanout: number;
   attempt: number;
+  /** Archive entries the server dropped during the step (Pampero's /metrics); undefined when not known. */
+  archiveDropped?: number;
 }
 
 /** One step as xmppbench prints it (same keys, so both tools' JSON lines compare directly). */
@@ -31,6 +35,8 @@ export interface StepResult {
   fanout?: number;
   expected?: number;
   attempt: number;
+  /** Archive entries Pampero dropped during the step (pampero_archive_messages_dropped_total), when scraped. */
+  archive_dropped?: number;
 }
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -40,7 +46,7 @@ export function judgeStep(m: StepMeasurement, p99LimitMs: number): StepResult {
   const p99Us = m.latency.percentile(99);
   const achievedEnough = m.sent + 1 >= 0.97 * m.offeredPerS * m.sendWallS;
   // NaN (nothing received) fails, as in Python where nan < limit is false
-  const pass = m.received === m.expected && p99Us / 1000 < p99LimitMs && achievedEnough;
+  const pass = m.received === m.expected && p99Us / 1000 < p99LimitMs && achievedEnough && !m.archiveDropped;
   const result: StepResult = {
     offered_per_s: m.offeredPerS,
     sent: m.sent,
@@ -58,6 +64,7 @@ export function judgeStep(m: StepMeasurement, p99LimitMs: number): StepResult {
     result.fanout = m.fanout;
     result.expected = m.expected;
   }
+  if (m.archiveDropped !== undefined) result.archive_dropped = m.archiveDropped;
   return result;
 }
 

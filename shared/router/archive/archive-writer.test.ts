@@ -210,3 +210,27 @@ test('a store that throws instead of rejecting loses that batch only, counted', 
   expect(batches).toEqual([['<m n="2"/>']]);
   expect((await failed()) - before).toBe(1);
 });
+
+test('the next batch goes to the store while the previous one commits (two at most), and a drain waits for both in queue order', async () => {
+  const calls: Array<{ xml: string; done: () => void }> = [];
+  const store = {
+    append: (entries: ReadonlyArray<ArchiveEntry & { owner: string }>) => new Promise<void>((resolve) => calls.push({ xml: entries[0].xml, done: resolve })),
+  } as unknown as ArchiveStore;
+  const writer = new ArchiveWriter(store, { maxQueue: 100, batchSize: 1, log });
+  for (let n = 1; n <= 3; n++) writer.enqueue(entry(n));
+  let drained = false;
+  const drain = writer.drain().then(() => (drained = true));
+  await new Promise((r) => setTimeout(r, 20));
+  expect(calls.map((c) => c.xml)).toEqual(['<m n="1"/>', '<m n="2"/>']); // the third waits for a slot
+  calls[1].done(); // the second commits first
+  await new Promise((r) => setTimeout(r, 20));
+  expect(drained).toBe(false);
+  expect(calls).toHaveLength(2); // the oldest batch (1) still holds its slot
+  calls[0].done();
+  await new Promise((r) => setTimeout(r, 20));
+  expect(calls.map((c) => c.xml)).toEqual(['<m n="1"/>', '<m n="2"/>', '<m n="3"/>']);
+  expect(drained).toBe(false);
+  calls[2].done();
+  await drain;
+  expect(drained).toBe(true);
+});

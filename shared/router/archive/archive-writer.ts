@@ -36,6 +36,8 @@ export interface ArchiveWriterOptions {
 
 export const DEFAULT_ARCHIVE_BATCH = 1000;
 export const DEFAULT_ARCHIVE_FLUSH_DELAY_MS = 0;
+/** Batches handed to the store at once (the next one's transaction while the previous one commits). */
+export const BATCHES_IN_FLIGHT = 2;
 /** Checks of one batch running at once. */
 export const SETTLE_CONCURRENCY = 16;
 
@@ -46,6 +48,8 @@ export class ArchiveWriter {
   private enqueued = 0;
   private handled = 0;
   private running: Promise<void> | undefined;
+  /** Settles once every batch taken so far is stored (or failed) and counted. */
+  private accounted: Promise<void> = Promise.resolve();
   /** Ends the current gathering wait at once. */
   private wake: (() => void) | undefined;
   private readonly drains: Array<{ upTo: number; resolve: () => void }> = [];
@@ -90,12 +94,23 @@ export class ArchiveWriter {
     try {
       // At most one batch per flushDelayMs: a write that took longer is followed at once by the
       // next (what queued meanwhile has waited long enough), so a slow store never idles the writer.
+      // Up to BATCHES_IN_FLIGHT batches are being stored at once: the next batch's transaction is
+      // handed to the store while the previous one commits, instead of a turn or more after its
+      // commit (under load the writer otherwise fell behind and the queue overflowed).
       let windowStart = performance.now();
-      while (this.queue.length > 0) {
-        await this.gather(this.flushDelayMs - (performance.now() - windowStart));
-        windowStart = performance.now();
-        await this.writeNext(); // no batch in this async frame: it would live until the commit
-        this.resolveDrains();
+      const inFlight: Array<Promise<void>> = [];
+      for (;;) {
+        while (this.queue.length > 0) {
+          await this.gather(this.flushDelayMs - (performance.now() - windowStart));
+          windowStart = performance.now();
+          if (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift();
+          if (this.queue.length === 0) break;
+          inFlight.push(this.writeNext()); // no batch in this async frame: it would live until the commit
+        }
+        await Promise.all(inFlight.splice(0));
+        // Queued while the last batches were stored (a drain's caller may queue more at once):
+        // written by this run, which ends only with nothing queued (no await from here to `running` cleared).
+        if (this.queue.length === 0) break;
       }
     } finally {
       this.running = undefined;
@@ -118,17 +133,20 @@ export class ArchiveWriter {
     } catch (err) {
       stored = Promise.reject(err);
     }
-    return stored.then(
-      (written) => {
-        archiveWritten.inc(written);
-        this.handled += count;
-      },
+    const outcome = stored.then(
+      (written) => void archiveWritten.inc(written),
       (err: unknown) => {
         archiveDropped.inc({ reason: 'store_error' }, count);
         this.options.log.error({ err, entries: count }, 'archive write failed');
-        this.handled += count;
       },
     );
+    // Counted as handled in queue order, whatever order the stores answer in: a drain (a MAM
+    // query, a stop) resolves only once everything queued before it is stored.
+    this.accounted = Promise.all([this.accounted, outcome]).then(() => {
+      this.handled += count;
+      this.resolveDrains();
+    });
+    return this.accounted;
   }
 
   /** Settles and appends a batch; resolves to the entries stored. */
