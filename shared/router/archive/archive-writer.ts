@@ -1,7 +1,8 @@
 // The archive's bounded write queue: routing hands entries over and never waits (STYLE.md §6).
 // Entries are written in batches (one LMDB transaction, or one round of ScyllaDB writes, per
-// batch), one batch at a time and at most one per `flushDelayMs`, unless `batchSize` entries
-// wait or the previous write took longer (then the next starts at once): a store write costs far
+// batch), at most one per `flushDelayMs`, unless `batchSize` entries wait or the previous write
+// took longer (then the next starts at once), and at most BATCHES_IN_FLIGHT being stored at once
+// (the next batch's transaction while the previous one commits): a store write costs far
 // less per entry in big batches (LMDB: the B-tree pages a commit copies and syncs are shared by
 // more entries). `drain()` cuts the wait short, so a MAM query or a stop sees everything queued
 // before it. When the queue holds `maxQueue` entries or `maxQueueBytes` of XML, new ones are
