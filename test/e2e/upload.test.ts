@@ -22,7 +22,10 @@ afterAll(async () => {
 });
 
 async function connect(username: string): Promise<XmppClient> {
-  const xmpp = client({ service: `xmpp://127.0.0.1:${server.c2sPort}`, domain: server.domain, resource: 'up', username, password: `${username}-pw` });
+  // A resource of its own for every client: the clients of earlier tests stay connected, and with
+  // one resource each new login replaced the last (conflict), whose client reconnected and replaced
+  // it back — an IQ sent meanwhile could be lost (a CI run timed out waiting for one).
+  const xmpp = client({ service: `xmpp://127.0.0.1:${server.c2sPort}`, domain: server.domain, resource: `up${clients.length}`, username, password: `${username}-pw` });
   xmpp.on('error', () => {});
   clients.push(xmpp);
   await xmpp.start();
