@@ -77,8 +77,11 @@ export async function runStepped(ctx: RunContext): Promise<ScenarioOutcome> {
   const steps: StepResult[] = [];
   const all = new LatencyHistogram(10);
   const search = new StepSearch(o.rates, o.retries);
+  // Between steps nothing is routed, so one step's count after is the next one's before: one scrape
+  // a step (again at the start of a step if the last one failed).
+  let droppedBefore: number | undefined;
   for (let step = 0, rate = search.current(); rate !== undefined && step < 1000; step++, rate = search.current()) {
-    const droppedBefore = await archiveDrops(o.metricsUrl);
+    droppedBefore ??= await archiveDrops(o.metricsUrl);
     await pool.all(() => ({ op: 'beginStep', step }));
     const sends = await pool.all((_, i) => ({ op: 'send', ratePerS: shareOf(rate!, senders, i), durationS: o.durationS }));
     const sent = sends.reduce((a, s) => a + s.sent, 0);
@@ -98,6 +101,7 @@ export async function runStepped(ctx: RunContext): Promise<ScenarioOutcome> {
     // Drops happen when a message is routed, so all of the step's are counted once it is delivered.
     const droppedAfter = droppedBefore === undefined ? undefined : await archiveDrops(o.metricsUrl);
     const archiveDropped = droppedBefore === undefined || droppedAfter === undefined ? undefined : droppedAfter - droppedBefore;
+    droppedBefore = droppedAfter;
     const result = judgeStep({ offeredPerS: rate, sent, expected, received, sendWallS, latency, fanout, attempt: search.attempt(), archiveDropped }, o.p99LimitMs);
     steps.push(result);
     ctx.log(JSON.stringify(result));
