@@ -3,6 +3,8 @@
 // archives, so at a steady load a batch of 100 ms touches each active user a few times: the
 // puts (key encoding, B-tree search and insert on the main thread, inside the batch's
 // transaction) drop from one per entry to one per user (docs/benchmarks.md, eleventh session).
+// Since the thirteenth session a user's chunk is written about every third batch (archive-store.ts,
+// INDEX_SPREAD), so it holds that many batches' entries.
 //
 // archive-chunks [owner, chunk id] → [id, with, first owner ('' = this owner), id, with, …]
 // Invariant: every id of a chunk is ≥ its key and at most CHUNK_SPAN_MS later. Chunks of one

@@ -7,7 +7,8 @@
 // - archive-chunks [owner, chunk id] → the owner's entries of one write batch: id, with, and the
 //                  message's first owner when it is another (archive-chunks.ts): a user's messages
 //                  in time order, so the latest page is a short reverse range read (plus a point read
-//                  per message) and start/end are key bounds; one put per user and batch, not per entry.
+//                  per message) and start/end are key bounds; one put per user and index write, not
+//                  per entry, written after the messages for a share of the users at a time (INDEX_SPREAD).
 // - archive-with-days [owner, bare with, day] → 1: the UTC days (id time / 86,400,000) on which the
 //                  owner exchanged messages with that JID, written once per day and peer; a `with`
 //                  query reads those days' entries of the owner and keeps the peer's.
@@ -67,6 +68,23 @@ const putNew = <V, K extends Key>(db: Database<V, K>, key: K, value: V): boolean
 const dayOf = (id: string) => Math.floor(archiveIdTime(id) / DAY_MS);
 
 type Appended = ArchiveEntry & { owner: string };
+/** With-days keys written by a transaction: [owner, bare peer, day]. */
+type Fresh = Array<[owner: string, bare: string, day: number]>;
+
+/**
+ * The index of an owner's entries (its chunk, archive-chunks.ts) is written after their messages:
+ * each batch writes the messages of all its entries but the index of only 1/INDEX_SPREAD of the
+ * owners with entries waiting, those waiting longest first. A chunk put touches a B-tree page of
+ * its own per owner (its key starts with the owner), which the commit copies and writes: at a
+ * steady load every active user's page was rewritten by every batch, and those puts were most of
+ * the archive's cost (docs/benchmarks.md, thirteenth session). Now each is about every
+ * INDEX_SPREAD-th batch, with INDEX_SPREAD times as many entries. Reads of an owner write its
+ * waiting entries first; when appends stop, the rest is written after INDEX_IDLE_MS; `flush`
+ * (at close) writes everything. A crash loses the index entries still waiting (their messages
+ * stay until retention removes them): about INDEX_SPREAD batches more than the writer's queue.
+ */
+export const INDEX_SPREAD = 3;
+export const INDEX_IDLE_MS = 250;
 /** An owner's hold on a stored message: [owner, id, first owner]. */
 type Claim = [owner: string, id: string, first: string];
 
@@ -116,7 +134,10 @@ function* mergeRows(a: Iterator<Row>, b: Iterator<Row>, backward: boolean): Gene
   }
 }
 
-export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
+/** The LMDB archive, with `flush`: writes every waiting index entry (before the environment closes). */
+export type LmdbArchiveStore = ArchiveStore & { flush(): Promise<void> };
+
+export function createLmdbArchiveStore(env: RootDatabase): LmdbArchiveStore {
   const names = LMDB_ARCHIVE_DATABASES;
   const chunks: Database<StoredChunk, ChunkKey> = env.openDB(names.chunks, {});
   const entries: Database<StoredArchiveEntry, ArchiveKey> = env.openDB(names.entries, {});
@@ -248,40 +269,106 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
     return claims;
   };
 
+  // Entries whose messages are stored and whose index (chunks, with-days) is not written yet:
+  // owner → flat triples, the owner waiting longest first (Map order). See INDEX_SPREAD.
+  const unindexed = new Map<string, string[]>();
+  /** Settles once every write handed to LMDB so far has committed (or failed). */
+  let lastWrite: Promise<unknown> = Promise.resolve();
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  let appendsSinceArmed = 0;
+
+  /** Inside a write transaction: the with-days keys of one owner's triples not known to be written (once per peer and day, not per entry). */
+  const noteDays = (owner: string, triples: string[], fresh: Fresh) => {
+    // The day of the first entry, and its id bounds: string comparisons place the others.
+    const firstDay = dayOf(triples[0]);
+    const low = archiveIdBound(firstDay * DAY_MS, 'first');
+    const high = archiveIdBound((firstDay + 1) * DAY_MS - 1, 'last');
+    let lastWith: string | undefined;
+    let bare = '';
+    let lastBare: string | undefined;
+    let lastDay = -1;
+    for (let t = 0; t < triples.length; t += 3) {
+      const id = triples[t];
+      const day = id >= low && id <= high ? firstDay : dayOf(id);
+      const w = triples[t + 1];
+      if (w !== lastWith) bare = bareOf((lastWith = w));
+      if (bare === lastBare && day === lastDay) continue;
+      lastBare = bare;
+      lastDay = day;
+      if (dayKnown(owner, bare, day)) continue;
+      void withDays.put([owner, bare, day], 1);
+      fresh.push([owner, bare, day]);
+    }
+  };
+
+  /** Inside a write transaction: one owner's waiting entries into its chunks (archive-chunks.ts) and with-days keys. */
+  const writeIndex = (owner: string, triples: string[], fresh: Fresh) => {
+    noteDays(owner, triples, fresh);
+    for (const [first, chunk] of chunksOf(triples)) {
+      const key: ChunkKey = [owner, first];
+      // The same key twice means an entry appended again: merged, never overwritten. A chunk key
+      // is almost always new, so the put itself finds out (one B-tree descent, not a read and then a put).
+      if (putNew(chunks, key, chunk)) continue;
+      const stored = chunks.get(key);
+      void chunks.put(key, stored ? mergeChunk(stored, chunk) : chunk);
+    }
+  };
+
+  /** Once committed: the with-days keys written are known. */
+  const remember = (fresh: Fresh) => {
+    if (knownPairs + fresh.length > KNOWN_DAYS) {
+      knownDays.clear();
+      knownPairs = 0;
+    }
+    for (const [owner, bare, day] of fresh) {
+      let peers = knownDays.get(owner);
+      if (!peers) knownDays.set(owner, (peers = new Map()));
+      if (!peers.has(bare)) knownPairs++;
+      peers.set(bare, day);
+    }
+  };
+
+  /**
+   * Writes the waiting index of `owner` (of every owner when undefined); settles once it and every
+   * earlier write are committed. Reads call it first: an owner's entries are read as soon as their append resolved.
+   */
+  const flushIndex = (owner?: string): Promise<unknown> => {
+    if (owner === undefined ? unindexed.size === 0 : !unindexed.has(owner)) return lastWrite;
+    const fresh: Fresh = [];
+    const written = env.transaction(() => {
+      const owners = owner === undefined ? [...unindexed] : [[owner, unindexed.get(owner)] as const];
+      for (const [o, triples] of owners) {
+        if (!triples || !unindexed.delete(o)) continue; // taken by a transaction that ran first
+        writeIndex(o, triples, fresh);
+      }
+    }).then(() => remember(fresh));
+    lastWrite = written.catch(() => undefined);
+    return written;
+  };
+
+  /** When appends stop, what waits is written after INDEX_IDLE_MS (a failed write loses those index entries, as a failed append does). */
+  const armIdle = () => {
+    if (idle || unindexed.size === 0) return;
+    appendsSinceArmed = 0;
+    idle = setTimeout(() => {
+      idle = undefined;
+      if (appendsSinceArmed > 0) armIdle();
+      else flushIndex().catch(() => undefined);
+    }, INDEX_IDLE_MS);
+    idle.unref?.();
+  };
+
   return {
     // Not an async function, and the transaction lets go of the batch once it has run: nothing
     // holds the entries while LMDB commits (router/archive/archive-writer.ts lets go of them too).
     append: (entries) => {
       if (entries.length === 0) return Promise.resolve();
-      const fresh: Array<[owner: string, bare: string, day: number]> = [];
+      const fresh: Fresh = [];
       let pending: typeof entries | undefined = entries;
-      /** Writes the with-days keys of one owner's triples not known to be written; once per peer and day, not per entry. */
-      const noteDays = (owner: string, triples: string[]) => {
-        // The day of the first entry, and its id bounds: string comparisons place the others.
-        const firstDay = dayOf(triples[0]);
-        const low = archiveIdBound(firstDay * DAY_MS, 'first');
-        const high = archiveIdBound((firstDay + 1) * DAY_MS - 1, 'last');
-        let lastWith: string | undefined;
-        let bare = '';
-        let lastBare: string | undefined;
-        let lastDay = -1;
-        for (let t = 0; t < triples.length; t += 3) {
-          const id = triples[t];
-          const day = id >= low && id <= high ? firstDay : dayOf(id);
-          const w = triples[t + 1];
-          if (w !== lastWith) bare = bareOf((lastWith = w));
-          if (bare === lastBare && day === lastDay) continue;
-          lastBare = bare;
-          lastDay = day;
-          if (dayKnown(owner, bare, day)) continue;
-          void withDays.put([owner, bare, day], 1);
-          fresh.push([owner, bare, day]);
-        }
-      };
-      return env.transaction(() => {
+      appendsSinceArmed++;
+      const written = env.transaction(() => {
         const batch = pending!;
         pending = undefined;
-        const byOwner = new Map<string, string[]>(); // owner → the batch's triples for it (archive-chunks.ts)
         for (let i = 0; i < batch.length; ) {
           const end = groupEnd(batch, i);
           const { owner: first, id, xml } = batch[i];
@@ -290,9 +377,9 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
           for (let k = i; k < end; k++) {
             const { owner, with: w } = batch[k];
             owners[k - i] = owner;
-            const triples = byOwner.get(owner);
+            const triples = unindexed.get(owner);
             if (triples) triples.push(id, w, k === i ? '' : first);
-            else byOwner.set(owner, [id, w, k === i ? '' : first]);
+            else unindexed.set(owner, [id, w, k === i ? '' : first]);
           }
           // One key and one value array for every put: a put inside a transaction encodes them at once.
           scratchKey[0] = id;
@@ -301,33 +388,29 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
           void messages.put(scratchKey, scratchMessage);
           i = end;
         }
-        for (const [owner, triples] of byOwner) {
-          noteDays(owner, triples);
-          for (const [first, chunk] of chunksOf(triples)) {
-            const key: ChunkKey = [owner, first];
-            // The same key twice means an entry appended again: merged, never overwritten. A
-            // chunk key is almost always new, so the put itself finds out (one B-tree descent, not
-            // a read and then a put).
-            if (putNew(chunks, key, chunk)) continue;
-            const stored = chunks.get(key);
-            void chunks.put(key, stored ? mergeChunk(stored, chunk) : chunk);
-          }
+        // The index of a share of the owners with entries waiting, those waiting longest first.
+        let quota = Math.ceil(unindexed.size / INDEX_SPREAD);
+        for (const [owner, triples] of unindexed) {
+          if (quota-- === 0) break;
+          unindexed.delete(owner);
+          writeIndex(owner, triples, fresh);
         }
       }).then(() => {
-        if (knownPairs + fresh.length > KNOWN_DAYS) {
-          knownDays.clear();
-          knownPairs = 0;
-        }
-        for (const [owner, bare, day] of fresh) { // only once committed
-          let peers = knownDays.get(owner);
-          if (!peers) knownDays.set(owner, (peers = new Map()));
-          if (!peers.has(bare)) knownPairs++;
-          peers.set(bare, day);
-        }
+        remember(fresh);
+        armIdle(); // after the callback has run: only then are this batch's entries waiting
       });
+      lastWrite = written.catch(() => undefined);
+      return written;
+    },
+
+    flush: () => {
+      if (idle) clearTimeout(idle);
+      idle = undefined;
+      return flushIndex().then(() => undefined);
     },
 
     query: async (owner, filter, page) => {
+      await flushIndex(owner);
       if (filter.ids) {
         const found = filter.ids.slice(0, MAX_IDS_PER_QUERY).map((id) => entryAt(owner, id)).filter((e) => e !== undefined);
         return pageInMemory(found, filter, page);
@@ -355,9 +438,13 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
       return toPage(matches, page);
     },
 
-    missing: async (owner, ids) => ids.filter((id) => valueAt(owner, id) === undefined),
+    missing: async (owner, ids) => {
+      await flushIndex(owner);
+      return ids.filter((id) => valueAt(owner, id) === undefined);
+    },
 
     bounds: async (owner) => {
+      await flushIndex(owner);
       let first: string | undefined;
       let last: string | undefined;
       for (const row of rows(owner, '', '\uffff', false)) {
@@ -372,6 +459,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
     },
 
     removeBefore: async (time, limit) => {
+      await flushIndex();
       const bound = archiveIdBound(time, 'first');
       // The earlier layout's entries are older than any of the current one: they go first.
       const old = [...byTime.getKeys({ start: [''], end: [bound], limit })] as Array<[string, string]>;
@@ -397,6 +485,7 @@ export function createLmdbArchiveStore(env: RootDatabase): ArchiveStore {
     },
 
     clear: async (owner) => {
+      await flushIndex(owner);
       await env.transaction(() => {
         const [low, high]: ArchiveKey[] = [[owner, ''], [owner, '\uffff']];
         const ids = [...entries.getKeys({ start: low, end: high })].map((key) => key[1]);

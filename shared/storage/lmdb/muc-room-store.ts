@@ -58,6 +58,8 @@ export async function openLmdbMucArchiveStore(dataDir: string): Promise<{ store:
   const dir = join(dataDir, 'muc-archive');
   await mkdir(dir, { recursive: true });
   const env = openLmdbEnv(dir);
+  const store = createLmdbArchiveStore(env);
   let closing: Promise<void> | undefined;
-  return { store: createLmdbArchiveStore(env), close: () => (closing ??= env.close()) };
+  // The index entries still waiting are written first (archive-store.ts, INDEX_SPREAD).
+  return { store, close: () => (closing ??= store.flush().catch(() => undefined).then(() => env.close())) };
 }

@@ -32,14 +32,16 @@ export async function openLmdbStores(dir: string): Promise<Stores> {
   const env = openLmdbEnv(dir); // the options every process sharing the directory uses (lmdb-env.ts)
   const names = LMDB_DATABASE_NAMES;
   let closing: Promise<void> | undefined;
+  const archive = createLmdbArchiveStore(env);
   return {
     accounts: createLmdbAccountStore(env.openDB<Account, string>(names.accounts, {})),
     rosters: createLmdbRosterStore(env.openDB<Roster, string>(names.rosters, {})),
     offline: createLmdbOfflineStore(env.openDB<StoredOfflineMessage, OfflineKey>(names.offline, {})),
     components: createLmdbComponentStore(env.openDB<ComponentRecord, string>(names.components, {})),
-    archive: createLmdbArchiveStore(env), // its sub-databases: LMDB_ARCHIVE_DATABASES
+    archive, // its sub-databases: LMDB_ARCHIVE_DATABASES
     accountData: createLmdbAccountDataStore(env.openDB<string, AccountDataKey>(names.accountData, {})),
     // Waits for pending writes to commit, then closes; calling it twice is harmless.
-    close: () => (closing ??= env.close()),
+    // The archive's index entries still waiting are written first (archive-store.ts, INDEX_SPREAD).
+    close: () => (closing ??= archive.flush().catch(() => undefined).then(() => env.close())),
   };
 }
