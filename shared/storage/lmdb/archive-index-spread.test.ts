@@ -75,3 +75,10 @@ test('flush writes every waiting index entry: a reopened environment finds them'
   expect(indexed()).toEqual(new Set(waiting));
   for (const [i, owner] of waiting.entries()) expect((await store.query(owner, {}, { max: 10 })).entries.map((x) => x.xml)).toEqual([batch[i].xml]);
 });
+
+test('with indexSpread 1 (room archives) every entry is indexed with its batch', async () => {
+  const rooms = createLmdbArchiveStore(env, { indexSpread: 1 });
+  const waiting = owners('room', 6);
+  await rooms.append(oneEach(waiting));
+  expect(indexed()).toEqual(new Set(waiting));
+});

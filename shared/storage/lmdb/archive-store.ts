@@ -137,7 +137,17 @@ function* mergeRows(a: Iterator<Row>, b: Iterator<Row>, backward: boolean): Gene
 /** The LMDB archive, with `flush`: writes every waiting index entry (before the environment closes). */
 export type LmdbArchiveStore = ArchiveStore & { flush(): Promise<void> };
 
-export function createLmdbArchiveStore(env: RootDatabase): LmdbArchiveStore {
+export interface LmdbArchiveOptions {
+  /**
+   * The share of waiting owners indexed per batch is 1/indexSpread (default INDEX_SPREAD); 1
+   * indexes every entry with its batch (room archives: a room moved after its instance was
+   * killed keeps what was said just before).
+   */
+  indexSpread?: number;
+}
+
+export function createLmdbArchiveStore(env: RootDatabase, options: LmdbArchiveOptions = {}): LmdbArchiveStore {
+  const indexSpread = options.indexSpread ?? INDEX_SPREAD;
   const names = LMDB_ARCHIVE_DATABASES;
   const chunks: Database<StoredChunk, ChunkKey> = env.openDB(names.chunks, {});
   const entries: Database<StoredArchiveEntry, ArchiveKey> = env.openDB(names.entries, {});
@@ -389,7 +399,7 @@ export function createLmdbArchiveStore(env: RootDatabase): LmdbArchiveStore {
           i = end;
         }
         // The index of a share of the owners with entries waiting, those waiting longest first.
-        let quota = Math.ceil(unindexed.size / INDEX_SPREAD);
+        let quota = Math.ceil(unindexed.size / indexSpread);
         for (const [owner, triples] of unindexed) {
           if (quota-- === 0) break;
           unindexed.delete(owner);

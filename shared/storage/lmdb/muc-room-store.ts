@@ -58,8 +58,8 @@ export async function openLmdbMucArchiveStore(dataDir: string): Promise<{ store:
   const dir = join(dataDir, 'muc-archive');
   await mkdir(dir, { recursive: true });
   const env = openLmdbEnv(dir);
-  const store = createLmdbArchiveStore(env);
+  // Every entry indexed with its batch (indexSpread 1): a room moved after its instance was killed keeps what was said just before.
+  const store = createLmdbArchiveStore(env, { indexSpread: 1 });
   let closing: Promise<void> | undefined;
-  // The index entries still waiting are written first (archive-store.ts, INDEX_SPREAD).
   return { store, close: () => (closing ??= store.flush().catch(() => undefined).then(() => env.close())) };
 }
