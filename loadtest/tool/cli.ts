@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
   const hardStop = setTimeout(() => {
     log(`pampero-loadtest: hard deadline of ${options.deadlineS} s (+60 s) passed, exiting`);
     process.exit(3);
-  }, (options.deadlineS * (options.compare.length + options.abuseModes.length + options.archiveModes.length + 1) + 60) * 1000);
+  }, (options.deadlineS * (options.compare.length + options.abuseModes.length + options.archiveModes.length * options.rounds + 1) + 60) * 1000);
   hardStop.unref();
 
   if (options.provision) {

@@ -60,6 +60,8 @@ export interface LoadtestOptions {
   floodFrom: string;
   /** Start Pampero once per mode, archive and carbons off/on, and run against each (servers/archive-modes.ts); empty: no. */
   archiveModes: ArchiveMode[];
+  /** --archive: passes over the mode list (off, on, off, on, …); the table adds the medians. */
+  rounds: number;
   /** Every client enables Message Carbons (XEP-0280) after binding, waiting for the result. */
   carbons: boolean;
 }
@@ -164,5 +166,7 @@ export function buildCommand(): Command {
     .option('--flood-from <address>', 'source address of the login flood (a loopback alias)', '127.0.0.2')
     .option('--archive <modes>', 'chat: start Pampero once per mode and run against each: off (message archive off, clients without carbons), ' +
       'on (archive on, every client enables carbons after binding); with off in the list prints the cost in % (e.g. -s chat --archive off,on)', archiveList)
+    .option('--rounds <n>', '--archive: run the mode list this many times, alternating (off, on, off, on, …), each run on a fresh copy of the ' +
+      'provisioned data directory; prints every round and the medians (for a machine whose speed drifts)', int('--rounds', 1), 1)
     .option('--carbons', 'every client enables Message Carbons (XEP-0280) after binding', false);
 }

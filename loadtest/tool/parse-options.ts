@@ -78,11 +78,13 @@ export function optionsFrom(raw: Raw): LoadtestOptions {
     floodLogins: raw.floodLogins as number,
     floodFrom: raw.floodFrom as string,
     archiveModes: (raw.archive as LoadtestOptions['archiveModes'] | undefined) ?? [],
+    rounds: raw.rounds as number,
     carbons: raw.carbons as boolean,
   };
   if (options.abuseModes.length > 0 && options.compare.length > 0) throw new Error('--abuse and --compare are separate runs; give one of them');
   if (options.archiveModes.length > 0 && (options.compare.length > 0 || options.abuseModes.length > 0)) throw new Error('--archive, --abuse and --compare are separate runs; give one of them');
   if (options.archiveModes.length > 0 && scenario !== 'chat') throw new Error('--archive measures the chat scenario (-s chat)');
+  if (options.rounds > 1 && options.archiveModes.length === 0) throw new Error('--rounds repeats the modes of --archive; give --archive too');
   if (options.archiveModes.length > 0 && options.carbons) throw new Error('--archive sets carbons per mode; leave out --carbons');
   if (scenario === 'roster' && options.samples > options.clients) throw new Error('--samples must not exceed --clients (the population)');
   if (fanout && options.durationS <= 0) throw new Error('--duration must be > 0');

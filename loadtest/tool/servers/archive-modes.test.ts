@@ -1,5 +1,6 @@
 import { archiveMarkdown, type ArchiveOutcome } from './archive-modes.js';
 import { parseOptions } from '../parse-options.js';
+import { median } from './pampero-modes.js';
 import { scenarioParams, type RunReport } from '../coordinator/run-scenario.js';
 import { enableCarbons, XmppClient } from '../client/xmpp-client.js';
 import type { XmppTransport } from '../client/transport.js';
@@ -28,7 +29,7 @@ test('--carbons reaches the workers in the scenario parameters', () => {
 
 test('the archive table gives per mode delivered/s, p99 and server CPU, and the throughput cost against off', () => {
   const o = parseOptions(['-s', 'chat', '-c', '20', '--archive', 'off,on']);
-  const outcomes: ArchiveOutcome[] = [{ mode: 'off', report: report(10_000, 40, 10) }, { mode: 'on', report: report(8_000, 60, 15) }];
+  const outcomes: ArchiveOutcome[] = [{ mode: 'off', round: 1, report: report(10_000, 40, 10) }, { mode: 'on', round: 1, report: report(8_000, 60, 15) }];
   const md = archiveMarkdown(outcomes, o);
   expect(md).toContain('| mode | delivered msg/s (p99 < 100 ms, 0 lost) | p99 (ms) | server CPU | cost vs off |');
   expect(md).toContain('| off | 10000 | 40 | 10 s (50 % of a core) |  |');
@@ -37,9 +38,35 @@ test('the archive table gives per mode delivered/s, p99 and server CPU, and the 
 
 test('a mode that failed is listed as not measured, and without off there is no cost', () => {
   const o = parseOptions(['-s', 'chat', '-c', '20', '--archive', 'off,on']);
-  const md = archiveMarkdown([{ mode: 'off', report: null, error: 'port in use' }, { mode: 'on', report: report(8_000, 60, 15) }], o);
+  const md = archiveMarkdown([{ mode: 'off', round: 1, report: null, error: 'port in use' }, { mode: 'on', round: 1, report: report(8_000, 60, 15) }], o);
   expect(md).toContain('| off | not measured: port in use |');
   expect(md).toContain('| on (archive + carbons) | 8000 | 60 | 15 s (75 % of a core) | – |');
+});
+
+test('--rounds repeats the --archive modes, 1 by default, and needs --archive', () => {
+  expect(parseOptions(['-s', 'chat', '-c', '20', '--archive', 'off,on']).rounds).toBe(1);
+  expect(parseOptions(['-s', 'chat', '-c', '20', '--archive', 'off,on', '--rounds', '3']).rounds).toBe(3);
+  expect(() => parseOptions(['-s', 'chat', '-c', '20', '--rounds', '3'])).toThrow(/--rounds repeats the modes of --archive/);
+  expect(() => parseOptions(['-s', 'chat', '-c', '20', '--archive', 'off,on', '--rounds', '0'])).toThrow(/--rounds must be an integer ≥ 1/);
+});
+
+test('with rounds, each on run is costed against the off run of its round, and the medians close the table', () => {
+  const o = parseOptions(['-s', 'chat', '-c', '20', '--archive', 'off,on', '--rounds', '3']);
+  const md = archiveMarkdown([
+    { mode: 'off', round: 1, report: report(10_000, 40, 10) }, { mode: 'on', round: 1, report: report(9_000, 60, 15) },
+    { mode: 'off', round: 2, report: report(20_000, 40, 10) }, { mode: 'on', round: 2, report: report(14_000, 60, 15) },
+    { mode: 'off', round: 3, report: report(12_000, 40, 10) }, { mode: 'on', round: 3, report: null, error: 'crashed' },
+  ], o);
+  expect(md).toContain('| on (archive + carbons), round 1 | 9000 | 60 | 15 s (75 % of a core) | 10 % |');
+  expect(md).toContain('| on (archive + carbons), round 2 | 14000 | 60 | 15 s (75 % of a core) | 30 % |');
+  expect(md).toContain('| on (archive + carbons), round 3 | not measured: crashed |');
+  expect(md).toContain('Medians over 3 rounds: off 12000 msg/s, on 11500 msg/s; cost 20 % (rounds: 10 %, 30 %).');
+});
+
+test('the median of an odd count is the middle value, of an even count the mean of the middle two', () => {
+  expect(median([3, 1, 2])).toBe(2);
+  expect(median([4, 1, 3, 2])).toBe(2.5);
+  expect(median([])).toBeNull();
 });
 
 function fakeServer(answer: (sent: string) => string | undefined): { client: XmppClient; sent: string[] } {

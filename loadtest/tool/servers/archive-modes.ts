@@ -4,11 +4,13 @@
 //   off  archive.enabled false, the clients do not enable carbons;
 //   on   archive.enabled, every client enables carbons (XEP-0280) after binding: each message is
 //        archived for both parties (XEP-0313) and the router does the carbons work on it.
+// Every mode run starts from the provisioned data directory (no run inherits an earlier archive);
+// with --rounds N the list runs N times, alternating, and the table ends with the medians.
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { RunReport } from '../coordinator/run-scenario.js';
 import { markdownTable } from '../report/markdown-report.js';
-import { costPercent, runPamperoModes, type ModeOutcome } from './pampero-modes.js';
+import { costPercent, median, runPamperoModes, type ModeOutcome } from './pampero-modes.js';
 import type { ArchiveMode, LoadtestOptions } from '../options.js';
 
 export type ArchiveOutcome = ModeOutcome<ArchiveMode>;
@@ -19,6 +21,7 @@ export async function runArchiveModes(o: LoadtestOptions, outDir: string, log: (
     env: (mode) => ({ PAMPERO_ARCHIVE__ENABLED: mode === 'on' ? 'true' : 'false' }),
     options: (mode, run) => ({ ...run, carbons: mode === 'on' }),
     settleMs: 1500, // let the components (the archive among them) attach
+    resetData: true, rounds: o.rounds,
   }, o, outDir, log);
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, 'archive.md'), archiveMarkdown(outcomes, o));
@@ -37,13 +40,18 @@ export function archiveFigures(r: RunReport): { deliveredPerS: number; p99Ms: nu
 }
 
 export function archiveMarkdown(outcomes: ArchiveOutcome[], o: LoadtestOptions): string {
-  const off = outcomes.find((x) => x.mode === 'off')?.report;
-  const offFigures = off ? archiveFigures(off) : null;
+  const rounds = Math.max(1, ...outcomes.map((x) => x.round));
+  const offOf = (round: number) => {
+    const off = outcomes.find((x) => x.mode === 'off' && x.round === round)?.report;
+    return off ? archiveFigures(off).deliveredPerS : null;
+  };
+  const costs: number[] = [];
   const rows = outcomes.map((x) => {
-    const label = x.mode === 'on' ? 'on (archive + carbons)' : 'off';
+    const label = (x.mode === 'on' ? 'on (archive + carbons)' : 'off') + (rounds > 1 ? `, round ${x.round}` : '');
     if (!x.report) return [label, `not measured: ${x.error}`, '–', '–', '–'];
     const f = archiveFigures(x.report);
-    const cost = x.mode === 'off' ? null : costPercent(offFigures?.deliveredPerS, f.deliveredPerS, 'higher');
+    const cost = x.mode === 'off' ? null : costPercent(offOf(x.round), f.deliveredPerS, 'higher');
+    if (cost !== null) costs.push(cost);
     return [
       label, String(f.deliveredPerS), f.p99Ms === null ? '–' : String(f.p99Ms),
       `${f.serverCpuS} s${f.serverCorePct === null ? '' : ` (${f.serverCorePct} % of a core)`}`,
@@ -51,7 +59,20 @@ export function archiveMarkdown(outcomes: ArchiveOutcome[], o: LoadtestOptions):
     ];
   });
   const header = ['mode', `delivered msg/s (p99 < ${o.p99LimitMs} ms, 0 lost)`, 'p99 (ms)', 'server CPU', 'cost vs off'];
-  return [`# pampero-loadtest --archive: ${o.scenario} over ${o.target.transport}`, markdownTable({ title: 'Message archive and carbons', header, rows }),
-    'Delivered msg/s and p99: the best passing step (nothing lost, p99 under the limit). Cost: how much lower the throughput than with archive and carbons off, in %. ' +
-    'Per-mode reports: `<out>/archive-<mode>/`.'].join('\n\n') + '\n';
+  const parts = [`# pampero-loadtest --archive: ${o.scenario} over ${o.target.transport}`, markdownTable({ title: 'Message archive and carbons', header, rows })];
+  if (rounds > 1) parts.push(mediansLine(outcomes, costs, rounds));
+  parts.push('Delivered msg/s and p99: the best passing step (nothing lost, p99 under the limit). Cost: how much lower the throughput than with archive and carbons off ' +
+    (rounds > 1 ? 'in the same round, ' : '') + 'in %. Every run starts from the provisioned data directory. ' +
+    `Per-run reports: \`<out>/archive-<mode>${rounds > 1 ? '-r<round>' : ''}/\`.`);
+  return parts.join('\n\n') + '\n';
+}
+
+/** Over the rounds: the median throughput of each mode and the median of the rounds' costs. */
+function mediansLine(outcomes: ArchiveOutcome[], costs: number[], rounds: number): string {
+  const medianOf = (mode: 'off' | 'on') => median(outcomes.filter((x) => x.mode === mode && x.report).map((x) => archiveFigures(x.report!).deliveredPerS));
+  const figures = (['off', 'on'] as const).filter((m) => outcomes.some((x) => x.mode === m))
+    .map((m) => `${m} ${medianOf(m) ?? '–'} msg/s`);
+  const cost = median(costs);
+  return `Medians over ${rounds} rounds: ${figures.join(', ')}` +
+    (cost === null ? '.' : `; cost ${Math.round(cost * 10) / 10} % (rounds: ${costs.map((c) => `${c} %`).join(', ')}).`);
 }
