@@ -104,6 +104,18 @@ export function describeArchiveContract(archiveOf: () => ArchiveStore, freshJid:
       expect((await archiveOf().query(b, {}, { max: 10 })).entries).toEqual([]);
     });
 
+    it('an entry whose owner and peer JIDs are too long for the keys (archive-key-limit.ts) does not cost the rest of its batch', async () => {
+      const owner = freshJid();
+      const longPeer = `${'x'.repeat(1020)}@${'d'.repeat(1000)}/r`; // RFC 7622 allows it; LMDB's keys do not
+      const made: Array<ArchiveEntry & { owner: string }> = [0, 1, 2].map((n) => {
+        clock += 1000;
+        return { owner, id: ids.next().id, with: n === 1 ? longPeer : 'bob@x', xml: `<message><body>${n}</body></message>` };
+      });
+      await archiveOf().append(made);
+      const stored = bodies((await archiveOf().query(owner, { with: 'bob@x' }, { max: 10 })).entries);
+      expect(stored).toEqual(['0', '2']);
+    });
+
     it('one message in two archives (same id and XML, as the router queues it): each pages it; clearing one keeps the other; retention removes both', async () => {
       const [alice, bob] = [freshJid(), freshJid()];
       const [saved, savedIds] = [clock, ids];

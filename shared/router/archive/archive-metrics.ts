@@ -11,7 +11,7 @@ export const archiveWritten = new Counter({
 
 export const archiveDropped = new Counter({
   name: 'pampero_archive_messages_dropped_total',
-  help: 'Archive entries not written, by reason: queue_full (write queue at archive.maxQueue), store_error',
+  help: 'Archive entries not written, by reason: queue_full (write queue at archive.maxQueue), store_error, too_long (owner and peer JIDs longer than the stores\' keys allow)',
   labelNames: ['reason'] as const,
   registers: [metricsRegistry],
 });

@@ -35,6 +35,19 @@ test('writes queued entries in batches, in order, and drain waits for them', asy
   expect(batches[0][0]).toMatchObject({ owner: 'a@x', id: '0000000000000001', with: 'b@x', xml: '<m n="1"/>' });
 });
 
+test('an entry whose JIDs are too long for the stores\' keys is dropped and counted as too_long; the others are written', async () => {
+  const { store, batches } = fakeStore();
+  const writer = new ArchiveWriter(store, { maxQueue: 100, log });
+  const tooLong = async () => (await metricsRegistry.getSingleMetric('pampero_archive_messages_dropped_total')!.get()).values.find((v) => v.labels.reason === 'too_long')?.value ?? 0;
+  const before = await tooLong();
+  expect(writer.enqueue(entry(1))).toBe(true);
+  expect(writer.enqueue({ ...entry(2), with: `${'x'.repeat(1023)}@${'d'.repeat(1000)}/r` })).toBe(false);
+  expect(writer.enqueue(entry(3))).toBe(true);
+  await writer.drain();
+  expect(batches.flat().map((e) => e.xml)).toEqual(['<m n="1"/>', '<m n="3"/>']);
+  expect((await tooLong()) - before).toBe(1);
+});
+
 test('a full queue drops new entries and counts them, while the store is stalled', async () => {
   let release!: () => void;
   const { store, batches } = fakeStore(new Promise<void>((r) => (release = r)));

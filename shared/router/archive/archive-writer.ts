@@ -7,8 +7,10 @@
 // more entries). `drain()` cuts the wait short, so a MAM query or a stop sees everything queued
 // before it. When the queue holds `maxQueue` entries or `maxQueueBytes` of XML, new ones are
 // dropped and counted (pampero_archive_messages_dropped_total{reason="queue_full"}): the archive
-// then misses them, delivery never does.
+// then misses them, delivery never does. An entry whose owner and peer JIDs are too long for the
+// stores' keys is dropped too (reason="too_long", storage/archive-key-limit.ts).
 import type { Logger } from '../../log.js';
+import { archiveKeyFits } from '../../storage/archive-key-limit.js';
 import type { ArchiveEntry, ArchiveStore } from '../../storage/types.js';
 import { archiveDropped, archiveQueued, archiveWritten } from './archive-metrics.js';
 
@@ -66,8 +68,12 @@ export class ArchiveWriter {
     return this.queue.length;
   }
 
-  /** Queues an entry; false (and counted) when the queue is full. */
+  /** Queues an entry; false (and counted) when the queue is full or its JIDs are too long to be stored. */
   enqueue(entry: PendingArchiveEntry): boolean {
+    if (!archiveKeyFits(entry.owner, entry.with)) {
+      archiveDropped.inc({ reason: 'too_long' });
+      return false;
+    }
     if (this.queue.length >= this.options.maxQueue || this.queuedBytes + entry.xml.length > (this.options.maxQueueBytes ?? Infinity)) {
       archiveDropped.inc({ reason: 'queue_full' });
       return false;

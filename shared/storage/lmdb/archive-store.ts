@@ -20,6 +20,7 @@
 import type { Database, Key, RootDatabase } from 'lmdb';
 import { bareOf, idRange, matchesWith, pageInMemory, pagesBackward, toPage } from '../archive-filter.js';
 import { archiveIdBound, archiveIdTime } from '../archive-id.js';
+import { archiveKeyFits } from '../archive-key-limit.js';
 import type { ArchiveEntry, ArchivePrefs, ArchiveStore } from '../types.js';
 import { chunkHolding, chunkRows, chunksOf, mergeChunk, withoutTriple, type ChunkKey, type IndexRow, type StoredChunk } from './archive-chunks.js';
 
@@ -372,6 +373,9 @@ export function createLmdbArchiveStore(env: RootDatabase, options: LmdbArchiveOp
     // Not an async function, and the transaction lets go of the batch once it has run: nothing
     // holds the entries while LMDB commits (router/archive/archive-writer.ts lets go of them too).
     append: (entries) => {
+      // An over-long key would fail the whole transaction (archive-key-limit.ts); the writer drops
+      // such entries before they get here, this is for every other caller.
+      if (!entries.every((e) => archiveKeyFits(e.owner, e.with))) entries = entries.filter((e) => archiveKeyFits(e.owner, e.with));
       if (entries.length === 0) return Promise.resolve();
       const fresh: Fresh = [];
       let pending: typeof entries | undefined = entries;
