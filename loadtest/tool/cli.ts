@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   if (options.archiveModes.length > 0) {
     const outcomes = await runArchiveModes(options, outDir, log);
     process.stdout.write(archiveMarkdown(outcomes, options));
-    log(`reports in ${outDir} (archive.md, archive-<mode>/report.html)`);
+    log(`reports in ${outDir} (archive.md, archive-<mode>${options.rounds > 1 ? '-r<round>' : ''}/report.html)`);
     return outcomes.every((x) => x.report) ? 0 : 1;
   }
   const report = await withLoginFlood(options, log, () => runScenario(options, log));
