@@ -43,7 +43,7 @@ export const DEFAULT_CONFIG: Readonly<PamperoConfig> = Object.freeze({
   http: { host: '0.0.0.0', port: 5280, tls: false, publicUrl: '', seeOtherUri: '', websocketIdleSeconds: 120, boshMaxWaitSeconds: 60, boshInactivitySeconds: 60, boshMaxPauseSeconds: 120, boshPollingSeconds: 2 },
   roster: { domain: '', secret: '', maxItems: 1000, prefetch: true },
   offline: { quota: 100 },
-  archive: { enabled: true, retentionDays: 0, maxQueue: 10000, maxQueueBytes: 16777216, maxPageSize: 250, purgeIntervalSeconds: 60, purgeBatch: 10000, fullTextSearch: true, searchScanLimit: 100000, elasticsearchUrl: '' },
+  archive: { enabled: true, retentionDays: 0, maxQueue: 50000, maxQueueBytes: 16777216, maxPageSize: 250, purgeIntervalSeconds: 60, purgeBatch: 10000, fullTextSearch: true, searchScanLimit: 100000, elasticsearchUrl: '' },
   upload: { enabled: true, maxFileBytes: 10485760, quotaBytes: 104857600, expiryDays: 30, publicUrl: '' },
   sm: { enabled: true, resumeTimeoutSeconds: 300, maxUnackedStanzas: 5000, ackRequestStanzas: 5, ackRequestSeconds: 5, maxHibernatedSessions: 10000 },
   csi: { maxHeldStanzas: 100 },

@@ -67,7 +67,7 @@ describe('defaults', () => {
       csi: { maxHeldStanzas: 100 },
       sasl2: { enabled: true, fastTokenDays: 21, maxFastClients: 32 },
       push: { enabled: true, includeBody: false, includeSender: true, maxRegistrationsPerAccount: 10, minIntervalSeconds: 5, maxTracked: 100000 },
-      archive: { enabled: true, retentionDays: 0, maxQueue: 10000, maxQueueBytes: 16777216, maxPageSize: 250, purgeIntervalSeconds: 60, purgeBatch: 10000, fullTextSearch: true, searchScanLimit: 100000, elasticsearchUrl: '' },
+      archive: { enabled: true, retentionDays: 0, maxQueue: 50000, maxQueueBytes: 16777216, maxPageSize: 250, purgeIntervalSeconds: 60, purgeBatch: 10000, fullTextSearch: true, searchScanLimit: 100000, elasticsearchUrl: '' },
       upload: { enabled: true, maxFileBytes: 10485760, quotaBytes: 104857600, expiryDays: 30, publicUrl: '' },
       storage: {
         backend: 'lmdb',

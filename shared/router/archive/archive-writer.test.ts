@@ -4,6 +4,8 @@ import type { ArchiveEntry, ArchiveStore } from '../../storage/types.js';
 import { metricsRegistry } from '../../metrics/http-endpoints.js';
 import { ArchiveWriter, SETTLE_CONCURRENCY } from './archive-writer.js';
 import { ArchiveRetention } from './archive-retention.js';
+import { DEFAULT_CONFIG } from '../../config/defaults.js';
+import { USER_ARCHIVE_BATCH, USER_ARCHIVE_FLUSH_DELAY_MS } from './message-archive.js';
 
 const log = pino({ level: 'silent' });
 function fakeStore(appendGate?: Promise<void>) {
@@ -62,6 +64,26 @@ test('a full queue drops new entries and counts them, while the store is stalled
   release();
   await writer.drain();
   expect(batches.flat().map((e) => e.xml)).toEqual(['<m n="1"/>', '<m n="2"/>', '<m n="3"/>']);
+});
+
+test('with the default bounds, a store stalled for a second under 16,000 chat messages a second loses nothing', async () => {
+  // The first commits after a start are slow (cold code, a growing file): with maxQueue 10,000 a
+  // start under this load dropped entries (docs/benchmarks.md, fifteenth session).
+  let release!: () => void;
+  const { store, batches } = fakeStore(new Promise<void>((resolve) => (release = resolve)));
+  const { maxQueue, maxQueueBytes } = DEFAULT_CONFIG.archive;
+  const writer = new ArchiveWriter(store, { maxQueue, maxQueueBytes, batchSize: USER_ARCHIVE_BATCH, flushDelayMs: USER_ARCHIVE_FLUSH_DELAY_MS, log });
+  const before = await dropped();
+  const body = 'x'.repeat(150); // the load tool's chat messages serialise to about 250 characters
+  const perSecond = 16_000 * 2; // the recipient's entry and the sender's
+  for (let n = 0; n < perSecond; n++) {
+    const e = { owner: `load${n % 1000}@bench.local`, id: n.toString(16).padStart(16, '0'), with: `load${(n + 1) % 1000}@bench.local/r`, xml: `<message to="load${n % 1000}@bench.local" type="chat" id="m${n}"><body>${body}</body></message>` };
+    expect(writer.enqueue(e)).toBe(true);
+  }
+  release();
+  await writer.drain();
+  expect(await dropped()).toBe(before);
+  expect(batches.reduce((sum, b) => sum + b.length, 0)).toBe(perSecond);
 });
 
 test('the queue is bounded in bytes too: big messages beyond maxQueueBytes are dropped and counted', async () => {
