@@ -74,7 +74,7 @@ test('with the default bounds, a store stalled for a second under 16,000 chat me
   const { maxQueue, maxQueueBytes } = DEFAULT_CONFIG.archive;
   const writer = new ArchiveWriter(store, { maxQueue, maxQueueBytes, batchSize: USER_ARCHIVE_BATCH, flushDelayMs: USER_ARCHIVE_FLUSH_DELAY_MS, log });
   const before = await dropped();
-  const body = 'x'.repeat(150); // the load tool's chat messages serialise to about 250 characters
+  const body = 'x'.repeat(150); // messages of about 250 characters, like short chat lines
   const perSecond = 16_000 * 2; // the recipient's entry and the sender's
   for (let n = 0; n < perSecond; n++) {
     const e = { owner: `load${n % 1000}@bench.local`, id: n.toString(16).padStart(16, '0'), with: `load${(n + 1) % 1000}@bench.local/r`, xml: `<message to="load${n % 1000}@bench.local" type="chat" id="m${n}"><body>${body}</body></message>` };
