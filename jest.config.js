@@ -13,6 +13,10 @@ export default {
   // @xmpp/client leaves reconnect and ack timers behind after stop() in some failure paths, and
   // child processes' pipes may linger a moment: without this a finished run can wait forever.
   forceExit: true,
+  // A worker that has run many files holds about 2 GB (each ESM test file's module graph): the
+  // fault tests, which time A↔B latency, then measured that heap's garbage-collection pauses
+  // (a login-storm run at 539 ms p99, 6.8 ms baseline). Past 1 GB a worker is replaced after its file.
+  workerIdleMemoryLimit: '1GB',
   setupFiles: ['<rootDir>/test/support/trust-loopback-tls.cjs'],
   reporters: ['default', '<rootDir>/test/totals-reporter.cjs'],
 };
