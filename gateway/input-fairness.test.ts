@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { INPUT_BYTES_PER_TURN, admitInput, type InputConsumer } from './input-fairness.js';
+import { SocketWriter } from './socket-writer.js';
 
 function fakeSocket() {
   const s = { paused: false, destroyed: false, pause() { s.paused = true; }, resume() { s.paused = false; }, isPaused: () => s.paused };
@@ -65,4 +66,38 @@ test('nothing held is parsed for a socket that went away', async () => {
   socket.destroyed = true;
   await nextTurn();
   expect(input.total()).toBe(INPUT_BYTES_PER_TURN);
+});
+
+test('the output a connection\'s input causes counts against its share: a fan-out flooder gets one message a turn', async () => {
+  const flooder = fakeSocket();
+  // 100 resources of the flooded account, each writer on a socket that takes everything.
+  const sink = { destroyed: false, writable: true, writableNeedDrain: false, writableLength: 0, write: () => true } as unknown as Socket;
+  const writers = Array.from({ length: 100 }, () => new SocketWriter(sink, 1 << 30, () => undefined));
+  const message = 'x'.repeat(8 * 1024);
+  let parsed = 0;
+  const fanOut: InputConsumer = {
+    consumeInput: () => {
+      parsed++;
+      for (const w of writers) w.write(message); // what routing one 8 KB message to 100 resources writes
+    },
+  };
+  admitInput(flooder as unknown as Socket, bytes(1024), fanOut);
+  expect(flooder.paused).toBe(true); // 1 KB in, 800 KB out: its share of the turn is spent
+  admitInput(flooder as unknown as Socket, bytes(1024), fanOut); // already read from the socket: held for the next turn
+  expect(parsed).toBe(1);
+  await nextTurn();
+  expect(parsed).toBe(2);
+  await nextTurn();
+  expect(flooder.paused).toBe(false);
+  await nextTurn();
+});
+
+test('ordinary chat traffic is not paused: a few dozen short messages and their deliveries fit in a turn', async () => {
+  const client = fakeSocket();
+  const sink = { destroyed: false, writable: true, writableNeedDrain: false, writableLength: 0, write: () => true } as unknown as Socket;
+  const recipient = new SocketWriter(sink, 1 << 30, () => undefined);
+  const chat: InputConsumer = { consumeInput: () => recipient.write('y'.repeat(350)) };
+  for (let i = 0; i < 20; i++) admitInput(client as unknown as Socket, bytes(250), chat);
+  expect(client.paused).toBe(false);
+  await nextTurn();
 });

@@ -7,15 +7,22 @@
 // then, not now: every connection gets its share, a bulk sender still gets its bytes through
 // (16 KB a turn is tens of MB/s on an idle server), and the kernel's socket buffer (then TCP flow
 // control) holds the rest instead of our memory.
+//
+// The share counts the output a connection's input causes too (what routing its stanzas handed to
+// client writers in the same call, socket-writer.ts): one 8 KB message to an account with 100
+// resources is 800 KB of writes, and a flooder sending those got two of them into every turn
+// (slow-readers fault, docs/benchmarks.md fifteenth session). An ordinary chat message (≈ 250
+// bytes in, ≈ 350 out) still leaves room for a few dozen a turn.
 import type { Socket } from 'node:net';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '../shared/metrics/http-endpoints.js';
+import { outputQueued } from './socket-writer.js';
 
 export const INPUT_BYTES_PER_TURN = 16 * 1024;
 
 const inputPauses = new Counter({
   name: 'pampero_c2s_input_pauses_total',
-  help: 'Times a client connection was paused until the next event-loop turn because it sent more than 16 KB in one turn',
+  help: 'Times a client connection was paused until the next event-loop turn because its input and the output it caused passed 16 KB in one turn',
   registers: [metricsRegistry],
 });
 
@@ -67,16 +74,16 @@ function nextTurn(): void {
 }
 
 function admit(m: Metered, chunk: Buffer): void {
-  const room = INPUT_BYTES_PER_TURN - m.bytes;
+  const room = Math.max(0, INPUT_BYTES_PER_TURN - m.bytes);
   if (chunk.length <= room) {
     m.bytes += chunk.length;
-    m.consumer.consumeInput(m.socket, chunk);
+    consume(m, chunk);
   } else {
     // libuv hands over up to 64 KB at once: the share is kept to the byte, not to the chunk.
-    m.bytes = INPUT_BYTES_PER_TURN;
+    m.bytes = Math.max(m.bytes, INPUT_BYTES_PER_TURN);
     const rest = chunk.subarray(room);
     m.held = m.held ? Buffer.concat([m.held, rest]) : rest;
-    if (room > 0) m.consumer.consumeInput(m.socket, chunk.subarray(0, room));
+    if (room > 0) consume(m, chunk.subarray(0, room));
   }
   // Already paused by someone else (the abuse byte shaper): theirs to resume.
   if (m.bytes >= INPUT_BYTES_PER_TURN && !m.paused && !m.socket.isPaused() && !m.socket.destroyed) {
@@ -84,6 +91,13 @@ function admit(m: Metered, chunk: Buffer): void {
     inputPauses.inc();
     m.socket.pause();
   }
+}
+
+/** Parses `part`; the output that caused counts against the connection's share. */
+function consume(m: Metered, part: Buffer): void {
+  const before = outputQueued();
+  m.consumer.consumeInput(m.socket, part);
+  m.bytes += outputQueued() - before;
 }
 
 /**

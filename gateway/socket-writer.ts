@@ -22,6 +22,9 @@ import type { Socket } from 'node:net';
 const FLUSH_AT = 64 * 1024;
 
 const dirty = new Set<SocketWriter>();
+/** Characters handed to every writer so far: input fairness counts what a connection's input caused (input-fairness.ts). */
+let queuedChars = 0;
+export const outputQueued = (): number => queuedChars;
 let flushScheduled = false;
 /** Event-loop turn counter, advanced by the end-of-turn flush. */
 let turn = 0;
@@ -77,6 +80,7 @@ export class SocketWriter {
     if (this.overBound()) return this.overflow();
     this.pending.push(data);
     this.pendingChars += data.length;
+    queuedChars += data.length;
     if (this.pendingChars >= FLUSH_AT) this.flush();
     else scheduleFlush(this);
   }
