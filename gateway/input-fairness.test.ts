@@ -11,6 +11,8 @@ function consumer() {
   const c: InputConsumer & { parts: number[]; total: () => number } = { parts, consumeInput: (_s, part) => void parts.push(part.length), total: () => parts.reduce((a, b) => a + b, 0) };
   return c;
 }
+/** A socket for a SocketWriter that takes everything written to it. */
+const sinkSocket = () => ({ destroyed: false, writable: true, writableNeedDrain: false, writableLength: 0, write: () => true }) as unknown as Socket;
 const nextTurn = () => new Promise((r) => setImmediate(r));
 const bytes = (n: number) => Buffer.alloc(n, 0x61);
 
@@ -70,9 +72,8 @@ test('nothing held is parsed for a socket that went away', async () => {
 
 test('the output a connection\'s input causes counts against its share: a fan-out flooder gets one message a turn', async () => {
   const flooder = fakeSocket();
-  // 100 resources of the flooded account, each writer on a socket that takes everything.
-  const sink = { destroyed: false, writable: true, writableNeedDrain: false, writableLength: 0, write: () => true } as unknown as Socket;
-  const writers = Array.from({ length: 100 }, () => new SocketWriter(sink, 1 << 30, () => undefined));
+  // 100 resources of the flooded account.
+  const writers = Array.from({ length: 100 }, () => new SocketWriter(sinkSocket(), 1 << 30, () => undefined));
   const message = 'x'.repeat(8 * 1024);
   let parsed = 0;
   const fanOut: InputConsumer = {
@@ -94,8 +95,7 @@ test('the output a connection\'s input causes counts against its share: a fan-ou
 
 test('ordinary chat traffic is not paused: a few dozen short messages and their deliveries fit in a turn', async () => {
   const client = fakeSocket();
-  const sink = { destroyed: false, writable: true, writableNeedDrain: false, writableLength: 0, write: () => true } as unknown as Socket;
-  const recipient = new SocketWriter(sink, 1 << 30, () => undefined);
+  const recipient = new SocketWriter(sinkSocket(), 1 << 30, () => undefined);
   const chat: InputConsumer = { consumeInput: () => recipient.write('y'.repeat(350)) };
   for (let i = 0; i < 20; i++) admitInput(client as unknown as Socket, bytes(250), chat);
   expect(client.paused).toBe(false);
