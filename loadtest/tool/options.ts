@@ -17,6 +17,8 @@ export interface LoadtestOptions {
   clients: number;
   concurrency: number;
   rampUpS: number;
+  /** login: untimed full logins of every user before the timed pass (undefined: 2 with scram-sha-1, else 0). */
+  warmUpPasses: number | undefined;
   rates: number[];
   durationS: number;
   drainS: number;
@@ -109,7 +111,7 @@ export function buildCommand(): Command {
     .option('--starttls', 'negotiate STARTTLS before SASL (tcp)', false)
     .addOption(new Option('--sasl <mechanism>', 'SASL mechanism of every login: plain (xmppbench\'s, the default) or scram-sha-1 (RFC 5802, ' +
       'no channel binding, server signature checked; the client caches its keys per password, salt and iterations as real clients do, ' +
-      'so with -s login every user is first logged in once untimed, then disconnected: that warm-up fills the cache so the timed ' +
+      'so with -s login every user is first logged in untimed (--warm-up), then disconnected: that warm-up fills the cache so the timed ' +
       'logins cost the generator no PBKDF2; with --compare the reference servers run with SCRAM-stored accounts)').choices(SASL_CHOICES).default('plain'))
     .option('--ws-url <url>', 'WebSocket endpoint', 'ws://127.0.0.1:5280/xmpp-websocket')
     .option('--bosh-url <url>', 'BOSH endpoint', 'http://127.0.0.1:5280/http-bind')
@@ -122,6 +124,8 @@ export function buildCommand(): Command {
     .option('--allow-remote', 'allow a target outside 127.0.0.0/8 and ::1', false)
     .option('-c, --clients <n>', 'users (login, chat), population (roster), top of --counts (idle), subscribers (pubsub)', int('--clients', 1))
     .option('--concurrency <n>', 'logins (and roster gets) in flight', int('--concurrency', 1))
+    .option('--warm-up <passes>', 'login: before the timed pass, log every user in this many times untimed, exactly as timed ' +
+      '(presence included), then disconnect; every server gets the same (default: 2 with --sasl scram-sha-1, else 0)', int('--warm-up', 0))
     .option('--ramp-up <s>', 'spread the logins over this many seconds (0: as fast as --concurrency allows)', num('--ramp-up', 0), 0)
     .option('--rate <n>', 'one step at this offered rate (messages/s)', num('--rate', 0.1))
     .option('--rates <list>', 'step-up of offered rates, to find the saturation point', intList('--rates'))

@@ -39,6 +39,7 @@ export function optionsFrom(raw: Raw): LoadtestOptions {
     clients,
     concurrency: (raw.concurrency as number | undefined) ?? d.concurrency,
     rampUpS: raw.rampUp as number,
+    warmUpPasses: raw.warmUp as number | undefined,
     rates,
     durationS: (raw.duration as number | undefined) ?? d.durationS,
     drainS: raw.drain as number,

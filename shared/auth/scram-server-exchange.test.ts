@@ -88,6 +88,17 @@ describe('ScramServerExchange', () => {
     expect(exchange.username).toBe('juliet');
   });
 
+  it('gives every exchange its own server nonce, also across refills of the nonce pool', async () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 600; i++) { // the pool holds 227 nonces: two refills
+      const client = scramClient('SCRAM-SHA-1', 'juliet', 'pencil');
+      const challenge = text(await send(exchangeFor('SCRAM-SHA-1'), client.first));
+      nonces.add(challenge.slice(2 + client.clientNonce.length, challenge.indexOf(',s=')));
+    }
+    expect(nonces.size).toBe(600);
+    for (const nonce of nonces) expect(nonce).toMatch(/^[A-Za-z0-9+/]{24}$/);
+  });
+
   it('accepts the "y" flag (client supports channel binding, server offers no -PLUS)', async () => {
     const { final } = await run(exchangeFor('SCRAM-SHA-256'), scramClient('SCRAM-SHA-256', 'juliet', 'pencil', 'y,,'));
     expect(final?.kind).toBe('success');

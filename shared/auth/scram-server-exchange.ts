@@ -1,6 +1,6 @@
 // The server side of one SCRAM exchange (RFC 5802 §5, RFC 7677), as carried by XMPP SASL
 // (RFC 6120 §6): client-first → server-first (challenge) → client-final → server-final (success).
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { ScramKeys } from '../storage/types.js';
 import { DEFAULT_SCRAM_ITERATIONS, hashLength, type ScramMechanism, scramHash, scramHmac } from './scram-keys.js';
 import { type ClientFirstMessage, isRefusal, parseClientFinal, parseClientFirst } from './scram-messages.js';
@@ -36,7 +36,23 @@ type Lookup = (username: string) => Promise<ScramKeys | undefined>;
 /** Longer messages are refused before parsing; real ones are a few hundred bytes. */
 const MAX_MESSAGE_BYTES = 4096;
 const processSecret = randomBytes(32);
-const randomServerNonce = () => randomBytes(18).toString('base64');
+/**
+ * 18 random bytes a login, cut from a pool filled 4 KiB at a time: one randomBytes call per login
+ * (OpenSSL's RAND_bytes, a fork check included) cost ≈ 1.5 % of a login's CPU (docs/benchmarks.md);
+ * Node's randomUUID pools the same way. Every nonce is still fresh CSPRNG output, used once.
+ */
+const NONCE_BYTES = 18;
+const noncePool = Buffer.alloc(NONCE_BYTES * 227);
+let noncePoolAt = noncePool.length;
+const randomServerNonce = (): string => {
+  if (noncePoolAt + NONCE_BYTES > noncePool.length) {
+    randomFillSync(noncePool);
+    noncePoolAt = 0;
+  }
+  const nonce = noncePool.toString('base64', noncePoolAt, noncePoolAt + NONCE_BYTES);
+  noncePoolAt += NONCE_BYTES;
+  return nonce;
+};
 
 export class ScramServerExchange {
   private state: 'client-first' | 'client-final' | 'done' = 'client-first';

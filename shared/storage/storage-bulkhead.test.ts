@@ -123,3 +123,20 @@ test('closing the stores sheds queued operations, refuses new ones and waits for
   await closed;
   expect(order).toEqual(['push a started', 'push a done', 'stores closed']);
 });
+
+test('the deadline timer, left armed after an operation settles, still times out one started later at its own deadline', async () => {
+  const bulkhead = new StorageBulkhead('t-rearm', { timeoutMs: 60, maxConcurrent: 2, maxQueued: 2 });
+  await expect(bulkhead.run('get', async () => 1)).resolves.toBe(1); // arms the timer for t+60 and settles at once
+  await later(30, undefined);
+  const started = performance.now();
+  await expect(bulkhead.run('get', never)).rejects.toBeInstanceOf(StorageTimeoutError);
+  // Not at the first operation's deadline (≈ 30 ms from here): at its own, 60 ms after it started.
+  expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+});
+
+test('a closed bulkhead leaves no timer behind', async () => {
+  const bulkhead = new StorageBulkhead('t-close-timer', { timeoutMs: 60_000, maxConcurrent: 1, maxQueued: 1 });
+  await bulkhead.run('get', async () => 1);
+  await bulkhead.close();
+  expect((bulkhead as unknown as { deadlineTimer: unknown }).deadlineTimer).toBeUndefined();
+});

@@ -29,7 +29,7 @@ const webTransports = { websocket: await speaks('websocket'), bosh: await speaks
 describe('pampero-loadtest against an in-process Pampero', () => {
   it('login: every user logs in, none fails, and the report has the server version and /metrics', async () => {
     const r = await run('-s', 'login', '-c', String(USERS), '--concurrency', '6');
-    expect(r.result).toMatchObject({ ok: USERS, errors: 0 });
+    expect(r.result).toMatchObject({ ok: USERS, errors: 0, warm_up_passes: 0 }); // PLAIN: no warm-up unless asked
     expect((r.result.login_ms as { n: number }).n).toBe(USERS);
     expect(r.server.name).toBe('Pampero');
     expect(r.metrics?.changed.length).toBeGreaterThan(0);
@@ -39,12 +39,26 @@ describe('pampero-loadtest against an in-process Pampero', () => {
   it('login with SCRAM-SHA-1: a warm-up fills the client key cache, then every timed login succeeds without a PBKDF2', async () => {
     clearScramCache();
     let warmedUp = 0;
+    const passes: string[] = [];
     const r = await runScenario(parseOptions([...base(), '-s', 'login', '--sasl', 'scram-sha-1', '-c', String(USERS), '--concurrency', '6']), (line) => {
-      if (line.startsWith('warm-up:')) warmedUp = scramPbkdf2Count();
+      if (/^warm-up 1\/2: \d+\//.test(line)) warmedUp = scramPbkdf2Count();
+      const done = /^warm-up (\d\/\d): (\d+)\//.exec(line);
+      if (done) passes.push(`${done[1]} ${done[2]}`);
     });
-    expect(r.result).toMatchObject({ ok: USERS, errors: 0, sasl: 'scram-sha-1', client_keys_cached: true });
-    expect(warmedUp).toBe(USERS); // one PBKDF2 per user, all in the warm-up
+    expect(r.result).toMatchObject({ ok: USERS, errors: 0, sasl: 'scram-sha-1', client_keys_cached: true, warm_up_passes: 2 });
+    expect(passes).toEqual([`1/2 ${USERS}`, `2/2 ${USERS}`]); // two full untimed passes by default
+    expect(warmedUp).toBe(USERS); // one PBKDF2 per user, all in the first warm-up pass
     expect(scramPbkdf2Count()).toBe(USERS);
+  }, 30_000);
+
+  it('login --warm-up 1 with PLAIN: one untimed pass before the timed one, which alone is in the figures', async () => {
+    const lines: string[] = [];
+    const r = await runScenario(parseOptions([...base(), '-s', 'login', '-c', String(USERS), '--concurrency', '6', '--warm-up', '1']), (line) => lines.push(line));
+    expect(lines.filter((l) => l.startsWith('warm-up'))).toEqual([
+      expect.stringMatching(/^warm-up 1\/1: \d+ untimed logins \(plain, with presence\)/), expect.stringMatching(new RegExp(`^warm-up 1/1: ${USERS}/${USERS} in`)),
+    ]);
+    expect(r.result).toMatchObject({ ok: USERS, errors: 0, warm_up_passes: 1 });
+    expect((r.result.login_ms as { n: number }).n).toBe(USERS); // the timed pass only
   }, 30_000);
 
   it('chat: sent = received at each step, nothing lost', async () => {
