@@ -1,5 +1,5 @@
 import type { Element } from 'ltx';
-import { XmppStreamParser, type StreamErrorCondition } from './stream-parser.js';
+import { ParseError, XmppStreamParser, parseAttributes, type StreamErrorCondition } from './stream-parser.js';
 
 const limits = { maxStanzaBytes: 1000, maxDepth: 5, maxAttributes: 4 };
 const header = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>";
@@ -76,5 +76,51 @@ describe('XmppStreamParser', () => {
     parser.write(header + '<auth/>');
     expect(starts).toBe(2);
     expect(elements).toEqual(['starttls', 'auth']);
+  });
+});
+
+describe('parseAttributes', () => {
+  // The RegExp the hand-written scanner replaced: the oracle for the same input.
+  const ATTR_RE = /\s*([^\s=/>]+)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+  function byRegExp(text: string, maxAttributes: number): Record<string, string> {
+    const attrs: Record<string, string> = {};
+    let count = 0;
+    let consumed = 0;
+    ATTR_RE.lastIndex = 0;
+    for (let m = ATTR_RE.exec(text); m !== null; m = ATTR_RE.exec(text)) {
+      const name = m[1]!;
+      if (Object.prototype.hasOwnProperty.call(attrs, name)) throw new ParseError('not-well-formed', `duplicate attribute '${name}'`);
+      if (++count > maxAttributes) throw new ParseError('policy-violation', 'too many attributes');
+      attrs[name] = parseAttributes(m[2] !== undefined ? ` v="${m[2]}"` : ` v='${m[3]}'`, 1).v!; // the same unescaping
+      consumed = ATTR_RE.lastIndex;
+    }
+    if (text.slice(consumed).trim() !== '') throw new ParseError('not-well-formed', 'malformed attributes');
+    return attrs;
+  }
+  const outcome = (f: () => Record<string, string>) => {
+    try {
+      return { attrs: f() };
+    } catch (err) {
+      return { error: err instanceof ParseError ? `${err.condition}: ${err.message}` : String(err) };
+    }
+  };
+
+  test('reads both quotes, whitespace around =, entities, and refuses what the RegExp refused', () => {
+    expect(parseAttributes(` a='1' b = "x&amp;y"\t c\n=\n'>' `, 8)).toEqual({ a: '1', b: 'x&y', c: '>' });
+    expect(() => parseAttributes(` a='1' a='2'`, 8)).toThrow("duplicate attribute 'a'");
+    expect(() => parseAttributes(` a='<'`, 8)).toThrow('malformed attributes');
+    expect(() => parseAttributes(` a='1' b`, 8)).toThrow('malformed attributes');
+    expect(() => parseAttributes(` a='1' b='2'`, 1)).toThrow('too many attributes');
+  });
+
+  test('gives the same attributes or the same error as the RegExp it replaced, on 20,000 random tags', () => {
+    const pieces = ['a', 'b', 'xmlns', ':', ' ', '  ', '\t', '\n', '\r', '\f', '\ufeff', '\u00a0', '\u2003', '=', '"', "'", '<', '>', '/', '&amp;', '&lt;', '&bogus;', 'é', "='v'", '="w"'];
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let i = 0; i < 20_000; i++) {
+      let text = ' ';
+      for (let k = Math.floor(random() * 14); k > 0; k--) text += pieces[Math.floor(random() * pieces.length)];
+      expect([text, outcome(() => parseAttributes(text, 3))]).toEqual([text, outcome(() => byRegExp(text, 3))]);
+    }
   });
 });
