@@ -130,6 +130,7 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       stopping.push(() => search.close());
     }
     stopping.push(async () => router.archive?.stop()); // writes the archive queue before the stores close
+    stopping.push(() => router.lastLogouts.flush(2000)); // after the clients are gone, before the stores close
     // The bundled components (or, on a router, the component roles of the fleet) attach with the
     // persisted roster secret (docs/configuration.md, roster.secret).
     if (parts.componentPort) await allowBundledComponents(config, stores);

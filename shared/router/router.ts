@@ -1,5 +1,6 @@
 // The core router: decides where every stanza goes (RFC 6121 §8) — a local session, a
 // component, offline storage or a server-domain handler. Embedded in every gateway.
+import type { LastLogoutWriter } from './features/last-logout-writer.js';
 import { Element } from 'ltx';
 import type { Logger } from '../log.js';
 import { parseJid, type Jid } from '../jid.js';
@@ -78,6 +79,8 @@ export class Router {
   readonly blocking: BlocklistCache;
   /** XEP-0153 photo hashes of online users, stamped into their presence (XEP-0398 §4). */
   readonly vcardAvatars: VcardAvatarHashes;
+  /** XEP-0012 last logouts waiting to be written; the node's stop flushes them before the stores close. */
+  readonly lastLogouts: LastLogoutWriter;
   /** Run after a resource is bound and after it is gone (features keep per-user state with them). */
   readonly sessionHooks = { bound: [] as Array<(s: RoutedSession) => void>, ended: [] as Array<(s: RoutedSession) => void> };
   readonly local: LocalDelivery;
@@ -111,7 +114,7 @@ export class Router {
     this.vcardAvatars = new VcardAvatarHashes(this, options.stores.accountData);
     this.archive = createMessageArchive(options.stores, options.archive, this.sessions, this.log);
     this.push = options.push?.enabled === false ? undefined : new PushNotifications(this, options.push);
-    installServerFeatures(this);
+    this.lastLogouts = installServerFeatures(this).lastLogouts;
     this.components.onChange((domain, up) => componentLinksUp.set({ domain }, up ? 1 : 0));
   }
 

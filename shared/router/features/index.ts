@@ -18,8 +18,10 @@ import { installIncidentReports } from '../../abuse/incidents/incident-reports.j
 import { installPush } from './push.js';
 import { installCaps2 } from './caps2.js';
 import { installAccountRegistration } from './account-registration.js';
+import type { LastLogoutWriter } from './last-logout-writer.js';
 
-export function installServerFeatures(router: Router): void {
+/** Returns what the node's stop must finish: the last logouts not written yet. */
+export function installServerFeatures(router: Router): { lastLogouts: LastLogoutWriter } {
   installDisco(router);
   installPing(router);
   installVersion(router);
@@ -29,7 +31,7 @@ export function installServerFeatures(router: Router): void {
   installBlocking(router);
   installVcard(router, installAvatarConversion(router)); // XEP-0054, XEP-0398
   installPrivateStorage(router, installBookmarksCompat(router)); // XEP-0049, XEP-0402 #compat, XEP-0411
-  installLastActivity(router);
+  const lastLogouts = installLastActivity(router); // XEP-0012
   installContactAddresses(router);
   installIncidentReports(router); // XEP-0268 reports into the incident store (docs/abuse.md)
   installPush(router); // XEP-0357, only when router.push (push.enabled)
@@ -37,4 +39,5 @@ export function installServerFeatures(router: Router): void {
   installAccountRegistration(router); // XEP-0077 for signed-in users (password change, removal)
   router.serverIq.features.add(NS.offline); // XEP-0160, done by OfflineDelivery
   router.serverIq.features.add(NS.address); // XEP-0033 multicast for components (multicast-delivery.ts)
+  return { lastLogouts };
 }

@@ -8,6 +8,7 @@ import { NS } from '../../xml/namespaces.js';
 import type { Router } from '../router.js';
 import type { RoutedSession } from '../session.js';
 import { StanzaError } from '../server-iq.js';
+import { LastLogoutWriter } from './last-logout-writer.js';
 
 export const LAST = NS.lastActivity;
 export const LAST_KEY = 'last';
@@ -29,9 +30,13 @@ export function noteUnavailablePresence(session: RoutedSession, stanza: Element)
   else unavailableStatus.delete(session);
 }
 
-export function installLastActivity(router: Router): void {
+/** Returns the writer of last logouts, for the node's stop to flush. */
+export function installLastActivity(router: Router): LastLogoutWriter {
   const store = router.options.stores.accountData;
   const startedAt = Date.now();
+  const writer = new LastLogoutWriter((user, record) => store.put(user, LAST_KEY, record), {
+    onError: (err, failures) => router.log.warn({ err, failures }, 'recording last logouts failed; trying again'),
+  });
   router.serverIq.features.add(LAST);
   const query = (seconds: number, status?: string) => {
     const el = new Element('query', { xmlns: LAST, seconds: String(Math.max(0, Math.floor(seconds))) });
@@ -49,7 +54,7 @@ export function installLastActivity(router: Router): void {
     const item = roster.items.find((i) => i.jid === from.bare);
     if (item?.subscription !== 'from' && item?.subscription !== 'both') throw new StanzaError('forbidden');
     if (router.local.availableResources(user.bare).length > 0) return query(0);
-    const json = await store.get(user.bare, LAST_KEY);
+    const json = writer.waiting(user.bare) ?? (await store.get(user.bare, LAST_KEY));
     if (!json) throw new StanzaError('item-not-found');
     const last = JSON.parse(json) as LastLogout;
     return query((Date.now() - last.at) / 1000, last.status);
@@ -61,8 +66,7 @@ export function installLastActivity(router: Router): void {
     unavailableStatus.delete(session);
     if (router.sessions.resourcesOf(session.jid.bare).length > 0) return;
     const record: LastLogout = status ? { at: Date.now(), status } : { at: Date.now() };
-    store.put(session.jid.bare, LAST_KEY, JSON.stringify(record)).catch((err: unknown) => {
-      router.log.warn({ err, user: session.jid.bare }, 'recording the last logout failed');
-    });
+    writer.record(session.jid.bare, JSON.stringify(record));
   });
+  return writer;
 }
