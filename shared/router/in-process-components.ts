@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { ComponentStore } from '../storage/types.js';
 import type { ComponentEntity } from '../component/component-link.js';
 import { registerInProcessService } from '../component/in-process-service.js';
-import { xml, type XmlElement } from '../component/xmpp-bindings.js';
+import type { XmlElement } from '../component/xmpp-bindings.js';
 import type { ComponentLink, SendOutcome } from './component-registry.js';
 import type { Router } from './router.js';
 import { routingFromComponent } from './router-metrics.js';
@@ -62,7 +62,8 @@ export function copyElement<E extends Node>(source: Node, make: (name: string, a
 }
 
 const toRouter = (name: string, attrs: Record<string, string>) => new Element(name, attrs);
-const toComponent = (name: string, attrs: Record<string, string>) => xml(name, attrs);
+// @xmpp/xml's elements are ltx's: the constructor skips xml()'s per-attribute pass (Object.entries, toString).
+const toComponent = (name: string, attrs: Record<string, string>) => new Element(name, attrs) as unknown as XmlElement;
 
 /** The router's end of one in-process link. */
 class InProcessLink implements ComponentLink {
