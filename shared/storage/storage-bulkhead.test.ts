@@ -140,3 +140,19 @@ test('a closed bulkhead leaves no timer behind', async () => {
   await bulkhead.close();
   expect((bulkhead as unknown as { deadlineTimer: unknown }).deadlineTimer).toBeUndefined();
 });
+
+test('the deadline timer holds the process open only while an operation is unsettled', async () => {
+  const bulkhead = new StorageBulkhead('t-ref', { timeoutMs: 60_000, maxConcurrent: 2, maxQueued: 2 });
+  const timer = () => (bulkhead as unknown as { deadlineTimer: NodeJS.Timeout | undefined }).deadlineTimer;
+  let settle!: () => void;
+  const pending = bulkhead.run('get', () => new Promise<void>((r) => (settle = r)));
+  expect(timer()?.hasRef()).toBe(true);
+  settle();
+  await pending;
+  expect(timer()?.hasRef()).toBe(false); // still armed, but an idle store keeps nothing alive
+  const again = bulkhead.run('get', () => new Promise<void>((r) => (settle = r)));
+  expect(timer()?.hasRef()).toBe(true);
+  settle();
+  await again;
+  await bulkhead.close();
+});

@@ -107,9 +107,10 @@ interface Operation {
  * The bounds of one store: a slot counter, a bounded FIFO of waiting operations, and deadlines.
  * Every operation of a store has the same timeout, so deadlines come in call order: one timer per
  * store, armed for the oldest unsettled operation, serves them all (not a timer per operation —
- * a login reads storage several times). The timer stays armed when the last operation settles
- * (unref'd): an LMDB read settles in the same turn, and arming and clearing a timer around each one
- * cost a login ≈ 1 % of its CPU; a timer that finds nothing due simply stops.
+ * a login reads storage several times). The timer stays armed when the last operation settles,
+ * unref'd until the next one starts: an LMDB read settles in the same turn, and a setTimeout and
+ * clearTimeout around each read (a new timer list for each distinct delay) cost a login several
+ * per cent of its CPU (docs/benchmarks.md, sixteenth session); a timer that finds nothing due stops.
  */
 export class StorageBulkhead {
   private running = 0;
@@ -176,6 +177,7 @@ export class StorageBulkhead {
       const op: Operation = { name: operation, deadline: performance.now() + this.options.timeoutMs, call, resolve: resolve as (value: unknown) => void, reject, started: false, expired: false };
       this.unsettled.add(op);
       if (!this.deadlineTimer) this.armDeadline(this.options.timeoutMs);
+      else this.deadlineTimer.ref(); // while an operation is unsettled its deadline keeps the process alive
       if (this.running < this.options.maxConcurrent) this.start(op);
       else {
         this.waiting.push(op);
@@ -208,6 +210,7 @@ export class StorageBulkhead {
       this.lateDone.inc();
     } else {
       this.unsettled.delete(op);
+      if (this.unsettled.size === 0) this.deadlineTimer?.unref();
       if (ok) op.resolve(outcome);
       else op.reject(outcome);
     }
@@ -220,7 +223,6 @@ export class StorageBulkhead {
 
   private armDeadline(inMs: number): void {
     this.deadlineTimer = setTimeout(() => this.expireDue(), Math.max(1, Math.ceil(inMs)));
-    this.deadlineTimer.unref();
   }
 
   private disarmDeadline(): void {
