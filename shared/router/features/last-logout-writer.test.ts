@@ -43,6 +43,8 @@ test('a newer record replaces one not written yet, and waits while the older one
   writer.record('a@localhost', 'third'); // replaces 'second'
   expect(store.open.map((p) => p.record)).toEqual(['first']); // never two puts for one key at once
   expect(writer.waiting('a@localhost')).toBe('third');
+  writer.record('b@localhost', 'only');
+  expect(writer.waiting('b@localhost')).toBe('only'); // being written: still seen until it committed
   await store.settleAll();
   expect(store.written.get('a@localhost')).toBe('third');
 });

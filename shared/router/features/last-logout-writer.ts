@@ -32,7 +32,8 @@ export interface LastLogoutWriterOptions {
 
 export class LastLogoutWriter {
   private readonly pending = new Map<string, string>();
-  private readonly writing = new Set<string>();
+  /** Records being written, by user: still what a query must see until the put has committed. */
+  private readonly writing = new Map<string, string>();
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private lastReported = -Infinity;
@@ -60,9 +61,9 @@ export class LastLogoutWriter {
     this.pump();
   }
 
-  /** The record waiting for `user`, so a query right after the logout sees it before it is written. */
+  /** The record not yet committed for `user`, so a query right after the logout sees it. */
   waiting(user: string): string | undefined {
-    return this.pending.get(user);
+    return this.pending.get(user) ?? this.writing.get(user);
   }
 
   get size(): number {
@@ -113,7 +114,7 @@ export class LastLogoutWriter {
   }
 
   private write(user: string, record: string): void {
-    this.writing.add(user);
+    this.writing.set(user, record);
     this.put(user, record).then(
       () => {
         this.writing.delete(user);
