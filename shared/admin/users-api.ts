@@ -45,6 +45,7 @@ export function registerUsersApi(routes: AdminRoutes, ctx: AdminContext): void {
     const jid = userJid(params[0]!, domain);
     if (!(await stores.accounts.delete(jid))) throw new AdminError(404, `${jid} does not exist`);
     for (const session of [...router.sessions.resourcesOf(jid)]) session.terminate('not-authorized', 'The account was deleted');
+    router.lastLogouts.forget(jid); // those sessions' last logout goes with the account (XEP-0012)
     await stores.rosters.delete(jid);
     await stores.offline.clear(jid);
     await stores.accountData.deleteAll(jid);

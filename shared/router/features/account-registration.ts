@@ -42,6 +42,7 @@ export function installAccountRegistration(router: Router): void {
       await stores.archive?.clear(jid);
       setImmediate(() => {
         for (const session of [...router.sessions.resourcesOf(jid)]) session.terminate('not-authorized', 'The account was removed');
+        router.lastLogouts.forget(jid); // those sessions' last logout goes with the account (XEP-0012)
       });
       return undefined;
     }

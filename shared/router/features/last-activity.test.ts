@@ -1,6 +1,7 @@
 // XEP-0012 on fake sessions: server uptime, a contact's last logout, authorisation.
 import { Element } from 'ltx';
-import { accountHarness, errorCondition, settle } from './test-support/account-harness.js';
+import { FakeSession, accountHarness, errorCondition, settle } from './test-support/account-harness.js';
+import { makeJid } from '../../jid.js';
 import { LAST } from './last-activity.js';
 
 const last = () => new Element('query', { xmlns: LAST });
@@ -46,6 +47,24 @@ describe('XEP-0012 last activity', () => {
     const [one] = [h.session('a', 'one', 0), h.session('a', 'two', 0)];
     h.router.unbindSession(one);
     await settle();
+    expect(await h.accountData.get('a@localhost', 'last')).toBeUndefined();
+  });
+
+  test('an account removed in band (XEP-0077) leaves no last-logout record behind', async () => {
+    const h = accountHarness();
+    // A session that ends when terminated, as a real one does (the fake only records the condition).
+    const a = new (class extends FakeSession {
+      override terminate(condition: string) {
+        super.terminate(condition);
+        h.router.unbindSession(this);
+      }
+    })(makeJid('a', 'localhost', 'r'));
+    h.router.bindSession(a);
+    const remove = new Element('query', { xmlns: 'jabber:iq:register' });
+    remove.c('remove');
+    expect((await h.ask(a, 'set', remove)).attrs.type).toBe('result');
+    await settle();
+    expect(a.terminated).toBe('not-authorized');
     expect(await h.accountData.get('a@localhost', 'last')).toBeUndefined();
   });
 });

@@ -34,7 +34,7 @@ export function noteUnavailablePresence(session: RoutedSession, stanza: Element)
 export function installLastActivity(router: Router): LastLogoutWriter {
   const store = router.options.stores.accountData;
   const startedAt = Date.now();
-  const writer = new LastLogoutWriter((user, record) => store.put(user, LAST_KEY, record), {
+  const writer = new LastLogoutWriter((user, record) => store.put(user, LAST_KEY, record), (user) => store.delete(user, LAST_KEY), {
     onError: (err, failures) => router.log.warn({ err, failures }, 'recording last logouts failed; trying again'),
   });
   router.serverIq.features.add(LAST);

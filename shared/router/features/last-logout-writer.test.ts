@@ -13,6 +13,7 @@ function slowStore() {
       open.push({ user, record, done: (ok) => (ok ? (written.set(user, record), resolve()) : reject(new Error('shed'))) });
       most = Math.max(most, open.length);
     });
+  const remove = async (user: string) => void written.delete(user);
   const settleAll = async (ok = true) => {
     while (open.length > 0) {
       for (const p of open.splice(0)) p.done(ok);
@@ -20,12 +21,12 @@ function slowStore() {
       if (!ok) return;
     }
   };
-  return { put, open, written, settleAll, most: () => most };
+  return { put, remove, open, written, settleAll, most: () => most };
 }
 
 test('2,000 logouts in one turn are all written, at most 4 puts at a time, none refused', async () => {
   const store = slowStore();
-  const writer = new LastLogoutWriter(store.put, { onError: () => {} });
+  const writer = new LastLogoutWriter(store.put, store.remove, { onError: () => {} });
   for (let i = 0; i < 2000; i++) writer.record(`u${i}@localhost`, `{"at":${i}}`);
   expect(store.open.length).toBe(4);
   await store.settleAll();
@@ -37,7 +38,7 @@ test('2,000 logouts in one turn are all written, at most 4 puts at a time, none 
 
 test('a newer record replaces one not written yet, and waits while the older one of the same user is being written', async () => {
   const store = slowStore();
-  const writer = new LastLogoutWriter(store.put, { onError: () => {}, concurrency: 2 });
+  const writer = new LastLogoutWriter(store.put, store.remove, { onError: () => {}, concurrency: 2 });
   writer.record('a@localhost', 'first');
   writer.record('a@localhost', 'second'); // waits: 'first' is being written
   writer.record('a@localhost', 'third'); // replaces 'second'
@@ -52,7 +53,7 @@ test('a newer record replaces one not written yet, and waits while the older one
 test('a failed put is tried again after the pause, unless a newer record came; failures are reported once per pause', async () => {
   const store = slowStore();
   const reports: number[] = [];
-  const writer = new LastLogoutWriter(store.put, { onError: (_err, failures) => reports.push(failures), retryMs: 30 });
+  const writer = new LastLogoutWriter(store.put, store.remove, { onError: (_err, failures) => reports.push(failures), retryMs: 30 });
   writer.record('a@localhost', 'old-a');
   writer.record('b@localhost', 'b');
   await store.settleAll(false); // both puts fail
@@ -66,7 +67,7 @@ test('a failed put is tried again after the pause, unless a newer record came; f
 
 test('past its bound the oldest waiting record is dropped', async () => {
   const store = slowStore();
-  const writer = new LastLogoutWriter(store.put, { onError: () => {}, maxPending: 3, concurrency: 1 });
+  const writer = new LastLogoutWriter(store.put, store.remove, { onError: () => {}, maxPending: 3, concurrency: 1 });
   for (const u of ['a', 'b', 'c', 'd', 'e']) writer.record(`${u}@localhost`, u);
   // 'a' is being written; b, c, d waited; 'e' pushed out 'b'.
   expect(writer.size).toBe(3);
@@ -77,7 +78,7 @@ test('past its bound the oldest waiting record is dropped', async () => {
 
 test('flush waits for the writes, and at its deadline drops what is left', async () => {
   const store = slowStore();
-  const writer = new LastLogoutWriter(store.put, { onError: () => {}, concurrency: 1 });
+  const writer = new LastLogoutWriter(store.put, store.remove, { onError: () => {}, concurrency: 1 });
   writer.record('a@localhost', 'a');
   writer.record('b@localhost', 'b');
   const flushed = writer.flush(1000);
@@ -93,5 +94,18 @@ test('flush waits for the writes, and at its deadline drops what is left', async
   const started = performance.now();
   await writer.flush(30);
   expect(performance.now() - started).toBeLessThan(1000);
+  expect(writer.size).toBe(0);
+});
+
+test('a removed account loses its waiting record, and the one being written is deleted once written', async () => {
+  const store = slowStore();
+  const writer = new LastLogoutWriter(store.put, store.remove, { onError: () => {}, concurrency: 1 });
+  writer.record('gone@localhost', 'writing');
+  writer.record('also-gone@localhost', 'waiting');
+  writer.forget('gone@localhost');
+  writer.forget('also-gone@localhost');
+  expect(writer.waiting('also-gone@localhost')).toBeUndefined();
+  await store.settleAll();
+  expect(store.written.size).toBe(0);
   expect(writer.size).toBe(0);
 });

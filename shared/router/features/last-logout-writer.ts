@@ -34,6 +34,8 @@ export class LastLogoutWriter {
   private readonly pending = new Map<string, string>();
   /** Records being written, by user: still what a query must see until the put has committed. */
   private readonly writing = new Map<string, string>();
+  /** Removed accounts whose record is being written: deleted again once that put settled. */
+  private readonly forgotten = new Set<string>();
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private lastReported = -Infinity;
@@ -44,6 +46,7 @@ export class LastLogoutWriter {
 
   constructor(
     private readonly put: (user: string, record: string) => Promise<void>,
+    private readonly remove: (user: string) => Promise<void>,
     private readonly options: LastLogoutWriterOptions,
   ) {
     this.maxPending = options.maxPending ?? 100_000;
@@ -64,6 +67,16 @@ export class LastLogoutWriter {
   /** The record not yet committed for `user`, so a query right after the logout sees it. */
   waiting(user: string): string | undefined {
     return this.pending.get(user) ?? this.writing.get(user);
+  }
+
+  /**
+   * The account was removed: its sessions' last logout must not outlive it. The waiting record is
+   * dropped; one being written is deleted once its put settled (it may land after the account's
+   * data was deleted).
+   */
+  forget(user: string): void {
+    if (this.pending.delete(user)) pendingGauge.dec();
+    if (this.writing.has(user)) this.forgotten.add(user);
   }
 
   get size(): number {
@@ -118,10 +131,12 @@ export class LastLogoutWriter {
     this.put(user, record).then(
       () => {
         this.writing.delete(user);
+        if (this.forgotten.delete(user)) this.remove(user).catch((err: unknown) => this.failed(err));
         this.pump();
       },
       (err: unknown) => {
         this.writing.delete(user);
+        if (this.forgotten.delete(user)) return this.pump(); // nothing to write for a removed account
         if (!this.pending.has(user)) {
           // Nothing newer came meanwhile: this one goes back at the end of the queue.
           if (this.pending.size >= this.maxPending) this.dropOldest();
