@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { INPUT_BYTES_PER_TURN, admitInput, type InputConsumer } from './input-fairness.js';
-import { SocketWriter } from './socket-writer.js';
+import { BULK_FLUSH_BUDGET_MS, outputBacklogged, SocketWriter } from './socket-writer.js';
 
 function fakeSocket() {
   const s = { paused: false, destroyed: false, pause() { s.paused = true; }, resume() { s.paused = false; }, isPaused: () => s.paused };
@@ -70,7 +70,7 @@ test('nothing held is parsed for a socket that went away', async () => {
   expect(input.total()).toBe(INPUT_BYTES_PER_TURN);
 });
 
-test('the output a connection\'s input causes counts against its share: a fan-out flooder gets one message a turn', async () => {
+test('the output a connection\'s input causes counts against its share: a fan-out flooder gets one message a turn, and the next once that one is written', async () => {
   const flooder = fakeSocket();
   // 100 resources of the flooded account.
   const writers = Array.from({ length: 100 }, () => new SocketWriter(sinkSocket(), 1 << 30, () => undefined));
@@ -86,10 +86,17 @@ test('the output a connection\'s input causes counts against its share: a fan-ou
   expect(flooder.paused).toBe(true); // 1 KB in, 800 KB out: its share of the turn is spent
   admitInput(flooder as unknown as Socket, bytes(1024), fanOut); // already read from the socket: held for the next turn
   expect(parsed).toBe(1);
-  await nextTurn();
+  expect(outputBacklogged()).toBe(true); // the 800 KB wait for this turn's flush
+  const perTurn: number[] = [];
+  for (let i = 0; i < 20 && (parsed < 2 || flooder.paused); i++) {
+    const before = parsed;
+    await nextTurn();
+    perTurn.push(parsed - before);
+  }
   expect(parsed).toBe(2);
-  await nextTurn();
+  expect(Math.max(...perTurn)).toBe(1);
   expect(flooder.paused).toBe(false);
+  await nextTurn();
   await nextTurn();
 });
 
@@ -99,5 +106,31 @@ test('ordinary chat traffic is not paused: a few dozen short messages and their 
   const chat: InputConsumer = { consumeInput: () => recipient.write('y'.repeat(350)) };
   for (let i = 0; i < 20; i++) admitInput(client as unknown as Socket, bytes(250), chat);
   expect(client.paused).toBe(false);
+  await nextTurn();
+});
+
+test('while bulk output of an earlier turn waits to be written, a connection that spent its share stays paused and the others go on', async () => {
+  const flooder = fakeSocket();
+  const chatter = fakeSocket();
+  // Three resources whose every write costs more than a flush's budget for bulk output: one a turn.
+  const busy = () => ({ ...sinkSocket(), write: () => { const until = performance.now() + BULK_FLUSH_BUDGET_MS + 1; while (performance.now() < until); return true; } }) as unknown as Socket;
+  const writers = Array.from({ length: 3 }, () => new SocketWriter(busy(), 1 << 30, () => undefined));
+  let parsed = 0;
+  const fanOut: InputConsumer = { consumeInput: () => { parsed++; for (const w of writers) w.write('x'.repeat(8 * 1024)); } };
+  admitInput(flooder as unknown as Socket, bytes(1024), fanOut);
+  admitInput(flooder as unknown as Socket, bytes(1024), fanOut); // held: its share is spent
+  expect(parsed).toBe(1);
+  await nextTurn(); // the flush wrote one of the three
+  expect(outputBacklogged()).toBe(true);
+  const chat = consumer();
+  admitInput(chatter as unknown as Socket, bytes(200), chat);
+  expect(chat.total()).toBe(200); // everyone else's input goes on
+  await nextTurn(); // the second
+  expect(parsed).toBe(1); // the flooder's next message waits for its last one to be written
+  expect(flooder.paused).toBe(true);
+  for (let i = 0; i < 5 && parsed === 1; i++) await nextTurn();
+  expect(parsed).toBe(2);
+  for (let i = 0; i < 10 && (outputBacklogged() || flooder.paused); i++) await nextTurn();
+  expect(flooder.paused).toBe(false);
   await nextTurn();
 });

@@ -13,10 +13,15 @@
 // resources is 800 KB of writes, and a flooder sending those got two of them into every turn
 // (slow-readers fault, docs/benchmarks.md fifteenth session). An ordinary chat message (≈ 250
 // bytes in, ≈ 350 out) still leaves room for a few dozen a turn.
+//
+// The end-of-turn flush writes bulk output a couple of milliseconds at a time (socket-writer.ts);
+// while some is left over, a connection that spent its share stays paused (and what it sent is
+// held), so the flooder's next message waits until its last one is written — everyone else's input
+// goes on.
 import type { Socket } from 'node:net';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '../shared/metrics/http-endpoints.js';
-import { outputQueued } from './socket-writer.js';
+import { outputBacklogged, outputQueued } from './socket-writer.js';
 
 export const INPUT_BYTES_PER_TURN = 16 * 1024;
 
@@ -51,13 +56,19 @@ function schedule(): void {
 
 function nextTurn(): void {
   scheduled = false;
+  const backlogged = outputBacklogged();
   const carried: Metered[] = [];
+  const waiting: Metered[] = [];
   for (const m of metered.values()) {
     if (m.socket.destroyed) continue;
-    if (m.held) carried.push(m);
+    if (backlogged && (m.held || m.paused)) waiting.push(m);
+    else if (m.held) carried.push(m);
     else if (m.paused) m.socket.resume();
   }
   metered.clear();
+  // Their share stays spent until the bulk output is written; asked again at the next turn.
+  for (const m of waiting) metered.set(m.socket, m);
+  if (waiting.length > 0) schedule();
   // What was held back is parsed first, with this turn's share; the socket reads again once it is all parsed.
   for (const m of carried) {
     const held = m.held!;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
-import { resetSocket, SocketWriter } from './socket-writer.js';
+import { BULK_FLUSH_BUDGET_MS, outputBacklogged, resetSocket, SMALL_OUTPUT, SocketWriter } from './socket-writer.js';
 
 /** A socket whose kernel takes nothing (the client does not read) unless `kernelTakes`. */
 function fakeSocket(kernelTakes = false) {
@@ -20,6 +20,19 @@ function fakeSocket(kernelTakes = false) {
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
+
+/** A socket whose every write keeps the thread busy for `ms` (as a write to a loopback peer can: the kernel does the peer's side too). */
+function slowSocket(ms: number, log: string[], name: string) {
+  return {
+    writableLength: 0, destroyed: false, writable: true, writableNeedDrain: false,
+    write(data: string) {
+      const until = performance.now() + ms;
+      while (performance.now() < until); // the kernel's time, on our thread
+      log.push(`${name}:${data.length}`);
+      return true;
+    },
+  } as unknown as Socket;
+}
 
 test('what is written in one turn reaches the socket in one write', async () => {
   const socket = fakeSocket(true);
@@ -120,4 +133,44 @@ test('a client cut off for not reading gets a TCP reset, not a FIN behind output
   expect(socket.destroyed).toBe(true);
   client.destroy();
   await new Promise((r) => server.close(r));
+});
+
+test('small output goes out first at every turn, and bulk output past the turn\'s budget waits for the next turn', async () => {
+  const log: string[] = [];
+  const bulk = Array.from({ length: 3 }, (_, i) => new SocketWriter(slowSocket(BULK_FLUSH_BUDGET_MS + 1, log, `bulk${i}`), 1 << 30, () => undefined));
+  const chat = new SocketWriter(slowSocket(0, log, 'chat'), 1 << 30, () => undefined);
+  for (const w of bulk) w.write('x'.repeat(SMALL_OUTPUT + 1)); // one 8 KB-ish message to three resources…
+  chat.write('<message/>'); // …and a chat message routed after it, in the same turn
+  await turn();
+  expect(log).toEqual(['chat:10', `bulk0:${SMALL_OUTPUT + 1}`]); // each bulk write spends the whole budget
+  expect(outputBacklogged()).toBe(true);
+  chat.write('<message/>');
+  await turn();
+  expect(log.slice(2)).toEqual(['chat:10', `bulk1:${SMALL_OUTPUT + 1}`]);
+  await turn();
+  expect(log.slice(4)).toEqual([`bulk2:${SMALL_OUTPUT + 1}`]);
+  expect(outputBacklogged()).toBe(false);
+});
+
+test('bulk output within the budget all goes out in its turn', async () => {
+  const log: string[] = [];
+  const writers = Array.from({ length: 50 }, (_, i) => new SocketWriter(slowSocket(0, log, `w${i}`), 1 << 30, () => undefined));
+  for (const w of writers) w.write('y'.repeat(SMALL_OUTPUT * 2));
+  await turn();
+  expect(log).toHaveLength(50);
+  expect(outputBacklogged()).toBe(false);
+});
+
+test('output written to a writer while the flush runs (a cut-off\'s teardown writes presence to others) goes out at the next turn', async () => {
+  const log: string[] = [];
+  const first = new SocketWriter(slowSocket(0, log, 'first'), 1 << 30, () => undefined);
+  // The second one's write tells the first (already flushed in this turn) something more.
+  const tellsFirst = { ...(slowSocket(0, log, 'second') as object), write(data: string) { log.push(`second:${data.length}`); first.write('<presence/>'); return true; } } as unknown as Socket;
+  const second = new SocketWriter(tellsFirst, 1 << 30, () => undefined);
+  first.write('<a/>');
+  second.write('<b/>');
+  await turn();
+  expect(log).toEqual(['first:4', 'second:4']);
+  await turn();
+  expect(log).toEqual(['first:4', 'second:4', 'first:11']);
 });

@@ -16,12 +16,20 @@
 // joined, instead of piling up in Node's stream buffer as one entry per turn: when such a socket
 // is cut off, Node fails every entry still buffered with an error object of its own (stack trace
 // included) — 1,000 cut-off readers cost 130 ms of one event loop in those alone (issue 11).
+//
+// The end-of-turn flush writes small output first, all of it, and bulk output only for about
+// BULK_FLUSH_BUDGET_MS; what is left goes out at the next turn, after the input that came
+// meanwhile (input-fairness.ts keeps whoever spent their share waiting until it is out). One 8 KB
+// message to an account with 100 resources is 800 KB of writes, 30–70 ms of the kernel's time on
+// loopback: in one flush it held every other client's chat message for that long (issue 11).
 import type { Socket } from 'node:net';
 
 /** Pending output for one socket that is written at once instead of waiting for the turn's end. */
 const FLUSH_AT = 64 * 1024;
 
-const dirty = new Set<SocketWriter>();
+let dirty = new Set<SocketWriter>();
+/** The other set of the pair flushAll swaps. */
+let spare = new Set<SocketWriter>();
 /** Characters handed to every writer so far: input fairness counts what a connection's input caused (input-fairness.ts). */
 let queuedChars = 0;
 export const outputQueued = (): number => queuedChars;
@@ -29,10 +37,42 @@ let flushScheduled = false;
 /** Event-loop turn counter, advanced by the end-of-turn flush. */
 let turn = 0;
 
+/** A writer with at most this much pending is flushed at every turn's end, before any bulk output. */
+export const SMALL_OUTPUT = 4 * 1024;
+/** Time the end-of-turn flush spends on bulk output before it leaves the rest for the next turn. */
+export const BULK_FLUSH_BUDGET_MS = 2;
+/** Writers with more than SMALL_OUTPUT waiting for a flush (this turn's, or left over by the last one); recounted by every flush. */
+let bulkWaiting = 0;
+/** True while bulk output waits to be written (input-fairness.ts holds the big producers meanwhile). */
+export const outputBacklogged = (): boolean => bulkWaiting > 0;
+
 function flushAll(): void {
   flushScheduled = false;
-  for (const writer of dirty) writer.flush();
-  dirty.clear();
+  // What is written while these flush (a cut-off's teardown writes presence to others, some
+  // flushed already) goes into a fresh set, flushed at the next turn: a Set that is added to
+  // while it is iterated skips what it already visited, and clearing it lost that output.
+  const writers = dirty;
+  dirty = spare;
+  spare = writers;
+  bulkWaiting = 0;
+  let bulk: SocketWriter[] | undefined;
+  for (const writer of writers) {
+    if (writer.pendingLength <= SMALL_OUTPUT) writer.flush();
+    else (bulk ??= []).push(writer);
+  }
+  writers.clear();
+  if (bulk) {
+    const deadline = performance.now() + BULK_FLUSH_BUDGET_MS;
+    let i = 0;
+    while (i < bulk.length) {
+      bulk[i++]!.flush();
+      if (performance.now() >= deadline) break;
+    }
+    for (; i < bulk.length; i++) {
+      bulkWaiting++;
+      scheduleFlush(bulk[i]!); // at the next turn's flush
+    }
+  }
   turn++;
 }
 
@@ -70,6 +110,11 @@ export class SocketWriter {
     this.socket = socket;
   }
 
+  /** Characters written since the last flush, not yet handed to the socket. */
+  get pendingLength(): number {
+    return this.pendingChars;
+  }
+
   /** False once the connection was cut off or closed: what is written now is dropped. */
   get accepting(): boolean {
     return !this.closed;
@@ -79,10 +124,11 @@ export class SocketWriter {
     if (this.closed) return;
     if (this.overBound()) return this.overflow();
     this.pending.push(data);
+    if (this.pendingChars <= SMALL_OUTPUT && this.pendingChars + data.length > SMALL_OUTPUT) bulkWaiting++;
     this.pendingChars += data.length;
     queuedChars += data.length;
     if (this.pendingChars >= FLUSH_AT) this.flush();
-    else scheduleFlush(this);
+    scheduleFlush(this); // also after a flush: the next flush recounts bulkWaiting
   }
 
   /**
