@@ -6,6 +6,7 @@
 // sessions already bound keep the event loop, the thread pool and the storage to themselves.
 import { availableParallelism } from 'node:os';
 import { Counter, Gauge } from 'prom-client';
+import { configureBackgroundHashing } from '../shared/auth/background-pbkdf2.js';
 import { metricsRegistry } from '../shared/metrics/http-endpoints.js';
 
 export interface LoginAdmissionLimits {
@@ -97,12 +98,13 @@ export class LoginAdmission {
 export const loginAdmission = new LoginAdmission({ maxInProgress: 16, maxWaiting: 64, maxWaitMs: 10_000 });
 
 /**
- * Inside it, the CPU part: PBKDF2 of a PLAIN password runs on the thread pool, whose threads take
- * CPU from the event loop; at most `c2s.maxPasswordHashes` at once (0: the CPUs less one, at least
- * one), so a storm of PLAIN logins leaves a core to the sessions. Its waiters are bounded by the
- * logins in progress.
+ * Inside it, the CPU part: PBKDF2 of a PLAIN password runs on threads of lower priority than the
+ * event loop (shared/auth/background-pbkdf2.ts); at most `c2s.maxPasswordHashes` at once (0: the
+ * CPUs less one, at least one), so a storm of PLAIN logins leaves a core to the sessions, and on a
+ * single core takes only what they leave. Its waiters are bounded by the logins in progress.
  */
 export const passwordHashing = new LoginAdmission({ maxInProgress: hashSlots(0), maxWaiting: Number.MAX_SAFE_INTEGER, maxWaitMs: Number.MAX_SAFE_INTEGER });
+configureBackgroundHashing(hashSlots(0));
 
 export function hashSlots(configured: number): number {
   return configured > 0 ? configured : Math.max(1, availableParallelism() - 1);
@@ -112,6 +114,7 @@ export function hashSlots(configured: number): number {
 export function configureLogins(c2s: { maxLoginsInProgress: number; maxLoginsWaiting: number; maxPasswordHashes: number; authTimeoutSeconds: number }): void {
   loginAdmission.configure({ maxInProgress: c2s.maxLoginsInProgress, maxWaiting: c2s.maxLoginsWaiting, maxWaitMs: (c2s.authTimeoutSeconds * 1000) / 3 });
   passwordHashing.configure({ maxInProgress: hashSlots(c2s.maxPasswordHashes), maxWaiting: Number.MAX_SAFE_INTEGER, maxWaitMs: Number.MAX_SAFE_INTEGER });
+  configureBackgroundHashing(hashSlots(c2s.maxPasswordHashes));
 }
 
 new Gauge({

@@ -1,6 +1,6 @@
 // SCRAM key derivation (RFC 5802 §3) for the two mechanisms offered (RFC 7677 adds SHA-256).
-import { createHash, createHmac, pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { backgroundPbkdf2 } from './background-pbkdf2.js';
 import type { AccountCredentials, ScramKeys } from '../storage/types.js';
 import { saslPrep } from './saslprep.js';
 
@@ -24,11 +24,9 @@ function saltedPassword(mechanism: ScramMechanism, password: string, salt: Buffe
   return pbkdf2Sync(saslPrep(password), salt, iterations, hashLength(mechanism), hashName(mechanism));
 }
 
-const pbkdf2Async = promisify(pbkdf2); // once, not per login
-
-/** The same off the event loop (libuv thread pool): for logins on a busy server. */
+/** The same off the event loop, on a thread of lower priority (background-pbkdf2.ts): for logins on a busy server. */
 const saltedPasswordAsync = (mechanism: ScramMechanism, password: string, salt: Buffer, iterations: number) =>
-  pbkdf2Async(saslPrep(password), salt, iterations, hashLength(mechanism), hashName(mechanism));
+  backgroundPbkdf2(saslPrep(password), salt, iterations, hashLength(mechanism), hashName(mechanism));
 
 /** RFC 5802 §3: ClientKey := HMAC(SaltedPassword, "Client Key"); StoredKey := H(ClientKey). */
 function storedKeyOf(mechanism: ScramMechanism, salted: Buffer): Buffer {
