@@ -20,7 +20,7 @@ const HELP = `pampero fault scenario: a steady chat between two users while one 
   --faults          comma-separated: ${FAULTS.join(', ')} (default: all)
   --size            ci: the CI-sized fault; full: issue 11's sizes (1,000 stuck clients, 2,000 logins/s…) (default: full)
   --rate            chat messages per second each way (default 20)
-  --baseline        seconds of chat before the fault (default 10 full, 3 ci)
+  --baseline        seconds of chat before the fault (default: as long as the fault)
   --fault-seconds   seconds the fault stays on (default 20 full, 4 ci)
   --pin             taskset CPU lists: this process (server, chat, probes) on S, the load generators
                     (slow readers, flooder, login storm) on G, e.g. 0:1, both at nice -10 when root

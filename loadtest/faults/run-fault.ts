@@ -7,7 +7,11 @@ import { SteadyChat, type PhaseStats } from './steady-chat.js';
 
 export interface FaultRunOptions {
   size: FaultSize;
-  /** Chat before the fault, ms. Default 3000 (ci) / 10000 (full). */
+  /**
+   * Chat before the fault, ms. Default: as long as the fault, so both p99s are taken over the same
+   * number of messages (a 10 s baseline against a 20 s fault compared the 4th slowest of 400 with
+   * the 8th of 800, and a rare pause fell in the longer window twice as often).
+   */
   baselineMs?: number;
   /** How long the fault stays on, ms (the probes run in it too). Default 4000 (ci) / 20000 (full). */
   faultMs?: number;
@@ -44,8 +48,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function runFault(fault: Fault, opts: FaultRunOptions): Promise<FaultReport> {
   const log = opts.log ?? (() => undefined);
   const full = opts.size === 'full';
-  const baselineMs = opts.baselineMs ?? (full ? 10_000 : 3000);
   const faultMs = opts.faultMs ?? (full ? 20_000 : 4000);
+  const baselineMs = opts.baselineMs ?? faultMs;
   log(`${fault.name}: setting up (${opts.size})`);
   const system = await fault.setup(opts.size);
   let chat: SteadyChat | undefined;
