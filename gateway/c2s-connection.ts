@@ -105,10 +105,9 @@ export class C2sConnection implements ClientTransport, StreamParserEvents, Write
   }
 
   /**
-   * Our side of the end: close tag, then the socket (RFC 6120 §4.4). The socket is destroyed at
-   * once (socketClosed): the close tag was handed to the kernel by the forced flush. (A 2 s
-   * fallback timer used to follow, a no-op that held every cleanly closed connection and all it
-   * references for 2 s.)
+   * Our side of the end: close tag, then the socket (RFC 6120 §4.4), destroyed at once by
+   * socketClosed. (A 2 s fallback destroy timer used to follow: a no-op that held every cleanly
+   * closed connection, and all it references, for 2 s.)
    */
   close(): void {
     if (this.closed) return;
