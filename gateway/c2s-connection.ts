@@ -38,6 +38,17 @@ function onSocketEnd(this: ConnectedSocket): void {
   this[CONNECTION]?.socketClosed();
 }
 
+/**
+ * How long a socket we ended (close tag sent, FIN) waits for the client to close its side before
+ * it is destroyed (RFC 6120 §4.4: the other side closes after our close tag). Meanwhile what the
+ * client still sends is read and dropped.
+ */
+export const CLOSE_GRACE_MS = 2000;
+
+function destroyLingering(socket: Socket): void {
+  if (!socket.destroyed) socket.destroy();
+}
+
 export class C2sConnection implements ClientTransport, StreamParserEvents, WriterOverflowHandler, InputConsumer {
   /** The session this connection carries; another one after a XEP-0198 resumption (adopt). */
   session: ClientSession;
@@ -105,16 +116,18 @@ export class C2sConnection implements ClientTransport, StreamParserEvents, Write
   }
 
   /**
-   * Our side of the end: close tag, then the socket (RFC 6120 §4.4), destroyed at once by
-   * socketClosed. (A 2 s fallback destroy timer used to follow: a no-op that held every cleanly
-   * closed connection, and all it references, for 2 s.)
+   * Our side of the end: close tag, then the socket ends (RFC 6120 §4.4) and lingers until the
+   * client closes its side, at most CLOSE_GRACE_MS. It is not destroyed at once: a socket closed
+   * with unread input answers the client's next write with a reset, and the client (Node's, at
+   * least) then drops the socket before reading what we sent last — the stream error, e.g. the
+   * see-other-host of a draining gateway, which clients under chat load then never saw.
    */
   close(): void {
     if (this.closed) return;
     this.writer.write('</stream:stream>');
     this.writer.close();
     this.socket.end();
-    this.socketClosed();
+    this.socketClosed(true);
   }
 
   adopt(session: ClientSession): void {
@@ -163,15 +176,23 @@ export class C2sConnection implements ClientTransport, StreamParserEvents, Write
     this.parser.write(this.decoder.write(part));
   }
 
-  /** The socket is gone (called by onSocketEnd, and by our own close paths). */
-  socketClosed(): void {
+  /**
+   * The socket is gone (called by onSocketEnd, and by our own close paths); `ended`: we ended it
+   * (close), so it lingers, reading and dropping, instead of being destroyed now.
+   */
+  socketClosed(ended = false): void {
     if (this.closed) return;
     this.closed = true;
     this.opts.onClosed?.(this);
     this.bytes?.stop();
     this.parser.stop();
     this.writer.close();
-    if (!this.socket.destroyed) this.socket.destroy();
+    if (ended && !this.socket.destroyed) {
+      const socket = this.socket as ConnectedSocket;
+      delete socket[CONNECTION]; // its data and close events find nothing now: dropped
+      socket.resume(); // read on even if input fairness had paused it
+      setTimeout(destroyLingering, CLOSE_GRACE_MS, socket).unref(); // holds the socket, not the connection
+    } else if (!this.socket.destroyed) this.socket.destroy();
     this.session.ended();
   }
 

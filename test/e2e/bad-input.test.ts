@@ -1,6 +1,7 @@
 // Bad input gets the right stream error (RFC 6120 §4.9.3) and nothing else suffers.
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { header, loginRaw, openRaw } from '../support/raw-client.js';
+import { connect } from 'node:net';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -25,6 +26,31 @@ async function streamErrorFor(payload: string, authenticated = true): Promise<st
 describe('bad input', () => {
   test('malformed XML gets not-well-formed and the stream is closed', async () => {
     expect(await streamErrorFor('<message><body>oops</message>')).toContain('<not-well-formed');
+  });
+
+  test('after a stream error the connection ends cleanly: what the client still sends is read, not answered with a reset', async () => {
+    // A client under load may write after our close tag. Before, the server destroyed the socket at
+    // once, so those writes met a reset (EPIPE/ECONNRESET), and Node's clients then dropped the socket
+    // before reading the stream error (a draining gateway's see-other-host went unseen).
+    const socket = connect({ port: server.c2sPort, host: '127.0.0.1', allowHalfOpen: true });
+    let text = '';
+    let failure: Error | undefined;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', (err) => (failure = err));
+    const closed = new Promise<boolean>((resolve) => socket.once('close', resolve));
+    socket.write(header(server.domain));
+    socket.write('<message><body>oops</message>');
+    const deadline = Date.now() + 5000;
+    while (!text.includes('</stream:stream>') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(text).toContain('<not-well-formed');
+    for (let i = 0; i < 5; i++) {
+      socket.write(`<message><body>${'late '.repeat(2000)}</body></message>`);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    socket.end();
+    expect(await closed).toBe(false); // no transmission error
+    expect(failure).toBeUndefined();
   });
 
   test('an oversize stanza gets policy-violation', async () => {
