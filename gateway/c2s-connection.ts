@@ -43,7 +43,7 @@ function onSocketEnd(this: ConnectedSocket): void {
  * it is destroyed (RFC 6120 §4.4: the other side closes after our close tag). Meanwhile what the
  * client still sends is read and dropped.
  */
-export const CLOSE_GRACE_MS = 2000;
+const CLOSE_GRACE_MS = 2000;
 
 function destroyLingering(socket: Socket): void {
   if (!socket.destroyed) socket.destroy();

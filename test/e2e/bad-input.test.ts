@@ -1,7 +1,7 @@
 // Bad input gets the right stream error (RFC 6120 §4.9.3) and nothing else suffers.
+import { connect } from 'node:net';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { header, loginRaw, openRaw } from '../support/raw-client.js';
-import { connect } from 'node:net';
 
 let server: TestServer;
 beforeAll(async () => {
