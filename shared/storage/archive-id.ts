@@ -37,14 +37,26 @@ export function archiveIdBound(ms: number, edge: 'first' | 'last'): string {
 const LOW_SPAN = 2 ** Number(LOW_BITS);
 const MAX_MS = 2 ** 43 - 1;
 const SPLIT = 2 ** (32 - Number(LOW_BITS)); // the time's bits that fall into the low 32 bits of the id
-/** '00'…'ff': an id's 16 digits from eight table reads (toString(16) and padStart cost ≈ 0.3 µs an id). */
-const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-/** n (0 ≤ n < 2^32) as 8 lower-case hex digits. */
-const hex8 = (n: number) => HEX_BYTE[(n >>> 24) & 255]! + HEX_BYTE[(n >>> 16) & 255]! + HEX_BYTE[(n >>> 8) & 255]! + HEX_BYTE[n & 255]!;
+/** Character codes of '0'…'9', 'a'…'f'. */
+const HEX_CODE = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** n (0 ≤ n < 2^32) as 8 hex digits' codes, into `codes` from `at`. */
+function hexCodes(codes: number[], at: number, n: number): void {
+  for (let i = 7; i >= 0; i--) {
+    codes[at + i] = HEX_CODE[n & 15]!;
+    n >>>= 4;
+  }
+}
+const idCodes: number[] = new Array<number>(16).fill(48);
 
-/** The id of `ms` with the low 21 bits `low`, as two 32-bit halves (the same digits as the BigInt layout, cheaper). */
+/**
+ * The id of `ms` with the low 21 bits `low`, as two 32-bit halves (the same digits as the BigInt
+ * layout, cheaper). One string allocation: adding up two-digit pieces made eight strings an id,
+ * twice per archived message (docs/benchmarks.md, twentieth session).
+ */
 export function archiveIdOf(ms: number, low: number): string {
-  return hex8(Math.floor(ms / SPLIT)) + hex8((ms % SPLIT) * LOW_SPAN + low);
+  hexCodes(idCodes, 0, Math.floor(ms / SPLIT));
+  hexCodes(idCodes, 8, (ms % SPLIT) * LOW_SPAN + low);
+  return String.fromCharCode.apply(null, idCodes);
 }
 
 /** Makes increasing ids for one process. */

@@ -69,6 +69,25 @@ test('the delivered copy reuses the archived XML: the same text ltx writes, and 
   expect(delivered.toString()).toContain('to="carol@x"');
 });
 
+test('a copy not archived (the queue full) carries no stanza-id, and changing it leaves the routed message alone', async () => {
+  const { mam } = archive();
+  mam.writer.enqueue = () => false;
+  const message = chat();
+  const delivered = mam.received(message, parseJid('bob@x/pc')!);
+  expect(delivered.getChild('stanza-id')).toBeUndefined();
+  delivered.c('delay', { xmlns: 'urn:xmpp:delay', stamp: 'now' });
+  expect(message.getChild('delay')).toBeUndefined();
+  expect(delivered.toString()).toContain('<delay xmlns="urn:xmpp:delay" stamp="now"/></message>');
+  await mam.stop();
+});
+
+test('the stamp of a recipient whose JID needs escaping is escaped as ltx escapes it', async () => {
+  const { mam, written } = archive();
+  const delivered = mam.received(chat(), { ...parseJid('bob@x/pc')!, bare: `b'ob@x` });
+  await mam.stop();
+  expect(delivered.toString()).toBe(`${written[0].xml.slice(0, -'</message>'.length)}<stanza-id xmlns="urn:xmpp:sid:0" by="b&apos;ob@x" id="${written[0].id}"/></message>`);
+});
+
 test('what is archived (XEP-0313 §5.1.1, XEP-0334 hints): chat and normal messages with a body or a store hint', () => {
   const archivable = (xml: string) => isArchivable(parse(xml) as Element);
   expect(archivable('<message type="chat"><body>hi</body></message>')).toBe(true);

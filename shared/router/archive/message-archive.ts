@@ -69,13 +69,26 @@ export function isArchivable(message: Element): boolean {
 }
 
 /**
- * <stanza-id/> as ltx serialises it, without ltx's per-attribute escaping (a regular expression per
- * value): the id is hex digits, and a bare JID needs escaping only if it holds a quote or an
- * ampersand (RFC 7622 forbids them in localparts; checked anyway).
+ * The delivered copy's XML: the archived XML with <stanza-id/> before the end tag, as ltx would
+ * serialise it, in one join (adding it up piece by piece made a string per piece, every archived
+ * message). ltx's per-attribute escaping is not needed: the id is hex digits, and a bare JID
+ * needs escaping only if it holds a quote or an ampersand (RFC 7622 forbids them in localparts;
+ * checked anyway). Undefined when `xml` does not end with `end`.
  */
 const NEEDS_ESCAPE = /["&'<>]/;
-const stanzaIdXml = (by: string, id: string) =>
-  NEEDS_ESCAPE.test(by) ? new Element('stanza-id', { xmlns: STANZA_ID, by, id }).toString() : `<stanza-id xmlns="${STANZA_ID}" by="${by}" id="${id}"/>`;
+const MESSAGE_END = '</message>';
+const stampedPieces = ['', `<stanza-id xmlns="${STANZA_ID}" by="`, '', '" id="', '', '"/>', ''];
+function stampedXml(xml: string, end: string, by: string, id: string): string | undefined {
+  if (!xml.endsWith(end)) return undefined;
+  if (NEEDS_ESCAPE.test(by)) return xml.slice(0, xml.length - end.length) + new Element('stanza-id', { xmlns: STANZA_ID, by, id }).toString() + end;
+  stampedPieces[0] = xml.slice(0, xml.length - end.length);
+  stampedPieces[2] = by;
+  stampedPieces[4] = id;
+  stampedPieces[6] = end;
+  const stamped = stampedPieces.join('');
+  stampedPieces[0] = stampedPieces[2] = stampedPieces[4] = stampedPieces[6] = ''; // holds no message
+  return stamped;
+}
 
 const isOwnStanzaId = (c: Element | string, owner: string) =>
   c instanceof Element && c.name === 'stanza-id' && c.attrs.xmlns === STANZA_ID && c.attrs.by === owner;
@@ -130,7 +143,9 @@ export class MessageArchive {
     for (const c of message.children) if (isOwnStanzaId(c, owner)) forged = true;
     const copy = new StampedCopy(message.name);
     copy.attrs = { ...message.attrs };
-    copy.children = forged ? message.children.filter((c) => !isOwnStanzaId(c, owner)) : message.children.slice();
+    // The copy's children are set once, with room for the stamp (a push would grow the array).
+    const kept = forged ? message.children.filter((c) => !isOwnStanzaId(c, owner)) : message.children;
+    if (forged) copy.children = kept;
     const xml = forged ? copy.toString() : message.toString();
     const known = this.sessions.resourcesOf(owner).length > 0; // an online user has an account
     const id = this.queue(owner, message.attrs.from ?? to.domain, xml, known);
@@ -141,7 +156,16 @@ export class MessageArchive {
       this.lastReceivedXml = xml;
       this.lastReceivedId = id;
     }
-    if (id) copy.seal(xml, new Element('stanza-id', { xmlns: STANZA_ID, by: owner, id }), stanzaIdXml(owner, id));
+    if (!id) {
+      if (!forged) copy.children = kept.slice();
+      return copy;
+    }
+    const stamp = new Element('stanza-id', { xmlns: STANZA_ID, by: owner, id });
+    const children = new Array<Element | string>(kept.length + 1);
+    for (let i = 0; i < kept.length; i++) children[i] = kept[i]!;
+    children[kept.length] = stamp;
+    copy.children = children;
+    copy.sealed(stamp, stampedXml(xml, message.name === 'message' ? MESSAGE_END : `</${message.name}>`, owner, id));
     return copy;
   }
 

@@ -4,10 +4,8 @@
 // attribute and text again: about as costly as the rest of the archive's routing work).
 import { Element } from 'ltx';
 
-const MESSAGE_END = '</message>';
-
 export class StampedCopy extends Element {
-  /** Set by `stampedCopy`; a clone (ltx `clone` calls the constructor with name and attrs) has none. */
+  /** Set by `sealed`; a clone (ltx `clone` calls the constructor with name and attrs) has none. */
   private xml: string | undefined;
   private xmlAttrs: Record<string, string> | undefined;
   private xmlLast: Element | string | undefined;
@@ -20,14 +18,12 @@ export class StampedCopy extends Element {
   }
 
   /**
-   * The copy's XML is `xml` (its serialisation before `stamp` was appended) with `stamp` before the
-   * end tag; `stampXml` is the stamp serialised, when the caller has it already.
+   * `stamp` is the last child (the caller put it there); the copy's XML is `xml` from now on (the
+   * archived XML with the stamp before the end tag), or serialised as usual when undefined.
    */
-  seal(xml: string, stamp: Element, stampXml?: string): void {
-    this.children.push(stamp);
-    const end = this.name === 'message' ? MESSAGE_END : `</${this.name}>`;
-    if (!xml.endsWith(end)) return; // <message/> without children (never archived): serialised as usual
-    this.xml = xml.slice(0, xml.length - end.length) + (stampXml ?? stamp.toString()) + end;
+  sealed(stamp: Element, xml: string | undefined): void {
+    if (xml === undefined) return;
+    this.xml = xml;
     this.xmlAttrs = this.attrs;
     this.xmlLast = stamp;
     this.xmlChildren = this.children.length;
