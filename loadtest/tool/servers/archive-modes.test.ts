@@ -5,8 +5,8 @@ import { scenarioParams, type RunReport } from '../coordinator/run-scenario.js';
 import { enableCarbons, XmppClient } from '../client/xmpp-client.js';
 import type { XmppTransport } from '../client/transport.js';
 
-const report = (deliveredPerS: number, p99: number, serverCpuS: number): RunReport => ({
-  result: { best_step: { delivered_per_s: deliveredPerS, lat_ms_p99: p99 } },
+const report = (deliveredPerS: number, p99: number, serverCpuS: number, offeredPerS = deliveredPerS): RunReport => ({
+  result: { best_step: { offered_per_s: offeredPerS, delivered_per_s: deliveredPerS, lat_ms_p99: p99 } },
   cpu: { wall: 20, server: serverCpuS, driver: 5, foreign: 0 },
 } as unknown as RunReport);
 
@@ -61,6 +61,18 @@ test('with rounds, each on run is costed against the off run of its round, and t
   expect(md).toContain('| on (archive + carbons), round 2 | 14000 | 60 | 15 s (75 % of a core) | 30 % |');
   expect(md).toContain('| on (archive + carbons), round 3 | not measured: crashed |');
   expect(md).toContain('Medians over 3 rounds: off 12000 msg/s, on 11500 msg/s; cost 20 % (rounds: 10 %, 30 %).');
+});
+
+test('a run that passed the highest step offered is named in a warning: the ladder, not the server, set its figure', () => {
+  const o = parseOptions(['-s', 'chat', '-c', '20', '--rates', '5000,10000', '--archive', 'off,on', '--rounds', '2']);
+  const md = archiveMarkdown([
+    { mode: 'off', round: 1, report: report(9_990, 40, 10, 10_000) }, { mode: 'on', round: 1, report: report(4_990, 60, 15, 5_000) },
+    { mode: 'off', round: 2, report: report(4_990, 40, 10, 5_000) }, { mode: 'on', round: 2, report: report(4_990, 60, 15, 5_000) },
+  ], o);
+  expect(md).toContain('**Warning:** off, round 1 passed the highest step offered (10000 msg/s)');
+  const fine = archiveMarkdown([{ mode: 'off', round: 1, report: report(4_990, 40, 10, 5_000) }, { mode: 'on', round: 1, report: report(4_990, 60, 15, 5_000) }],
+    parseOptions(['-s', 'chat', '-c', '20', '--rates', '5000,10000', '--archive', 'off,on']));
+  expect(fine).not.toContain('Warning');
 });
 
 test('the median of an odd count is the middle value, of an even count the mean of the middle two', () => {

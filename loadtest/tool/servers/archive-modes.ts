@@ -61,10 +61,23 @@ export function archiveMarkdown(outcomes: ArchiveOutcome[], o: LoadtestOptions):
   const header = ['mode', `delivered msg/s (p99 < ${o.p99LimitMs} ms, 0 lost)`, 'p99 (ms)', 'server CPU', 'cost vs off'];
   const parts = [`# pampero-loadtest --archive: ${o.scenario} over ${o.target.transport}`, markdownTable({ title: 'Message archive and carbons', header, rows })];
   if (rounds > 1) parts.push(mediansLine(outcomes, costs, rounds));
+  const capped = atTopStep(outcomes, o);
+  if (capped.length > 0) {
+    parts.push(`**Warning:** ${capped.join(', ')} passed the highest step offered (${Math.max(...o.rates)} msg/s): ` +
+      'its throughput may be higher than the table says, so a cost against it is uncertain (too low when it is off). Offer higher --rates.');
+  }
   parts.push('Delivered msg/s and p99: the best passing step (nothing lost, p99 under the limit). Cost: how much lower the throughput than with archive and carbons off ' +
     (rounds > 1 ? 'in the same round, ' : '') + 'in %. Every run starts from the provisioned data directory. ' +
     `Per-run reports: \`<out>/archive-<mode>${rounds > 1 ? '-r<round>' : ''}/\`.`);
   return parts.join('\n\n') + '\n';
+}
+
+/** The runs whose best passing step was the highest rate offered (a ceiling of the ladder, not of the server). */
+function atTopStep(outcomes: ArchiveOutcome[], o: LoadtestOptions): string[] {
+  const top = Math.max(...o.rates);
+  const rounds = Math.max(1, ...outcomes.map((x) => x.round));
+  return outcomes.filter((x) => (x.report?.result.best_step as { offered_per_s?: number } | null | undefined)?.offered_per_s === top)
+    .map((x) => x.mode + (rounds > 1 ? `, round ${x.round}` : ''));
 }
 
 /** Over the rounds: the median throughput of each mode and the median of the rounds' costs. */
