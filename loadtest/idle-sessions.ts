@@ -7,17 +7,19 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './shared/script-args.js';
 
-const { values: opts } = parseArgs({
-  options: {
+const USAGE = `Idle memory per authenticated session (server RSS before and after N sessions):
+  node dist/loadtest/idle-sessions.js --pid PID --port 17223 [--tls] [--domain bench.local]
+       [--count 10000 --user-fmt load%d --password-fmt pass%d --concurrency 50 --settle 10 --deadline-s 600]`;
+
+const { values: opts } = parseScriptArgs(USAGE, {
     pid: { type: 'string' }, port: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' },
     tls: { type: 'boolean', default: false }, domain: { type: 'string', default: 'bench.local' },
     count: { type: 'string', default: '10000' }, 'user-fmt': { type: 'string', default: 'load%d' },
     'password-fmt': { type: 'string', default: 'pass%d' }, concurrency: { type: 'string', default: '50' },
     settle: { type: 'string', default: '10' }, 'deadline-s': { type: 'string', default: '600' },
-  },
-});
+  });
 if (!opts.pid || !opts.port) throw new Error('--pid and --port are required');
 if (!['127.0.0.1', 'localhost', '::1'].includes(opts.host!)) throw new Error('loopback targets only');
 const count = Number(opts.count);

@@ -12,14 +12,23 @@
 //           --connections 20 --queries 5000 --max 50]
 // Prints one JSON line per step. docs/loadtest.md and docs/archive.md have the figures.
 import { connect, type Socket } from 'node:net';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './shared/script-args.js';
 import { deriveCredentials } from '../shared/auth/scram.js';
 import { ArchiveIdGenerator } from '../shared/storage/archive-id.js';
 import { openStores } from '../shared/storage/open.js';
 
-const { positionals, values: o } = parseArgs({
-  allowPositionals: true,
-  options: {
+const USAGE = `MAM query latency: the p99 of "latest 50 messages" queries over c2s (docs/loadtest.md).
+  1. fill (server stopped):
+     node dist/loadtest/mam-query.js fill --data-dir DIR --messages 10000000 --users 100000
+          [--domain bench.local --query-users 1000 --days 30 --iterations 4096 --batch 20000]
+  2. start the server on DIR:
+     node dist/cli/pampero.js start --data-dir DIR --domain bench.local --c2s-port 15222 \\
+          --c2s-tls-port 0 --http-port 0 --component-port 15275 --allow-plain-from-loopback
+  3. query (accounts load1..load<query-users>, password pass<N>; one user per connection):
+     node dist/loadtest/mam-query.js query --port 15222 [--host 127.0.0.1 --domain bench.local
+          --query-users 1000 --connections 20 --queries 5000 --max 50]`;
+
+const { positionals, values: o } = parseScriptArgs(USAGE, {
     'data-dir': { type: 'string' }, domain: { type: 'string', default: 'bench.local' },
     messages: { type: 'string', default: '10000000' }, users: { type: 'string', default: '100000' },
     'query-users': { type: 'string', default: '1000' }, days: { type: 'string', default: '30' },
@@ -27,8 +36,7 @@ const { positionals, values: o } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '5222' },
     connections: { type: 'string', default: '20' }, queries: { type: 'string', default: '5000' },
     max: { type: 'string', default: '50' },
-  },
-});
+  });
 
 const user = (n: number) => `load${n}@${o.domain}`;
 

@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './shared/script-args.js';
 import { client, xml } from '@xmpp/client';
 import { accountJid } from '../cli/arguments.js';
 import { putComponent } from '../cli/component-commands.js';
@@ -27,9 +27,10 @@ import { configFromObject, ensureRosterSecret } from '../shared/config/index.js'
 import { createLogger } from '../shared/log.js';
 import { freePorts } from './shared/free-port.js';
 
-const { values: opts } = parseArgs({
-  options: { rooms: { type: 'string', default: '1000' }, occupants: { type: 'string', default: '2' }, settle: { type: 'string', default: '5' } },
-});
+const USAGE = `Memory per idle MUC room of the MUC component process (run after npm run build):
+  node dist/loadtest/muc-idle-rooms.js [--rooms 1000] [--occupants 2] [--settle 5]`;
+
+const { values: opts } = parseScriptArgs(USAGE, { rooms: { type: 'string', default: '1000' }, occupants: { type: 'string', default: '2' }, settle: { type: 'string', default: '5' } });
 // Loopback only, against the all-in-one's self-signed certificate.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 const ROOMS = Number(opts.rooms);

@@ -18,13 +18,17 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseScriptArgs } from './shared/script-args.js';
 import { pino } from 'pino';
 import { createStanzaRouter } from '../components/pubsub/index.js';
 import { xml } from '../components/pubsub/xmpp-bindings.js';
 import { defaultNodeConfig, DEFAULT_NODE_LIMITS } from '../components/pubsub/node-config-form.js';
 import { openLmdbPubsubStore } from '../shared/storage/lmdb/pubsub-store.js';
 import { joinMemoryCgroup, type MemoryCgroup } from './shared/memory-cgroup.js';
+
+const USAGE = `Memory of the PubSub component with many stored items (RSS, anonymous and LMDB file pages apart):
+  node --expose-gc dist/loadtest/pubsub-memory.js [--items 1000000] [--nodes 10000]
+       [--requests 20000] [--payload 200] [--memory-limit MB (root)] [--dir DIR (default: a temp dir, removed after)]`;
 
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
 const SERVICE = 'pubsub.bench.local';
@@ -42,9 +46,7 @@ function gc(): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { items: { type: 'string', default: '1000000' }, nodes: { type: 'string', default: '10000' }, requests: { type: 'string', default: '20000' }, payload: { type: 'string', default: '200' }, 'memory-limit': { type: 'string' }, dir: { type: 'string' } },
-  });
+  const { values } = parseScriptArgs(USAGE, { items: { type: 'string', default: '1000000' }, nodes: { type: 'string', default: '10000' }, requests: { type: 'string', default: '20000' }, payload: { type: 'string', default: '200' }, 'memory-limit': { type: 'string' }, dir: { type: 'string' } });
   let cgroup: MemoryCgroup | undefined;
   if (values['memory-limit']) {
     cgroup = joinMemoryCgroup(Number(values['memory-limit']));
