@@ -50,8 +50,8 @@ const idCodes: number[] = new Array<number>(16).fill(48);
 
 /**
  * The id of `ms` with the low 21 bits `low`, as two 32-bit halves (the same digits as the BigInt
- * layout, cheaper). One string allocation: adding up two-digit pieces made eight strings an id,
- * twice per archived message (docs/benchmarks.md, twentieth session).
+ * layout, cheaper). One string allocation: adding up two-digit pieces made eight strings an id
+ * (docs/benchmarks.md, twentieth session).
  */
 export function archiveIdOf(ms: number, low: number): string {
   hexCodes(idCodes, 0, Math.floor(ms / SPLIT));
