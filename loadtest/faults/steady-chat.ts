@@ -30,6 +30,11 @@ export interface PhaseStats {
   maxMs: number;
   /** Messages of this phase that came back as errors, by condition. */
   errors: Record<string, number>;
+  /**
+   * Every received message as [ms from the phase's start to its send, latency ms], in order of
+   * receipt: where in the phase the slow ones were (the report's JSON keeps them).
+   */
+  samples: [number, number][];
 }
 
 export interface ChatSettlement {
@@ -41,6 +46,8 @@ export interface ChatSettlement {
   notAcked: number;
 }
 
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
@@ -48,8 +55,12 @@ function quantile(sorted: number[], q: number): number {
 
 interface Phase {
   name: string;
+  /** performance.now() when the phase began. */
+  startedAt: number;
   sent: number;
   latencies: number[];
+  /** Send time of each latency, ms from startedAt. */
+  sentAt: number[];
   errors: Record<string, number>;
 }
 
@@ -84,7 +95,7 @@ export class SteadyChat {
   /** Messages sent from now on count in phase `name`. */
   phase(name: string): void {
     let phase = this.phases.get(name);
-    if (!phase) this.phases.set(name, (phase = { name, sent: 0, latencies: [], errors: {} }));
+    if (!phase) this.phases.set(name, (phase = { name, startedAt: performance.now(), sent: 0, latencies: [], sentAt: [], errors: {} }));
     this.current = phase;
   }
 
@@ -95,6 +106,7 @@ export class SteadyChat {
     return {
       phase: name, sent: phase.sent, received: sorted.length,
       p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? 0, errors: { ...phase.errors },
+      samples: phase.latencies.map((ms, i) => [round(phase.sentAt[i]! - phase.startedAt), round(ms)]),
     };
   }
 
@@ -127,6 +139,7 @@ export class SteadyChat {
     this.measured.add(body);
     const sentAt = Number(body.slice(body.lastIndexOf('@') + 1));
     phase?.latencies.push(performance.now() - sentAt);
+    phase?.sentAt.push(sentAt);
   }
 
   /**

@@ -29,6 +29,14 @@ test('steady chat measures each phase and loses nothing on a healthy server', as
   expect(second.received).toBe(second.sent);
   expect(baseline.p99Ms).toBeGreaterThan(0);
   expect(baseline.p99Ms).toBeLessThan(1000);
+  // Each received message's send time within its phase and latency, for finding where the slow ones were.
+  expect(second.samples).toHaveLength(second.received);
+  for (const [at, ms] of second.samples) {
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(at).toBeLessThan(1000);
+    expect(ms).toBeGreaterThan(0);
+  }
+  expect(Math.max(...second.samples.map(([, ms]) => ms))).toBe(second.maxMs > 0 ? Math.round(second.maxMs * 1000) / 1000 : 0);
   expect(outcome.lost).toEqual([]);
   expect(outcome.notAcked).toBe(0);
   expect(outcome.acked).toBe(outcome.sent);
