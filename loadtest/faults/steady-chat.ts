@@ -59,7 +59,7 @@ interface Phase {
   startedAt: number;
   sent: number;
   latencies: number[];
-  /** Send time of each latency, ms from startedAt. */
+  /** Send time (performance.now()) of each latency, in the same order. */
   sentAt: number[];
   errors: Record<string, number>;
 }
