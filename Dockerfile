@@ -54,5 +54,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PAMPERO_HTTP_PORT||5280)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM stops cleanly (sessions closed, storage flushed) within 15 s (docs/cli.md).
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/cli/pampero.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/cli/pampero.cjs"]
 CMD ["start"]

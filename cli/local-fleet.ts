@@ -91,7 +91,7 @@ export function planFleet(config: PamperoConfig, layout: FleetLayout, redisUrl: 
 
 // The built command beside this file; from the TypeScript sources (tests), the one in dist/.
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = existsSync(join(here, 'pampero.js')) ? join(here, 'pampero.js') : join(here, '..', 'dist', 'cli', 'pampero.js');
+const CLI = existsSync(join(here, 'pampero.cjs')) ? join(here, 'pampero.cjs') : join(here, '..', 'dist', 'cli', 'pampero.cjs');
 
 export interface RunningFleet {
   redisUrl: string;

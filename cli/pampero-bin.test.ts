@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts } from '../test/support/free-port.js';
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'pampero.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'pampero.cjs');
 const whenBuilt = existsSync(bin) ? test : test.skip;
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

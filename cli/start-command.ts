@@ -8,6 +8,7 @@ import { action, type CliIo } from './cli-error.js';
 import { addConfigOptions, flagsFrom, type ConfigOptionValues } from './config-options.js';
 import { startRole } from './roles.js';
 import { startIdleGc } from '../shared/runtime/idle-gc.js';
+import { v8ThreadsState } from './node-flags.js';
 
 /** A stop that takes longer than this ends the process anyway, with a failure code. */
 const STOP_DEADLINE_MS = 15_000;
@@ -17,6 +18,7 @@ export async function startFromOptions(options: ConfigOptionValues, io: CliIo): 
   await ensureCertificate(config); // a bad certificate is a config error, reported before any port opens
   const logger = createLogger(config.log.level);
   const running = await startRole(config, logger);
+  logV8Threads(logger);
   // Once per process (not in startRole: tests start many nodes in one process).
   if (config.memory.idleGc) {
     startIdleGc({
@@ -51,6 +53,13 @@ export async function startFromOptions(options: ConfigOptionValues, io: CliIo): 
   // Printed only once the handlers are in place: whoever reads "listening" may stop us at once
   // (a SIGTERM between the print and process.on killed the process without its clean stop).
   for (const line of running.listening) io.out(line);
+}
+
+/** Whether V8's startup threads run at SCHED_IDLE (cli/v8-threads.cts); a warning when asked but not done. */
+function logV8Threads(logger: ReturnType<typeof createLogger>): void {
+  const state = v8ThreadsState() ?? { priority: 'normal', threads: 0, reason: 'started without the pampero executable or its preload (docs/configuration.md)' };
+  if (state.priority === 'normal' && state.reason?.startsWith('chrt failed')) logger.warn({ v8Threads: state }, 'V8 startup threads left at normal priority');
+  else logger.info({ v8Threads: state }, 'V8 startup threads');
 }
 
 export function startCommand(io: CliIo): Command {

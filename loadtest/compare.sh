@@ -56,11 +56,11 @@ Options:
 Environment: PYTHON (driver interpreter, default /usr/bin/python3, which sees python3-uvloop),
 BENCH_DRIVER_ARGS (extra xmppbench.py options, e.g. --no-echo), BENCH_PAMPERO_ARGS (extra flags for
 `pampero start`), BENCH_PAMPERO_DIST (compiled Pampero to measure, default <repo>/dist; it needs
-cli/pampero.js and loadtest/provision-pampero.js, and node_modules + package.json reachable
+cli/pampero.cjs and loadtest/provision-pampero.js, and node_modules + package.json reachable
 from it). (Not PAMPERO_*: the server reads those as its own settings and rejects unknown ones.)
 
 Prerequisites: root (sysctl, setpriv to the prosody/ejabberd users), loadtest/install-reference-servers.sh
-run once, and for Pampero `npm run build` (needs dist/cli/pampero.js and
+run once, and for Pampero `npm run build` (needs dist/cli/pampero.cjs and
 dist/loadtest/provision-pampero.js).
 
 Examples:
@@ -146,7 +146,7 @@ PY=${PYTHON:-/usr/bin/python3}
 for S in ${SERVERS//,/ }; do
   case $S in
     pampero)
-      [ -f "$DIST/cli/pampero.js" ] || die "$DIST/cli/pampero.js is missing: Pampero is not built (run 'npm run build' in $ROOT; the CLI must exist before Pampero can be measured). Use --servers prosody,ejabberd to run the reference servers only."
+      [ -f "$DIST/cli/pampero.cjs" ] || die "$DIST/cli/pampero.cjs is missing: Pampero is not built (run 'npm run build' in $ROOT; the CLI must exist before Pampero can be measured). Use --servers prosody,ejabberd to run the reference servers only."
       [ -f "$DIST/loadtest/provision-pampero.js" ] || die "$DIST/loadtest/provision-pampero.js is missing: run 'npm run build' in $ROOT"
       command -v node >/dev/null || die "node not found" ;;
     prosody)
@@ -233,7 +233,7 @@ pampero_start() {
   mkdir -p "$PDATA" "$BENCH/pampero-logs"
   local logf=$BENCH/pampero-logs/stdout.log
   # nohup/nice/taskset exec each other, so $! is the node process
-  (cd "$ROOT" && exec nohup nice -n -10 taskset -c "$SCPU" node "$DIST/cli/pampero.js" start \
+  (cd "$ROOT" && exec nohup nice -n -10 taskset -c "$SCPU" node --max-semi-space-size=4 "$DIST/cli/pampero.cjs" start \
       --domain $DOMAIN --data-dir "$PDATA" --c2s-port 17222 --c2s-tls-port 0 --http-port 17280 \
       --allow-plain-from-loopback --log-level warn ${BENCH_PAMPERO_ARGS:-} >>"$logf" 2>&1) &
   local pid=$!

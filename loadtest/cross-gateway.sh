@@ -17,7 +17,7 @@ BASE=${BASE:-16000}
 OUT=${OUT:-/tmp/pampero-bench/results/cross-gateway-$(date +%Y%m%d-%H%M%S)}
 DATA=/tmp/pampero-bench/cross-gateway-data
 DOMAIN=bench.local
-[ -f "$ROOT/dist/cli/pampero.js" ] || { echo "build first: npm run build" >&2; exit 1; }
+[ -f "$ROOT/dist/cli/pampero.cjs" ] || { echo "build first: npm run build" >&2; exit 1; }
 mkdir -p "$OUT"
 ulimit -n 20000 || true
 LOAD=(node --max-semi-space-size=4 "$ROOT/dist/loadtest/tool/cli.js")
@@ -35,7 +35,7 @@ run_chat() { # label, extra args…
 }
 
 # 1. the fleet (archive off in both runs, so the two compare the same work)
-PAMPERO_ARCHIVE__ENABLED=false PAMPERO_LOG_LEVEL=warn node --max-semi-space-size=4 "$ROOT/dist/cli/pampero.js" cluster up \
+PAMPERO_ARCHIVE__ENABLED=false PAMPERO_LOG_LEVEL=warn node --max-semi-space-size=4 "$ROOT/dist/cli/pampero.cjs" cluster up \
   --gateways "$GATEWAYS" --routers "$ROUTERS" --instances "$INSTANCES" --base-port "$BASE" --data-dir "$DATA" --domain $DOMAIN \
   --allow-plain-from-loopback > "$OUT/fleet.log" 2>&1 &
 FLEET=$!
@@ -45,7 +45,7 @@ run_chat fleet --ports "$ports"
 kill -INT $FLEET; wait $FLEET || true
 
 # 2. the all-in-one on the same data, same archive setting
-PAMPERO_ARCHIVE__ENABLED=false node --max-semi-space-size=4 "$ROOT/dist/cli/pampero.js" start --domain $DOMAIN --data-dir "$DATA" \
+PAMPERO_ARCHIVE__ENABLED=false node --max-semi-space-size=4 "$ROOT/dist/cli/pampero.cjs" start --domain $DOMAIN --data-dir "$DATA" \
   --c2s-port $((BASE + 5)) --c2s-tls-port 0 --http-port 0 --component-port $((BASE + 6)) --allow-plain-from-loopback --log-level warn > "$OUT/all-in-one.log" 2>&1 &
 ONE=$!
 for _ in $(seq 100); do grep -q "c2s" "$OUT/all-in-one.log" 2>/dev/null && break; sleep 0.1; done

@@ -5,7 +5,7 @@
 //      node dist/loadtest/mam-query.js fill --data-dir DIR --messages 10000000 --users 100000 \
 //           [--domain bench.local --query-users 1000 --days 30 --iterations 4096]
 //   2. start the server on that directory:
-//      node dist/cli/pampero.js start --data-dir DIR --domain bench.local --c2s-port 15222 \
+//      node dist/cli/pampero.cjs start --data-dir DIR --domain bench.local --c2s-port 15222 \
 //           --c2s-tls-port 0 --http-port 0 --component-port 15275 --allow-plain-from-loopback
 //   3. query (accounts load1..load<query-users>, password pass<N>; each connection is one user):
 //      node dist/loadtest/mam-query.js query --port 15222 [--domain bench.local --query-users 1000 \
@@ -22,7 +22,7 @@ const USAGE = `MAM query latency: the p99 of "latest 50 messages" queries over c
      node dist/loadtest/mam-query.js fill --data-dir DIR --messages 10000000 --users 100000
           [--domain bench.local --query-users 1000 --days 30 --iterations 4096 --batch 20000]
   2. start the server on DIR:
-     node dist/cli/pampero.js start --data-dir DIR --domain bench.local --c2s-port 15222 \\
+     node dist/cli/pampero.cjs start --data-dir DIR --domain bench.local --c2s-port 15222 \\
           --c2s-tls-port 0 --http-port 0 --component-port 15275 --allow-plain-from-loopback
   3. query (accounts load1..load<query-users>, password pass<N>; one user per connection):
      node dist/loadtest/mam-query.js query --port 15222 [--host 127.0.0.1 --domain bench.local

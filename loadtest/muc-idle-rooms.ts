@@ -39,7 +39,7 @@ const SETTLE_MS = Number(opts.settle) * 1000;
 const SERVICE = 'rooms.localhost';
 const SECRET = 'idle-rooms';
 const MUC = 'http://jabber.org/protocol/muc';
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'pampero.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'pampero.cjs');
 
 type XmppClient = ReturnType<typeof client>;
 

@@ -20,7 +20,7 @@ SAMPLES=${SAMPLES:-1000}
 DOMAIN=bench.local
 PY=/usr/bin/python3
 mkdir -p "$OUT"
-[ -f "$ROOT/dist/cli/pampero.js" ] || { echo "build first: npm run build" >&2; exit 1; }
+[ -f "$ROOT/dist/cli/pampero.cjs" ] || { echo "build first: npm run build" >&2; exit 1; }
 ulimit -n 20000 || true
 
 for N in "${SIZES[@]}"; do
@@ -28,10 +28,10 @@ for N in "${SIZES[@]}"; do
   rm -rf "$DATA"; mkdir -p "$DATA"
   start=$(date +%s.%N)
   node "$ROOT/dist/loadtest/generate-rosters.js" --count "$N" --user-fmt 'big%d' --password-fmt 'pass%d' --contacts 20 --domain $DOMAIN \
-    | node "$ROOT/dist/cli/pampero.js" roster import - --data-dir "$DATA" --domain $DOMAIN --iterations "$ITERATIONS" > "$OUT/import-$N.log" 2>&1
+    | node "$ROOT/dist/cli/pampero.cjs" roster import - --data-dir "$DATA" --domain $DOMAIN --iterations "$ITERATIONS" > "$OUT/import-$N.log" 2>&1
   import_s=$(echo "$(date +%s.%N) - $start" | bc)
   size_kib=$(du -sk "$DATA/lmdb" | cut -f1)
-  taskset -c 0 nice -n -10 node "$ROOT/dist/cli/pampero.js" start --domain $DOMAIN --data-dir "$DATA" --c2s-port 17222 \
+  taskset -c 0 nice -n -10 node "$ROOT/dist/cli/pampero.cjs" start --domain $DOMAIN --data-dir "$DATA" --c2s-port 17222 \
     --c2s-tls-port 0 --http-port 0 --component-port 17275 --allow-plain-from-loopback --log-level warn > "$OUT/server-$N.log" 2>&1 &
   PID=$!
   for _ in $(seq 100); do grep -q "c2s" "$OUT/server-$N.log" 2>/dev/null && break; sleep 0.1; done

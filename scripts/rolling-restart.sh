@@ -12,7 +12,7 @@
 #       docker compose services (run from deploy/compose), e.g. router-1 router-2 roster-1 … gateway-2;
 #       gateways and routers are drained through the admin API first
 #
-# PAMPERO: the pampero command (default: pampero on PATH, else node dist/cli/pampero.js here).
+# PAMPERO: the pampero command (default: pampero on PATH, else node dist/cli/pampero.cjs here).
 # READY_TIMEOUT: seconds to wait for each process to be ready again (default 120).
 set -eu
 
@@ -20,7 +20,7 @@ mode="${1:-}"; [ $# -gt 0 ] && shift
 timeout="${READY_TIMEOUT:-120}"
 here="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -z "${PAMPERO:-}" ]; then
-  if command -v pampero >/dev/null 2>&1; then PAMPERO=pampero; else PAMPERO="node $here/dist/cli/pampero.js"; fi
+  if command -v pampero >/dev/null 2>&1; then PAMPERO=pampero; else PAMPERO="node $here/dist/cli/pampero.cjs"; fi
 fi
 
 usage() { sed -n '2,17p' "$0" >&2; exit 2; }

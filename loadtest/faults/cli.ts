@@ -9,6 +9,7 @@ import { parsePinning, pinFaultRun } from './cpu-pinning.js';
 import type { Fault, FaultSize } from './fault.js';
 import { faultTable, runFault, type FaultReport } from './run-fault.js';
 import { rerunWithNodeFlags } from '../shared/node-flags-reexec.js';
+import { v8ThreadsState } from '../../cli/node-flags.js';
 
 /** Every fault, in the order of issue 11's list; each lives in ./<name>.ts as `export const fault`. */
 export const FAULTS = ['storage-slow', 'storage-dead', 'redis-slow', 'redis-down', 'component-stuck', 'slow-readers', 'login-storm', 'node-frozen'] as const;
@@ -28,7 +29,8 @@ const HELP = `pampero fault scenario: a steady chat between two users while one 
   --out             also write the Markdown table (and the JSON reports beside it, FILE.json)
 
 This process runs the server under test, so it restarts itself with Pampero's V8 flags
-(cli/node-flags.ts) when started without them.
+(cli/node-flags.ts) and the pampero executable's first step (V8's startup threads at SCHED_IDLE,
+PAMPERO_V8_THREADS=normal leaves them; docs/configuration.md) when started without them.
 Output: per fault, A↔B p99 before and during the fault, acknowledged messages lost, what the
 probes of the faulty part got (error and time), memory before/peak/bound, and the time to recover.
 Redis and fleet faults need redis-server (Debian package redis-server).
@@ -69,6 +71,8 @@ async function main(): Promise<number> {
     const raised = await pinFaultRun(pinning);
     process.stderr.write(`faults: this process on CPU ${pinning.server}, load generators on CPU ${pinning.generators}${raised ? ', both at nice -10' : ''}\n`);
   }
+  const v8 = v8ThreadsState();
+  process.stderr.write(`faults: V8's startup threads ${v8?.priority === 'idle' ? `at SCHED_IDLE (${v8.threads})` : `at normal priority (${v8?.reason ?? 'no preload: not built'})`}\n`);
   const reports: FaultReport[] = [];
   let failed = 0;
   for (const name of names) {

@@ -1,4 +1,4 @@
-// A real `pampero` process (the built cli/pampero.js), for tests of what only separate processes
+// A real `pampero` process (the built cli/pampero.cjs), for tests of what only separate processes
 // show: kill -9, several nodes on one data directory, the fleet launcher, a frozen fleet node.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The `pampero` entry point built from the tree this module runs from: run from TypeScript
- * sources (jest), `<root>/dist/cli/pampero.js`; run from a build — `dist/` or any `tsc --outDir`
- * directory — the build's own `cli/pampero.js`, beside this module's `loadtest/shared/`.
+ * sources (jest), `<root>/dist/cli/pampero.cjs`; run from a build — `dist/` or any `tsc --outDir`
+ * directory — the build's own `cli/pampero.cjs`, beside this module's `loadtest/shared/`.
  */
 export function pamperoBinFor(moduleUrl: string): string {
   const root = join(dirname(fileURLToPath(moduleUrl)), '..', '..');
-  return moduleUrl.endsWith('.ts') ? join(root, 'dist', 'cli', 'pampero.js') : join(root, 'cli', 'pampero.js');
+  return moduleUrl.endsWith('.ts') ? join(root, 'dist', 'cli', 'pampero.cjs') : join(root, 'cli', 'pampero.cjs');
 }
 
 export const PAMPERO_BIN = pamperoBinFor(import.meta.url);

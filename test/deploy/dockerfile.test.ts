@@ -39,7 +39,7 @@ test('the runtime stage has production dependencies, dist/, the console files, a
     'COPY --from=build /src/dist ./dist',
     'COPY shared/admin/console ./shared/admin/console',
     'USER 10001:10001',
-    'ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/cli/pampero.js"]',
+    'ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/cli/pampero.cjs"]',
     'CMD ["start"]',
   ]));
   expect(runtime.find((l) => l.startsWith('EXPOSE '))).toBe('EXPOSE 5222 5223 5275 5280 5285');

@@ -14,7 +14,7 @@ const directives = unit.split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
 
 test('the unit runs the role named by its instance, with the config file of that role', () => {
   expect(directives).toEqual(expect.arrayContaining([
-    'ExecStart=/usr/bin/node --max-semi-space-size=4 /opt/pampero/dist/cli/pampero.js start --role %i',
+    'ExecStart=/usr/bin/node --max-semi-space-size=4 /opt/pampero/dist/cli/pampero.cjs start --role %i',
     'Environment=PAMPERO_CONFIG=/etc/pampero/%i.yaml',
     'EnvironmentFile=/etc/pampero/pampero.env',
   ]));
@@ -26,6 +26,10 @@ test('limits, restart policy (no restart on a config mistake, exit 2) and harden
     'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/pampero', 'PrivateTmp=yes', 'ProtectHome=yes',
   ]));
   expect(directives.some((d) => d.startsWith('MemoryDenyWriteExecute=yes'))).toBe(false); // Node's JIT
+  // @resources is denied, then the one call chrt needs for V8's startup threads is allowed again (order matters).
+  const filters = directives.filter((d) => d.startsWith('SystemCallFilter='));
+  expect(filters.indexOf('SystemCallFilter=sched_setscheduler')).toBeGreaterThan(filters.indexOf('SystemCallFilter=~@privileged @resources'));
+  expect(directives).toEqual(expect.arrayContaining(['RestrictRealtime=yes', 'CapabilityBoundingSet=']));
 });
 
 test('stop drains first, then systemd sends SIGTERM once, within TimeoutStopSec', () => {

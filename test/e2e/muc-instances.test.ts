@@ -15,7 +15,7 @@ import { freePorts } from '../support/free-port.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'pampero.js');
+const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'pampero.cjs');
 const whenBuilt = existsSync(bin) ? describe : describe.skip;
 
 type XmppClient = ReturnType<typeof client>;

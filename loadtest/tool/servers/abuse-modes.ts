@@ -23,7 +23,7 @@ export type ModeOutcome = AnyModeOutcome<AbuseMode>;
 const NOBODY_MEETS = '1000000000';
 
 async function limits(o: LoadtestOptions, args: string[]): Promise<void> {
-  await runCommand('node', [join(pamperoDist(), 'cli', 'pampero.js'), 'limits', ...args, '--data-dir', o.pamperoData, '--domain', BENCH_DOMAIN], { timeoutMs: 60_000, capture: true });
+  await runCommand('node', [join(pamperoDist(), 'cli', 'pampero.cjs'), 'limits', ...args, '--data-dir', o.pamperoData, '--domain', BENCH_DOMAIN], { timeoutMs: 60_000, capture: true });
 }
 
 /** Writes the mode's policy into the (stopped) server's data directory. */

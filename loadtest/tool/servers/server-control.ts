@@ -1,5 +1,5 @@
 // Starts and stops the three servers the way loadtest/compare.sh does: Prosody and ejabberd with
-// the anchors' start/stop scripts, Pampero with `node dist/cli/pampero.js start` on the bench
+// the anchors' start/stop scripts, Pampero with `node dist/cli/pampero.cjs start` on the bench
 // ports; each pinned to the server CPU at nice −10. The PIDs are what /proc is sampled for.
 import { NODE_FLAGS } from '../../../cli/node-flags.js';
 import { spawn } from 'node:child_process';
@@ -55,7 +55,7 @@ async function startPampero(o: { serverCpu: number; pamperoData: string; env?: R
   mkdirSync(o.pamperoData, { recursive: true });
   const out = openSync(join(logs, 'stdout.log'), 'a');
   const { c2sPort, httpPort } = ENDPOINTS.pampero;
-  const child = spawn('nice', ['-n', '-10', 'taskset', '-c', String(o.serverCpu), 'node', ...NODE_FLAGS, join(pamperoDist(), 'cli', 'pampero.js'), 'start',
+  const child = spawn('nice', ['-n', '-10', 'taskset', '-c', String(o.serverCpu), 'node', ...NODE_FLAGS, join(pamperoDist(), 'cli', 'pampero.cjs'), 'start',
     '--domain', BENCH_DOMAIN, '--data-dir', o.pamperoData, '--c2s-port', String(c2sPort), '--c2s-tls-port', '0',
     '--http-port', String(httpPort), '--allow-plain-from-loopback', '--log-level', 'warn'], {
     cwd: repoRoot(), stdio: ['ignore', out, out], detached: true,
@@ -103,6 +103,6 @@ async function startReference(name: 'prosody' | 'ejabberd', serverCpu: number, s
 export async function startServer(name: ServerName, o: { serverCpu: number; pamperoData: string; env?: Record<string, string>; sasl?: SaslChoice }): Promise<RunningServer> {
   const port = ENDPOINTS[name].c2sPort;
   if (await portOpen(port)) throw new Error(`port ${port} is already in use before starting ${name} (another benchmark running?)`);
-  if (name === 'pampero' && !existsSync(join(pamperoDist(), 'cli', 'pampero.js'))) throw new Error(`${pamperoDist()}/cli/pampero.js is missing: run npm run build`);
+  if (name === 'pampero' && !existsSync(join(pamperoDist(), 'cli', 'pampero.cjs'))) throw new Error(`${pamperoDist()}/cli/pampero.cjs is missing: run npm run build`);
   return name === 'pampero' ? startPampero(o) : startReference(name, o.serverCpu, o.sasl);
 }

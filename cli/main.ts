@@ -1,5 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
-// The `pampero` executable (package.json "bin": dist/cli/pampero.js).
+// The program behind the `pampero` executable (cli/pampero.cts loads it after its first step).
 import { reportFailure, processIo } from './cli-error.js';
 import { buildProgram } from './program.js';
 
