@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 
 /**
- * The built cli/v8-threads.cjs (V8's startup threads to SCHED_IDLE). From the sources (jest) it is
+ * The built cli/v8-threads.cjs (V8's startup threads to SCHED_BATCH). From the sources (jest) it is
  * dist/'s; from a build, the file beside this module.
  */
 export function v8ThreadsPreload(moduleUrl: string = import.meta.url): string {
@@ -20,7 +20,7 @@ export function v8ThreadsPreload(moduleUrl: string = import.meta.url): string {
 }
 
 export interface V8ThreadsState {
-  priority: 'idle' | 'normal';
+  policy: 'SCHED_BATCH' | 'unchanged';
   threads: number;
   reason?: string;
 }

@@ -55,10 +55,10 @@ export async function startFromOptions(options: ConfigOptionValues, io: CliIo): 
   for (const line of running.listening) io.out(line);
 }
 
-/** Whether V8's startup threads run at SCHED_IDLE (cli/v8-threads.cts); a warning when asked but not done. */
+/** Whether V8's startup threads run under SCHED_BATCH (cli/v8-threads.cts); a warning when asked but not done. */
 function logV8Threads(logger: ReturnType<typeof createLogger>): void {
-  const state = v8ThreadsState() ?? { priority: 'normal', threads: 0, reason: 'started without the pampero executable or its preload (docs/configuration.md)' };
-  if (state.priority === 'normal' && state.reason?.startsWith('chrt failed')) logger.warn({ v8Threads: state }, 'V8 startup threads left at normal priority');
+  const state = v8ThreadsState() ?? { policy: 'unchanged', threads: 0, reason: 'started without the pampero executable or its preload (docs/configuration.md)' };
+  if (state.reason?.startsWith('chrt failed')) logger.warn({ v8Threads: state }, 'V8 startup threads left as they were');
   else logger.info({ v8Threads: state }, 'V8 startup threads');
 }
 

@@ -1,4 +1,4 @@
-// V8's startup threads at SCHED_IDLE (cli/v8-threads.cts), checked on the built files in real
+// V8's startup threads under SCHED_BATCH (cli/v8-threads.cts), checked on the built files in real
 // processes through /proc. Runs only where `npm run build` made dist/ (npm test builds first).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ const preload = join(root, 'dist', 'cli', 'v8-threads.cjs');
 const bin = join(root, 'dist', 'cli', 'pampero.cjs');
 const whenBuilt = existsSync(preload) && existsSync(bin) && process.platform === 'linux' ? test : test.skip;
 const SCHED_OTHER = 0;
-const SCHED_IDLE = 5;
+const SCHED_BATCH = 3;
 
 /** Field 41 of /proc/<pid>/task/<tid>/stat: the thread's scheduling policy. */
 function policies(pid: number): Map<number, number> {
@@ -47,32 +47,32 @@ test('the preload is the built file beside node-flags, dist/ when run from the s
   expect(v8ThreadsPreload('file:///src/cli/node-flags.ts')).toBe('/src/dist/cli/v8-threads.cjs');
 });
 
-whenBuilt("V8's startup threads run at SCHED_IDLE; the event loop and libuv's pool keep normal priority", () => {
+whenBuilt("V8's startup threads run under SCHED_BATCH; the event loop and libuv's pool stay as they were", () => {
   const { status, stderr, out } = probe();
   expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
-  const idle = out.threads.filter((t: { policy: number }) => t.policy === SCHED_IDLE);
+  const batch = out.threads.filter((t: { policy: number }) => t.policy === SCHED_BATCH);
   const normal = out.threads.filter((t: { policy: number }) => t.policy === SCHED_OTHER);
-  expect(out.state).toEqual({ priority: 'idle', threads: idle.length });
-  expect(idle.length).toBeGreaterThanOrEqual(1);
+  expect(out.state).toEqual({ policy: 'SCHED_BATCH', threads: batch.length });
+  expect(batch.length).toBeGreaterThanOrEqual(1);
   expect(normal.map((t: { tid: number }) => t.tid)).toContain(out.pid); // the main thread
   expect(normal.length).toBeGreaterThanOrEqual(2); // ... and the pool the readFile started
-  expect(idle.length + normal.length).toBe(out.threads.length);
+  expect(batch.length + normal.length).toBe(out.threads.length);
 });
 
-whenBuilt('PAMPERO_V8_THREADS=normal leaves every thread at normal priority', () => {
-  const { status, out } = probe({ PAMPERO_V8_THREADS: 'normal' });
+whenBuilt('PAMPERO_HELPER_THREADS=normal leaves every thread as it was', () => {
+  const { status, out } = probe({ PAMPERO_HELPER_THREADS: 'normal' });
   expect(status).toBe(0);
   expect(out.threads.every((t: { policy: number }) => t.policy === SCHED_OTHER)).toBe(true);
-  expect(out.state).toEqual({ priority: 'normal', threads: 0, reason: 'PAMPERO_V8_THREADS=normal' });
+  expect(out.state).toEqual({ policy: 'unchanged', threads: 0, reason: 'PAMPERO_HELPER_THREADS=normal' });
 });
 
-whenBuilt('an unknown PAMPERO_V8_THREADS value is one line and exit code 2', () => {
-  const { status, stderr } = probe({ PAMPERO_V8_THREADS: 'low' });
+whenBuilt('an unknown PAMPERO_HELPER_THREADS value is one line and exit code 2', () => {
+  const { status, stderr } = probe({ PAMPERO_HELPER_THREADS: 'idle' });
   expect(status).toBe(2);
-  expect(stderr.trim()).toBe('pampero: PAMPERO_V8_THREADS: "low" is not one of idle, normal');
+  expect(stderr.trim()).toBe('pampero: PAMPERO_HELPER_THREADS: "idle" is not one of low, normal');
 });
 
-whenBuilt('a server started by the pampero executable has its startup threads idle and says so in its log', async () => {
+whenBuilt('a server started by the pampero executable has its startup threads under SCHED_BATCH and says so in its log', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pampero-v8threads-'));
   const [c2s, component, http] = await freePorts(3);
   const child = spawn(process.execPath, [bin, 'start', '--data-dir', dataDir, '--log-level', 'info'], {
@@ -98,11 +98,11 @@ whenBuilt('a server started by the pampero executable has its startup threads id
     });
     const threads = policies(child.pid!);
     expect(threads.get(child.pid!)).toBe(SCHED_OTHER);
-    const idle = [...threads.values()].filter((p) => p === SCHED_IDLE).length;
-    expect(idle).toBeGreaterThanOrEqual(1);
+    const batch = [...threads.values()].filter((p) => p === SCHED_BATCH).length;
+    expect(batch).toBeGreaterThanOrEqual(1);
     expect([...threads.values()].filter((p) => p === SCHED_OTHER).length).toBeGreaterThanOrEqual(2); // main + pool, LMDB
     const line = stdout.split('\n').find((l) => l.includes('V8 startup threads'));
-    expect(JSON.parse(line!).v8Threads).toEqual({ priority: 'idle', threads: idle });
+    expect(JSON.parse(line!).v8Threads).toEqual({ policy: 'SCHED_BATCH', threads: batch });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -29,8 +29,9 @@ const HELP = `pampero fault scenario: a steady chat between two users while one 
   --out             also write the Markdown table (and the JSON reports beside it, FILE.json)
 
 This process runs the server under test, so it restarts itself with Pampero's V8 flags
-(cli/node-flags.ts) and the pampero executable's first step (V8's startup threads at SCHED_IDLE,
-PAMPERO_V8_THREADS=normal leaves them; docs/configuration.md) when started without them.
+(cli/node-flags.ts) and the pampero executable's first step (V8's startup threads under
+SCHED_BATCH, PAMPERO_HELPER_THREADS=normal leaves them; docs/configuration.md) when started
+without them.
 Output: per fault, A↔B p99 before and during the fault, acknowledged messages lost, what the
 probes of the faulty part got (error and time), memory before/peak/bound, and the time to recover.
 Redis and fleet faults need redis-server (Debian package redis-server).
@@ -72,7 +73,7 @@ async function main(): Promise<number> {
     process.stderr.write(`faults: this process on CPU ${pinning.server}, load generators on CPU ${pinning.generators}${raised ? ', both at nice -10' : ''}\n`);
   }
   const v8 = v8ThreadsState();
-  process.stderr.write(`faults: V8's startup threads ${v8?.priority === 'idle' ? `at SCHED_IDLE (${v8.threads})` : `at normal priority (${v8?.reason ?? 'no preload: not built'})`}\n`);
+  process.stderr.write(`faults: V8's startup threads ${v8?.policy === 'SCHED_BATCH' ? `under SCHED_BATCH (${v8.threads})` : `unchanged (${v8?.reason ?? 'no preload: not built'})`}\n`);
   const reports: FaultReport[] = [];
   let failed = 0;
   for (const name of names) {

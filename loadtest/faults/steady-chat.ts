@@ -35,6 +35,8 @@ export interface PhaseStats {
    * receipt: where in the phase the slow ones were (the report's JSON keeps them).
    */
   samples: [number, number][];
+  /** When the phase started (Unix ms): lines its samples up with other traces (GC, perf). */
+  startedAtUnixMs: number;
 }
 
 export interface ChatSettlement {
@@ -107,6 +109,7 @@ export class SteadyChat {
       phase: name, sent: phase.sent, received: sorted.length,
       p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? 0, errors: { ...phase.errors },
       samples: phase.latencies.map((ms, i) => [round(phase.sentAt[i]! - phase.startedAt), round(ms)]),
+      startedAtUnixMs: Math.round(performance.timeOrigin + phase.startedAt),
     };
   }
 

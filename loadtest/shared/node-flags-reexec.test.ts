@@ -1,5 +1,5 @@
 // The fault scenario runs the server in its own process: it restarts itself with production's V8
-// flags and the `pampero` executable's preload (V8's startup threads at SCHED_IDLE).
+// flags and the `pampero` executable's preload (V8's startup threads under SCHED_BATCH).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,8 +2,8 @@
 // with production's V8 flags (cli/node-flags.ts) only if it was started with them: without
 // `--max-semi-space-size=4` V8's young generation is 4× larger, so scavenges come rarer and take
 // longer, and pauses differ from a real server's (docs/benchmarks.md, tenth session). Nor, without
-// the `pampero` executable's preload (cli/v8-threads.cts), are V8's startup threads at SCHED_IDLE
-// as a server's are. Such a command starts itself again with the flags and the preload when they
+// the `pampero` executable's preload (cli/v8-threads.cts), are V8's startup threads under
+// SCHED_BATCH as a server's are. Such a command starts itself again with the flags and the preload when they
 // are missing.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';

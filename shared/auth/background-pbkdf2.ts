@@ -1,5 +1,6 @@
-// PBKDF2 for logins (SASL PLAIN against stored SCRAM keys) on worker threads that run at the
-// lowest CPU priority (nice 19, Linux; elsewhere at the process's priority).
+// PBKDF2 for logins (SASL PLAIN against stored SCRAM keys) on worker threads at the lowest CPU
+// priority: SCHED_IDLE (Linux, with chrt as cli/v8-threads.cts does; nice 19 where chrt fails;
+// elsewhere the process's priority).
 //
 // On libuv's thread pool a derivation competes with the event loop as an equal: where the server
 // has one core (a container's CPU limit, or the fault suite's pinned process), the kernel shares it
@@ -7,7 +8,12 @@
 // everyone's chat messages waited (issue 11, the login-storm fault: A↔B p99 up to 3× its baseline).
 // Nice 19 and not just nicer: at 10 steps below the loop (CFS weights ≈ 9:1) the kernel still let
 // a derivation finish its slice before the woken loop ran, and the storm took 40 % of the core.
-// At 19 a derivation gets what the sessions leave; with an idle core it runs at full speed as
+// SCHED_IDLE rather than nice 19: a waking normal thread always preempts an idle one at once, while
+// at nice 19 the woken loop could still wait for the rest of a derivation's slice (1–3 ms; with V8's
+// helpers under SCHED_BATCH the baseline p99 is about 1.5 ms, so that was what was left of the
+// storm's tail, docs/benchmarks.md, twenty-second session). Safe here, unlike for V8's helpers
+// (cli/v8-threads.cts): nothing waits for a derivation but its login, which its deadline bounds.
+// A derivation gets what the sessions leave; with an idle core it runs at full speed as
 // before, and on a saturated one logins wait (and past c2s.authTimeoutSeconds fail with
 // temporary-auth-failure) instead of the sessions. How many run at once is the login bulkhead's (`passwordHashing`,
 // c2s.maxPasswordHashes); this pool has that many threads at most, started when first needed.
@@ -15,17 +21,18 @@ import { pbkdf2 } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { promisify } from 'node:util';
 
-/** The hashing threads' nice value: the lowest priority short of SCHED_IDLE (which Node cannot set). */
+/** The hashing threads' nice value: their priority where chrt cannot make them SCHED_IDLE. */
 export const BACKGROUND_NICE = 19;
 
 // CommonJS, run by `new Worker(…, { eval: true })`. /proc/thread-self names the calling thread,
-// and on Linux setpriority(PRIO_PROCESS, tid) changes that thread alone.
+// and on Linux setpriority(PRIO_PROCESS, tid) and sched_setscheduler(tid) change that thread alone.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { pbkdf2Sync } = require('node:crypto');
 try {
   const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
   require('node:os').setPriority(tid, workerData.nice);
+  if (workerData.idle) require('node:child_process').execFileSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore' });
 } catch {}
 parentPort.on('message', (job) => {
   try {
@@ -92,7 +99,7 @@ function startThread(): HashThread | undefined {
   if (threads.length >= maxThreads) return undefined;
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: BACKGROUND_NICE }, name: 'pampero-pbkdf2' });
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: BACKGROUND_NICE, idle: process.env.PAMPERO_HELPER_THREADS !== 'normal' }, name: 'pampero-pbkdf2' });
   } catch {
     unavailable = true;
     for (const job of waiting.splice(0)) poolPbkdf2(job.password, job.salt, job.iterations, job.keylen, job.digest).then(job.resolve, job.reject);

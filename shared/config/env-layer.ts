@@ -10,8 +10,8 @@ export const CONFIG_FILE_ENV = 'PAMPERO_CONFIG';
 /** Runs a fleet node speaking the previous bus protocol (tests of mixed versions; cli/fleet-membership.ts). */
 export const BUS_VERSION_ENV = 'PAMPERO_BUS_PROTOCOL_VERSION';
 /** Read by cli/v8-threads.cts before any configuration is loaded (docs/configuration.md). */
-export const V8_THREADS_ENV = 'PAMPERO_V8_THREADS';
-const NOT_KEYS = new Set([CONFIG_FILE_ENV, BUS_VERSION_ENV, V8_THREADS_ENV]);
+export const HELPER_THREADS_ENV = 'PAMPERO_HELPER_THREADS';
+const NOT_KEYS = new Set([CONFIG_FILE_ENV, BUS_VERSION_ENV, HELPER_THREADS_ENV]);
 
 const KEY_BY_ENV_NAME = new Map<string, ConfigKey>();
 // Flat names first: on a tie, a suggestion names the documented flat form.

@@ -124,8 +124,8 @@ describe('precedence: defaults < file < environment < flags', () => {
     expect(readConfig({ env: { PAMPERO_CONFIG: a }, configFile: b }).domain).toBe('b.example');
   });
 
-  test('PAMPERO_V8_THREADS is read before the configuration, which accepts it as not a key', () => {
-    expect(readConfig({ env: { PAMPERO_V8_THREADS: 'normal', PAMPERO_DOMAIN: 'a.example' } }).domain).toBe('a.example');
+  test('PAMPERO_HELPER_THREADS is read before the configuration, which accepts it as not a key', () => {
+    expect(readConfig({ env: { PAMPERO_HELPER_THREADS: 'normal', PAMPERO_DOMAIN: 'a.example' } }).domain).toBe('a.example');
   });
 
   test('every key has a generic environment name, parsed from text', () => {

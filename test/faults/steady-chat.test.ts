@@ -24,6 +24,10 @@ test('steady chat measures each phase and loses nothing on a healthy server', as
   const outcome = await chat.settle();
   const baseline = chat.stats('baseline');
   const second = chat.stats('second');
+  // Each phase's start in Unix ms, to line the samples up with other traces: 'second' began ≈ 1 s after 'baseline'.
+  expect(Math.abs(second.startedAtUnixMs - Date.now())).toBeLessThan(10_000);
+  expect(second.startedAtUnixMs - baseline.startedAtUnixMs).toBeGreaterThanOrEqual(900);
+  expect(second.startedAtUnixMs - baseline.startedAtUnixMs).toBeLessThan(3000);
   expect(baseline.sent).toBeGreaterThan(40);
   expect(baseline.received).toBe(baseline.sent);
   expect(second.received).toBe(second.sent);
