@@ -109,7 +109,7 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   },
   'c2s.maxPasswordHashes': {
     kind: atLeast(0),
-    description: 'PBKDF2 derivations of PLAIN passwords at once on this node, each on a worker thread at the lowest CPU priority (nice 19) so the sessions go first; 0: the CPUs less one, at least one.',
+    description: 'PBKDF2 derivations of PLAIN passwords at once on this node, each on a worker thread at the lowest CPU priority (SCHED_IDLE, else nice 19) so the sessions go first; 0: the CPUs less one, at least one.',
   },
   'tls.certFile': {
     kind: { type: 'path', allowEmpty: true },
