@@ -3,6 +3,8 @@
 // tool) and, for launchers that do not start the `pampero` executable, the preload it begins with.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// Type only: importing the module itself from an ES module would run it after libuv's pool started.
+import type { V8ThreadsState } from './v8-threads.cjs';
 
 // --max-semi-space-size=4: the young generation may grow to 2 × 4 MiB instead of V8's 2 × 16 MiB.
 // V8 grows it during a burst (a login storm, a load test) and never gives it back, so a gateway
@@ -17,12 +19,6 @@ export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 export function v8ThreadsPreload(moduleUrl: string = import.meta.url): string {
   const here = dirname(fileURLToPath(moduleUrl));
   return moduleUrl.endsWith('.ts') ? join(here, '..', 'dist', 'cli', 'v8-threads.cjs') : join(here, 'v8-threads.cjs');
-}
-
-export interface V8ThreadsState {
-  policy: 'SCHED_BATCH' | 'unchanged';
-  threads: number;
-  reason?: string;
 }
 
 /** What cli/v8-threads.cjs did in this process; undefined when it was not loaded. */

@@ -20,7 +20,7 @@ import { readdirSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
 /** What this file did, for the server's start-up log and tests (read by cli/node-flags.ts). */
-interface V8ThreadsState {
+export interface V8ThreadsState {
   policy: 'SCHED_BATCH' | 'unchanged';
   threads: number;
   reason?: string;

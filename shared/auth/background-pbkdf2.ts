@@ -9,9 +9,9 @@
 // Nice 19 and not just nicer: at 10 steps below the loop (CFS weights ≈ 9:1) the kernel still let
 // a derivation finish its slice before the woken loop ran, and the storm took 40 % of the core.
 // SCHED_IDLE rather than nice 19: a waking normal thread always preempts an idle one at once, while
-// at nice 19 the woken loop could still wait for the rest of a derivation's slice (1–3 ms; with V8's
-// helpers under SCHED_BATCH the baseline p99 is about 1.5 ms, so that was what was left of the
-// storm's tail, docs/benchmarks.md, twenty-second session). Safe here, unlike for V8's helpers
+// at nice 19 the woken loop could still wait for the rest of a derivation's slice (1–3 ms: as much
+// as the whole baseline p99 once V8's helpers no longer interrupt the loop, docs/benchmarks.md,
+// twenty-second session; not measured on its own). Safe here, unlike for V8's helpers
 // (cli/v8-threads.cts): nothing waits for a derivation but its login, which its deadline bounds.
 // A derivation gets what the sessions leave; with an idle core it runs at full speed as
 // before, and on a saturated one logins wait (and past c2s.authTimeoutSeconds fail with
@@ -20,6 +20,7 @@
 import { pbkdf2 } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { promisify } from 'node:util';
+import { HELPER_THREADS_ENV } from '../config/env-layer.js';
 
 /** The hashing threads' nice value: their priority where chrt cannot make them SCHED_IDLE. */
 export const BACKGROUND_NICE = 19;
@@ -99,7 +100,7 @@ function startThread(): HashThread | undefined {
   if (threads.length >= maxThreads) return undefined;
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: BACKGROUND_NICE, idle: process.env.PAMPERO_HELPER_THREADS !== 'normal' }, name: 'pampero-pbkdf2' });
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { nice: BACKGROUND_NICE, idle: process.env[HELPER_THREADS_ENV] !== 'normal' }, name: 'pampero-pbkdf2' });
   } catch {
     unavailable = true;
     for (const job of waiting.splice(0)) poolPbkdf2(job.password, job.salt, job.iterations, job.keylen, job.digest).then(job.resolve, job.reject);
