@@ -13,12 +13,16 @@ import { v8ThreadsState } from '../../cli/node-flags.js';
 
 /** Every fault, in the order of issue 11's list; each lives in ./<name>.ts as `export const fault`. */
 export const FAULTS = ['storage-slow', 'storage-dead', 'redis-slow', 'redis-down', 'component-stuck', 'slow-readers', 'login-storm', 'node-frozen'] as const;
+/** Runs like a fault with nothing injected: what the measurement itself varies by ("all" runs it first). */
+export const CONTROL = 'no-fault';
 
 const HELP = `pampero fault scenario: a steady chat between two users while one fault at a time is injected
 
   node dist/loadtest/faults/cli.js [--faults LIST|all] [--size ci|full] [--rate N] [--baseline S] [--fault-seconds S] [--pin S:G] [--out FILE]
 
-  --faults          comma-separated: ${FAULTS.join(', ')} (default: all)
+  --faults          comma-separated, from: ${CONTROL}, ${FAULTS.join(', ')}
+                    (default: all: ${CONTROL} first, the same run with nothing injected, which is
+                    the measurement's own variation to read the faults' ratios against; then every fault)
   --size            ci: the CI-sized fault; full: issue 11's sizes (1,000 stuck clients, 2,000 logins/s…) (default: full)
   --rate            chat messages per second each way (default 20)
   --baseline        seconds of chat before the fault (default: as long as the fault)
@@ -57,8 +61,9 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const names = values.faults === 'all' ? [...FAULTS] : values.faults!.split(',').map((x) => x.trim());
-  const unknown = names.filter((n) => !(FAULTS as readonly string[]).includes(n));
+  // "all" starts with the control, so every full report shows the measurement's own variation.
+  const names = values.faults === 'all' ? [CONTROL, ...FAULTS] : values.faults!.split(',').map((x) => x.trim());
+  const unknown = names.filter((n) => n !== CONTROL && !(FAULTS as readonly string[]).includes(n));
   if (unknown.length > 0 || (values.size !== 'ci' && values.size !== 'full')) {
     process.stderr.write(`faults: unknown ${unknown.length ? `fault(s) ${unknown.join(', ')}` : `size ${values.size}`}; --help lists them\n`);
     return 2;

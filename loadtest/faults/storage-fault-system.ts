@@ -2,12 +2,13 @@
 // this process on real LMDB, with a FaultyStores wrapper under its bulkhead (startRole's
 // `wrapStores`), so the router, the gateway and the bundled roster component see the fault.
 // A and B chat (online before the fault: nothing of their path waits on storage); the probes
-// try what needs the faulty stores and must get a clear XMPP error within their deadline.
+// try what needs the faulty stores and must get a clear XMPP error within their deadline. Their
+// fresh logins come from a process of their own (startLoginProber), not the server's.
 import { startTestServer } from '../shared/test-server.js';
 import { metricsRegistry } from '../../shared/metrics/http-endpoints.js';
 import type { FaultSize, FaultSystem, ProbeResult } from './fault.js';
 import { FaultyStores, type StorageFaultMode, type StoreName } from './faulty-stores.js';
-import { connectProbe, iqProbe, loginProbe, messageProbe, rosterGet, vcardGet, type ProbeClient } from './xmpp-probes.js';
+import { connectProbe, iqProbe, messageProbe, rosterGet, startLoginProber, vcardGet, type LoginProber, type ProbeClient } from './xmpp-probes.js';
 import { xml } from '@xmpp/client';
 
 export interface StorageFaultOptions {
@@ -38,13 +39,16 @@ export async function storageFaultSystem(size: FaultSize, fault: StorageFaultOpt
   const server = await startTestServer({ storage: { timeoutMs: STORAGE_TIMEOUT_MS } }, { wrapStores: faulty.wrap });
   const account = (username: string) => ({ username, password: `${username}-pw`, port: server.c2sPort });
   const probes: ProbeClient[] = [];
+  let prober: LoginProber | undefined;
   try {
     for (const user of ['alice', 'bob', 'carol', 'dave', 'erin']) await server.addUser(user, `${user}-pw`); // one at a time (LMDB)
     const carol = await connectProbe(server.domain, account('carol'));
     probes.push(carol);
+    prober = await startLoginProber(server.domain, server.c2sPort);
+    const logins = prober;
     const affected = (store: StoreName) => fault.stores.includes(store);
     const expect = (store: StoreName) => (affected(store) ? REFUSED : ['ok']);
-    const logins = size === 'full' ? 20 : 1;
+    const loginCount = size === 'full' ? 20 : 1;
     const baseHeap = process.memoryUsage().heapUsed;
 
     return {
@@ -55,7 +59,7 @@ export async function storageFaultSystem(size: FaultSize, fault: StorageFaultOpt
       probe: async () => {
         const attempts: Array<Promise<ProbeResult>> = [];
         // SASL reads the account: RFC 6120 §6.5.11 temporary-auth-failure.
-        for (let i = 0; i < logins; i++) attempts.push(loginProbe(server.domain, account('erin'), PROBE_DEADLINE_MS, affected('accounts') ? ['temporary-auth-failure'] : ['ok']));
+        for (let i = 0; i < loginCount; i++) attempts.push(logins.login(account('erin'), PROBE_DEADLINE_MS, affected('accounts') ? ['temporary-auth-failure'] : ['ok']));
         // Roster get through the bundled roster component (XEP-0355/0356 delegation).
         // The router may answer it from the roster it fetched at login (roster-prefetch.ts): an
         // answer that needs no storage is right too, as long as it comes in time.
@@ -70,7 +74,7 @@ export async function storageFaultSystem(size: FaultSize, fault: StorageFaultOpt
       },
       clear: async () => faulty.set({ kind: 'healthy' }),
       recovered: async () => {
-        const login = await loginProbe(server.domain, account('erin'), 3000, ['ok']);
+        const login = await logins.login(account('erin'), 3000, ['ok']);
         const roster = await iqProbe('roster get', carol, rosterGet(), 3000, ['ok']);
         return login.ok && roster.ok;
       },
@@ -81,11 +85,13 @@ export async function storageFaultSystem(size: FaultSize, fault: StorageFaultOpt
       teardown: async () => {
         faulty.set({ kind: 'healthy' });
         for (const p of probes) await p.stop();
+        await logins.stop();
         await server.stop();
       },
     };
   } catch (err) {
     for (const p of probes) await p.stop();
+    await prober?.stop();
     await server.stop();
     throw err;
   }

@@ -6,6 +6,7 @@ import { client, xml } from '@xmpp/client';
 import { metricsRegistry } from '../../shared/metrics/http-endpoints.js';
 import type { ProbeResult } from './fault.js';
 import type { ChatAccount } from './steady-chat.js';
+import { startInlineChild } from './raw-clients.js';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
@@ -129,20 +130,49 @@ export function iqExchange(from: ProbeClient, to: string, payload: any, deadline
   return exchange(from, xml('iq', { type: 'get', to, id }, payload), (s) => s.is('iq') && s.attrs.id === id, deadlineMs);
 }
 
-/** A fresh login (SASL, bind) with @xmpp/client, logged out again: "ok" or the SASL failure condition. */
-export function loginProbe(domain: string, account: ChatAccount, deadlineMs: number, accept: readonly string[]): Promise<ProbeResult> {
-  return timedProbe('login', deadlineMs, accept, async () => {
-    const xmpp = client({ service: `xmpp://127.0.0.1:${account.port}`, domain, resource: `login-${Math.random().toString(36).slice(2, 8)}`, username: account.username, password: account.password });
-    xmpp.timeout = deadlineMs;
-    xmpp.on('error', () => undefined);
-    try {
-      await xmpp.start();
-      return 'ok';
-    } finally {
-      xmpp.reconnect?.stop?.();
-      void xmpp.stop().catch(() => undefined);
-    }
-  });
+export interface LoginProber {
+  /** One login (SASL PLAIN, bind), closed again: "ok" once bound, else the failure's condition, "no answer"… */
+  login(account: ChatAccount, deadlineMs: number, accept: readonly string[]): Promise<ProbeResult>;
+  stop(): Promise<void>;
+}
+
+const LOGIN_PROBER = String.raw`
+process.on('message', (m) => {
+  if (m.op !== 'login') return;
+  const started = performance.now();
+  login(m.username, m.password, { close: true, timeoutMs: m.deadlineMs, resource: m.resource }).then(({ outcome }) =>
+    process.send({ kind: 'login ' + m.id, outcome: outcome === 'bound' ? 'ok' : outcome, ms: performance.now() - started }));
+});
+process.on('disconnect', () => process.exit(0));
+process.send({ kind: 'ready' });
+`;
+
+/**
+ * Fresh logins for the probes, made by a process of its own (raw-clients.ts: its CPU is a load
+ * generator's under --pin). In this process — the server's — twenty @xmpp/client logins at the
+ * fault's start ran their client side on the event loop they measure (pairs of 8 ms in A↔B's
+ * latency as the storage fault's window opened, issue 11). The process starts once, before the
+ * fault: spawning one per login would fork the server's process during the window.
+ */
+export async function startLoginProber(domain: string, port: number): Promise<LoginProber> {
+  const child = startInlineChild(LOGIN_PROBER, { domain, port });
+  try {
+    await child.next('ready', 30_000);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  let n = 0;
+  return {
+    async login(account, deadlineMs, accept) {
+      const id = ++n;
+      child.send({ op: 'login', id, username: account.username, password: account.password, deadlineMs, resource: `login-${id}` });
+      // The child answers by the deadline ("no answer" at the latest); the slack covers a stuck child.
+      const answer = await child.next<{ outcome: string; ms: number }>(`login ${id}`, deadlineMs + 5000).catch(() => ({ outcome: 'no answer', ms: deadlineMs }));
+      return probe('login', answer, accept, deadlineMs);
+    },
+    stop: () => child.stop(),
+  };
 }
 
 /** An IQ from a connected probe client (to the server, no `to`): "ok" (result) or the stanza error condition. */

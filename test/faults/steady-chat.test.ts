@@ -45,3 +45,19 @@ test('steady chat measures each phase and loses nothing on a healthy server', as
   expect(outcome.notAcked).toBe(0);
   expect(outcome.acked).toBe(outcome.sent);
 }, 30_000);
+
+test('A and B take turns: no two messages are sent in the same moment', async () => {
+  const chat = await SteadyChat.start({
+    domain: server.domain, ratePerSecond: 40,
+    a: { username: 'alice', password: 'alice-pw', port: server.c2sPort },
+    b: { username: 'bob', password: 'bob-pw', port: server.c2sPort },
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  await chat.settle();
+  // 40 a second each way in turns: one message every 12.5 ms, not two every 25 ms.
+  const sentAt = chat.stats('baseline').samples.map(([at]) => at).sort((x, y) => x - y);
+  const gaps = sentAt.slice(1).map((at, i) => at - sentAt[i]!).sort((x, y) => x - y);
+  expect(gaps.length).toBeGreaterThan(50);
+  expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(8);
+  expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(20);
+}, 30_000);
