@@ -18,7 +18,7 @@ export const CONTROL = 'no-fault';
 
 const HELP = `pampero fault scenario: a steady chat between two users while one fault at a time is injected
 
-  node dist/loadtest/faults/cli.js [--faults LIST|all] [--size ci|full] [--rate N] [--baseline S] [--fault-seconds S] [--pin S:G] [--out FILE]
+  node dist/loadtest/faults/cli.js [--faults LIST|all] [--size ci|full] [--rate N] [--baseline S] [--fault-seconds S] [--pin S:G [--helpers-on generators|server]] [--out FILE]
 
   --faults          comma-separated, from: ${CONTROL}, ${FAULTS.join(', ')}
                     (default: all: ${CONTROL} first, the same run with nothing injected, which is
@@ -30,6 +30,9 @@ const HELP = `pampero fault scenario: a steady chat between two users while one 
   --pin             taskset CPU lists: this process (server, chat, probes) on S, the load generators
                     (slow readers, flooder, login storm) on G, e.g. 0:1, both at nice -10 when root
                     (as loadtest/compare.sh; default: not pinned)
+  --helpers-on      with --pin: where V8's helper threads (GC, compilation) run: generators
+                    (default: beside the event loop, as on a multi-core server) or server (in
+                    turns with the event loop on its one core)
   --out             also write the Markdown table (and the JSON reports beside it, FILE.json)
 
 This process runs the server under test, so it restarts itself with Pampero's V8 flags
@@ -54,6 +57,7 @@ async function main(): Promise<number> {
       'fault-seconds': { type: 'string' },
       out: { type: 'string' },
       pin: { type: 'string' },
+      'helpers-on': { type: 'string', default: 'generators' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -74,8 +78,14 @@ async function main(): Promise<number> {
       process.stderr.write(`faults: --pin wants SERVER_CPUS:GENERATOR_CPUS (e.g. 0:1), not ${values.pin}\n`);
       return 2;
     }
-    const raised = await pinFaultRun(pinning);
-    process.stderr.write(`faults: this process on CPU ${pinning.server}, load generators on CPU ${pinning.generators}${raised ? ', both at nice -10' : ''}\n`);
+    const helpersOn = values['helpers-on'];
+    if (helpersOn !== 'generators' && helpersOn !== 'server') {
+      process.stderr.write(`faults: --helpers-on wants generators or server, not ${helpersOn}\n`);
+      return 2;
+    }
+    const { raised, helpersMoved } = await pinFaultRun(pinning, helpersOn);
+    const helpers = helpersMoved > 0 ? `, V8's helper threads (${helpersMoved}) with the generators` : '';
+    process.stderr.write(`faults: this process on CPU ${pinning.server}, load generators on CPU ${pinning.generators}${helpers}${raised ? ', both at nice -10' : ''}\n`);
   }
   const v8 = v8ThreadsState();
   process.stderr.write(`faults: V8's startup threads ${v8?.policy === 'SCHED_BATCH' ? `under SCHED_BATCH (${v8.threads})` : `unchanged (${v8?.reason ?? 'no preload: not built'})`}\n`);
