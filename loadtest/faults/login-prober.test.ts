@@ -45,3 +45,10 @@ test('the login prober gives "no answer" by the deadline when the server stays s
     silent.close();
   }
 }, 20_000);
+
+test('the login prober stops when told, not at the 5 s kill', async () => {
+  const other = await startLoginProber(server.domain, server.c2sPort);
+  const started = performance.now();
+  await other.stop();
+  expect(performance.now() - started).toBeLessThan(2000);
+});

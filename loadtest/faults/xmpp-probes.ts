@@ -138,6 +138,7 @@ export interface LoginProber {
 
 const LOGIN_PROBER = String.raw`
 process.on('message', (m) => {
+  if (m.op === 'stop') process.exit(0);
   if (m.op !== 'login') return;
   const started = performance.now();
   login(m.username, m.password, { close: true, timeoutMs: m.deadlineMs, resource: m.resource }).then(({ outcome }) =>
