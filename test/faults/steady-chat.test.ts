@@ -12,12 +12,15 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
+/** Alice and Bob, 40 messages a second each way. */
+const startChat = () => SteadyChat.start({
+  domain: server.domain, ratePerSecond: 40,
+  a: { username: 'alice', password: 'alice-pw', port: server.c2sPort },
+  b: { username: 'bob', password: 'bob-pw', port: server.c2sPort },
+});
+
 test('steady chat measures each phase and loses nothing on a healthy server', async () => {
-  const chat = await SteadyChat.start({
-    domain: server.domain, ratePerSecond: 40,
-    a: { username: 'alice', password: 'alice-pw', port: server.c2sPort },
-    b: { username: 'bob', password: 'bob-pw', port: server.c2sPort },
-  });
+  const chat = await startChat();
   await new Promise((r) => setTimeout(r, 1000));
   chat.phase('second');
   await new Promise((r) => setTimeout(r, 500));
@@ -47,11 +50,7 @@ test('steady chat measures each phase and loses nothing on a healthy server', as
 }, 30_000);
 
 test('A and B take turns: no two messages are sent in the same moment', async () => {
-  const chat = await SteadyChat.start({
-    domain: server.domain, ratePerSecond: 40,
-    a: { username: 'alice', password: 'alice-pw', port: server.c2sPort },
-    b: { username: 'bob', password: 'bob-pw', port: server.c2sPort },
-  });
+  const chat = await startChat();
   await new Promise((r) => setTimeout(r, 1000));
   await chat.settle();
   // 40 a second each way in turns: one message every 12.5 ms, not two every 25 ms.
