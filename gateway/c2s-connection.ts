@@ -14,6 +14,7 @@ import type { ClientTransport } from './client-transport.js';
 import { resetSocket, SocketWriter, type WriterOverflowHandler } from './socket-writer.js';
 import { byteShaperFor, type ByteShaper } from '../shared/abuse/byte-shaper.js';
 import { admitInput, type InputConsumer } from './input-fairness.js';
+import { queueCutOff, type PendingCutOff } from './cut-off-queue.js';
 import { transportMeters } from './gateway-metrics.js';
 import { stanzaXml } from './stanza-xml.js';
 
@@ -49,7 +50,7 @@ function destroyLingering(socket: Socket): void {
   if (!socket.destroyed) socket.destroy();
 }
 
-export class C2sConnection implements ClientTransport, StreamParserEvents, WriterOverflowHandler, InputConsumer {
+export class C2sConnection implements ClientTransport, StreamParserEvents, WriterOverflowHandler, InputConsumer, PendingCutOff {
   /** The session this connection carries; another one after a XEP-0198 resumption (adopt). */
   session: ClientSession;
   readonly standaloneElements = false;
@@ -196,16 +197,17 @@ export class C2sConnection implements ClientTransport, StreamParserEvents, Write
     this.session.ended();
   }
 
-  /** The writer's bound was passed (called by the SocketWriter). */
+  /** The writer's bound was passed (called by the SocketWriter, which drops all output from now on). */
   writerOverflowed(): void {
     transportMeters(this.opts.transportKind).overflow();
-    this.cutOff();
+    queueCutOff(this); // torn down at a later turn, a few at a time (cut-off-queue.ts)
   }
 
   /** A client that does not read: its buffer is full, so no stream error can reach it. */
-  private cutOff(): void {
+  cutOffNow(): void {
+    if (this.closed) return; // it went away meanwhile
     this.opts.logger.info({ jid: this.session.jid?.full }, 'client not reading: connection cut off');
-    this.closed || resetSocket(this.socket);
+    resetSocket(this.socket);
     this.socketClosed();
   }
 

@@ -14,7 +14,7 @@
 // (slow-readers fault, docs/benchmarks.md fifteenth session). An ordinary chat message (≈ 250
 // bytes in, ≈ 350 out) still leaves room for a few dozen a turn.
 //
-// The end-of-turn flush writes bulk output a couple of milliseconds at a time (socket-writer.ts);
+// The end-of-turn flush writes bulk output about a millisecond at a time (socket-writer.ts);
 // while some is left over, a connection that spent its share stays paused (and what it sent is
 // held), so the flooder's next message waits until its last one is written — everyone else's input
 // goes on.

@@ -75,7 +75,7 @@ test('a client that reads is never cut off, however much it gets', async () => {
   expect(socket.writes.join('').length).toBe(20 * 160);
 });
 
-test('while the kernel takes nothing, output waits in the writer (one buffered entry, not one per turn) and goes out in one write at the drain', async () => {
+test('while the kernel takes nothing, output waits in the writer (one buffered entry, not one per turn) and goes out in one write after the drain', async () => {
   const socket = Object.assign(new EventEmitter(), fakeSocket(), { writableNeedDrain: false });
   let overflows = 0;
   const writer = new SocketWriter(socket as unknown as Socket, 1000, () => overflows++);
@@ -90,8 +90,28 @@ test('while the kernel takes nothing, output waits in the writer (one buffered e
   socket.writableNeedDrain = false;
   socket.writableLength = 0;
   socket.emit('drain');
+  await turn(); // at the turn's flush, with everyone's output
   expect(socket.writes).toEqual(['a'.repeat(100), 'b'.repeat(100) + 'c'.repeat(100) + 'd'.repeat(100)]);
   expect(overflows).toBe(0);
+});
+
+test('sockets that drain together write their held output within the bulk budget, not all in the drain events', async () => {
+  const log: string[] = [];
+  const writeMs = BULK_FLUSH_BUDGET_MS / 2;
+  const sockets = Array.from({ length: 8 }, (_, i) => Object.assign(new EventEmitter(), slowSocket(writeMs, log, `s${i}`), { writableNeedDrain: true }));
+  const writers = sockets.map((socket) => new SocketWriter(socket as unknown as Socket, 1 << 20, () => undefined));
+  for (const writer of writers) writer.write('x'.repeat(SMALL_OUTPUT + 1));
+  await turn(); // held: every socket waits for a drain
+  expect(log).toEqual([]);
+  for (const socket of sockets) {
+    socket.writableNeedDrain = false;
+    socket.emit('drain'); // one poll of the event loop can bring all of them
+  }
+  expect(log).toEqual([]);
+  await turn();
+  expect(log.length).toBeGreaterThanOrEqual(1);
+  expect(log.length).toBeLessThan(8); // the rest at the next turns
+  while (log.length < 8) await turn();
 });
 
 test('output held for a drain counts against the bound', async () => {

@@ -16,6 +16,9 @@
 // joined, instead of piling up in Node's stream buffer as one entry per turn: when such a socket
 // is cut off, Node fails every entry still buffered with an error object of its own (stack trace
 // included) — 1,000 cut-off readers cost 130 ms of one event loop in those alone (issue 11).
+// At the drain it goes out with the next end-of-turn flush, within that flush's budget: one poll
+// of the event loop can bring hundreds of drains, and written in the drain events they held
+// everyone else's stanzas (issue 11).
 //
 // The end-of-turn flush writes small output first, all of it, and bulk output only for about
 // BULK_FLUSH_BUDGET_MS; what is left goes out at the next turn, after the input that came
@@ -40,7 +43,7 @@ let turn = 0;
 /** A writer with at most this much pending is flushed at every turn's end, before any bulk output. */
 export const SMALL_OUTPUT = 4 * 1024;
 /** Time the end-of-turn flush spends on bulk output before it leaves the rest for the next turn. */
-export const BULK_FLUSH_BUDGET_MS = 2;
+export const BULK_FLUSH_BUDGET_MS = 1;
 /** Writers with more than SMALL_OUTPUT waiting for a flush (this turn's, or left over by the last one); recounted by every flush. */
 let bulkWaiting = 0;
 /** True while bulk output waits to be written (input-fairness.ts holds the big producers meanwhile). */
@@ -153,7 +156,7 @@ export class SocketWriter {
         this.awaitingDrain = true;
         this.socket.once('drain', () => {
           this.awaitingDrain = false;
-          this.flush();
+          scheduleFlush(this); // with the turn's other output, within its budget: many sockets can drain in one poll
         });
       }
       return;

@@ -12,6 +12,7 @@ import type { ClientTransport } from './client-transport.js';
 import { escapeAttr } from './c2s-connection.js';
 import { isLoopback } from './c2s-listener.js';
 import { WebSocketWriter } from './websocket-writer.js';
+import { queueCutOff, type PendingCutOff } from './cut-off-queue.js';
 import { admitWebConnection, type WebAdmission } from '../shared/abuse/admit-web-connection.js';
 import { byteShaperFor, type ByteShaper } from '../shared/abuse/byte-shaper.js';
 import { httpClientAddress } from '../shared/abuse/client-address.js';
@@ -99,7 +100,7 @@ export function attachWebSocket(app: TemplatedApp, opts: WebSocketOptions): WebS
   };
 }
 
-export class WebSocketTransport implements ClientTransport {
+export class WebSocketTransport implements ClientTransport, PendingCutOff {
   /** The session this connection carries; another one after a XEP-0198 resumption (adopt). */
   session: ClientSession;
   readonly canStartTls = false;
@@ -125,7 +126,7 @@ export class WebSocketTransport implements ClientTransport {
   }
 
   constructor(private readonly ws: WebSocket<UserData>, readonly secure: boolean, readonly plainAllowed: boolean, private readonly opts: WebSocketOptions) {
-    this.writer = new WebSocketWriter(ws, opts.maxWriteBufferBytes, () => this.cutOff());
+    this.writer = new WebSocketWriter(ws, opts.maxWriteBufferBytes, () => queueCutOff(this)); // torn down a few at a time (cut-off-queue.ts)
     this.session = new ClientSession(this, opts, 'ws');
     this.parser = new XmppStreamParser(opts.limits, {
       onStreamStart: () => {},
@@ -222,9 +223,10 @@ export class WebSocketTransport implements ClientTransport {
     this.session.ended();
   }
 
-  private cutOff(): void {
+  /** A client that does not read (its writer overflowed and dropped its output): ended without last words. */
+  cutOffNow(): void {
+    if (this.closed) return; // it went away meanwhile
     this.opts.logger.info({ jid: this.session.jid?.full }, 'websocket client not reading: connection cut off');
-    if (this.closed) return;
     this.closed = true;
     this.parser.stop();
     try {
