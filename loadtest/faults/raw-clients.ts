@@ -80,10 +80,8 @@ export function startInlineChild(body: string, settings: Record<string, unknown>
   const waiters: Array<{ kind: string; resolve: (m: any) => void }> = [];
   child.on('message', (m: any) => {
     const waiter = waiters.find((w) => w.kind === m.kind);
-    if (waiter) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(m);
-    } else inbox.push(m);
+    if (waiter) waiter.resolve(m); // takes itself out of waiters
+    else inbox.push(m);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
@@ -91,10 +89,20 @@ export function startInlineChild(body: string, settings: Record<string, unknown>
     next(kind, timeoutMs = 60_000) {
       const queued = inbox.findIndex((m) => m.kind === kind);
       if (queued >= 0) return Promise.resolve(inbox.splice(queued, 1)[0] as never);
+      // Each wait takes its timer, waiter and exit listener away with it: the login prober waits
+      // for one answer per probe, and their exit listeners piled up on the child (Node's warning at 11).
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the fault's load process sent no ${kind} in ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({ kind, resolve: (m) => (clearTimeout(timer), resolve(m)) });
-        child.once('exit', () => reject(new Error(`the fault's load process exited (waiting for ${kind})`)));
+        const waiter = { kind, resolve: (m: any) => (settle(), resolve(m)) };
+        const exited = () => (settle(), reject(new Error(`the fault's load process exited (waiting for ${kind})`)));
+        const timer = setTimeout(() => (settle(), reject(new Error(`the fault's load process sent no ${kind} in ${timeoutMs} ms`))), timeoutMs);
+        function settle() {
+          clearTimeout(timer);
+          child.off('exit', exited);
+          const i = waiters.indexOf(waiter);
+          if (i >= 0) waiters.splice(i, 1);
+        }
+        waiters.push(waiter);
+        child.once('exit', exited);
       });
     },
     send(message) {
