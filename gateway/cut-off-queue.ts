@@ -11,8 +11,9 @@
 //
 // Meanwhile the session is still bound and what is sent to it is dropped, as the output the
 // client never read is: a XEP-0198 session keeps it unacknowledged (resent if the client
-// resumes; else, when the session ends, to offline storage or back to the sender as an error). The queue is bounded by the connections: each
-// is queued at most once, when its writer overflows.
+// resumes; else, when the session ends, to offline storage or back to the sender as an error).
+// The queue is bounded by the connections: each is queued at most once, when its writer
+// overflows.
 import { Gauge } from 'prom-client';
 import { metricsRegistry } from '../shared/metrics/http-endpoints.js';
 
