@@ -9,9 +9,11 @@
 // where they run beside the event loop, not in turns with it. Confined to the loop's one core,
 // they took it from the runnable loop 733 times in 3 s, in slices of up to 5.7 ms (perf trace of
 // the slow-readers fault), and that fault missed its 2× in most runs; with them on the other CPU
-// it did better, not always within it (docs/benchmarks.md, twenty-third session). `helpersOn: 'server'` keeps them with the
-// loop. The
-// generators' CPUs reach their spawn through the environment, so the fault modules stay unchanged.
+// it did better, not always within it (docs/benchmarks.md, twenty-third session).
+// `helpersOn: 'server'` keeps them with the loop.
+//
+// The generators' CPUs reach their spawn through the environment, so the fault modules stay
+// unchanged.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
