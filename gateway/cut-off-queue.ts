@@ -23,7 +23,7 @@ export interface PendingCutOff {
 }
 
 /** Time one turn of the event loop spends on queued teardowns (at least one is done each turn). */
-export const CUT_OFF_BUDGET_MS = 0.5;
+export const CUT_OFF_BUDGET_MS = 0.25;
 
 let queue: PendingCutOff[] = [];
 let next = 0;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
-import { BULK_FLUSH_BUDGET_MS, outputBacklogged, resetSocket, SMALL_OUTPUT, SocketWriter } from './socket-writer.js';
+import { BULK_FLUSH_BUDGET_MS, BULK_SLICE, outputBacklogged, resetSocket, SMALL_OUTPUT, SocketWriter } from './socket-writer.js';
 
 /** A socket whose kernel takes nothing (the client does not read) unless `kernelTakes`. */
 function fakeSocket(kernelTakes = false) {
@@ -170,6 +170,61 @@ test('small output goes out first at every turn, and bulk output past the turn\'
   await turn();
   expect(log.slice(4)).toEqual([`bulk2:${SMALL_OUTPUT + 1}`]);
   expect(outputBacklogged()).toBe(false);
+});
+
+test('bulk output goes out a slice at a time, all of it in one turn when the budget allows', async () => {
+  const log: string[] = [];
+  const big = new SocketWriter(slowSocket(0, log, 'big'), 1 << 30, () => undefined);
+  big.write('x'.repeat(BULK_SLICE * 3 + 100)); // 48 KB: not one write that holds the turn for its whole length
+  await turn();
+  expect(log).toEqual([`big:${BULK_SLICE}`, `big:${BULK_SLICE}`, `big:${BULK_SLICE}`, 'big:100']);
+  expect(outputBacklogged()).toBe(false);
+});
+
+test('bulk writers take turns a slice each when the budget runs out', async () => {
+  const log: string[] = [];
+  // Every write takes longer than the whole budget: one slice a turn.
+  const [one, two] = ['one', 'two'].map((name) => new SocketWriter(slowSocket(BULK_FLUSH_BUDGET_MS + 0.2, log, name), 1 << 30, () => undefined));
+  one!.write('1'.repeat(BULK_SLICE * 2));
+  two!.write('2'.repeat(BULK_SLICE * 2));
+  await turn();
+  expect(log).toEqual([`one:${BULK_SLICE}`]);
+  expect(outputBacklogged()).toBe(true);
+  for (let i = 0; i < 3; i++) await turn();
+  expect(log).toEqual([`one:${BULK_SLICE}`, `two:${BULK_SLICE}`, `one:${BULK_SLICE}`, `two:${BULK_SLICE}`]);
+  await turn();
+  expect(outputBacklogged()).toBe(false);
+});
+
+test('a turn that produces more than 64 KB for one socket writes a slice of it at once', () => {
+  const socket = fakeSocket(true);
+  const writer = new SocketWriter(socket as unknown as Socket, 1 << 30, () => undefined);
+  for (let i = 0; i < 8; i++) writer.write('m'.repeat(8192)); // 64 KB pending: written before the turn ends, a slice of it
+  expect(socket.writes).toEqual(['m'.repeat(BULK_SLICE)]);
+  expect(writer.pendingLength).toBe(8 * 8192 - BULK_SLICE);
+});
+
+test('a slice of bulk output never ends between the two halves of a surrogate pair', async () => {
+  const socket = fakeSocket(true);
+  const writer = new SocketWriter(socket as unknown as Socket, 1 << 30, () => undefined);
+  const text = 'x'.repeat(BULK_SLICE - 1) + '\u{1F600}' + 'y'.repeat(100); // the emoji's high half is the slice's last character
+  writer.write(text);
+  for (let i = 0; i < 3 && writer.pendingLength > 0; i++) await turn();
+  expect(socket.writes).toEqual([text.slice(0, BULK_SLICE - 1), text.slice(BULK_SLICE - 1)]);
+  expect(Buffer.from(socket.writes[1]!, 'utf8').subarray(0, 4).toString()).toBe('\u{1F600}');
+});
+
+test('output held for a drain goes out in slices with the flush after the drain', async () => {
+  const socket = Object.assign(new EventEmitter(), fakeSocket(true), { writableNeedDrain: true });
+  const writer = new SocketWriter(socket as unknown as Socket, 1 << 30, () => undefined);
+  writer.write('z'.repeat(BULK_SLICE + 10));
+  await turn();
+  expect(socket.writes).toEqual([]); // held: the socket needs a drain
+  socket.writableNeedDrain = false;
+  socket.emit('drain');
+  expect(socket.writes).toEqual([]); // not in the drain event
+  await turn();
+  expect(socket.writes).toEqual(['z'.repeat(BULK_SLICE), 'z'.repeat(10)]);
 });
 
 test('bulk output within the budget all goes out in its turn', async () => {

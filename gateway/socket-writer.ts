@@ -3,7 +3,7 @@
 // Writes, not parsing, dominate an XMPP server's CPU (../shared/anchors/node-limits.md: one write
 // per stanza caps a core near 41k stanzas/s, coalescing gives ≈62k), so everything written during
 // one turn of the event loop goes out in one socket write, flushed for all sockets at once
-// (sooner when a turn produces more than FLUSH_AT for one socket).
+// (sooner, a slice of it, when a turn produces more than FLUSH_AT for one socket).
 //
 // A client that does not read cannot make us buffer without limit: when a write or a flush finds
 // more than `maxBufferedBytes` that the kernel has not taken from earlier turns, the writer calls
@@ -21,10 +21,11 @@
 // everyone else's stanzas (issue 11).
 //
 // The end-of-turn flush writes small output first, all of it, and bulk output only for about
-// BULK_FLUSH_BUDGET_MS; what is left goes out at the next turn, after the input that came
-// meanwhile (input-fairness.ts keeps whoever spent their share waiting until it is out). One 8 KB
-// message to an account with 100 resources is 800 KB of writes, 30–70 ms of the kernel's time on
-// loopback: in one flush it held every other client's chat message for that long (issue 11).
+// BULK_FLUSH_BUDGET_MS, BULK_SLICE of a writer at a time (the budget is checked between writes);
+// what is left goes out at the next turn, after the input that came meanwhile (input-fairness.ts
+// keeps whoever spent their share waiting until it is out). One 8 KB message to an account with
+// 100 resources is 800 KB of writes, 30–70 ms of the kernel's time on loopback: in one flush it
+// held every other client's chat message for that long (issue 11).
 import type { Socket } from 'node:net';
 
 /** Pending output for one socket that is written at once instead of waiting for the turn's end. */
@@ -42,8 +43,19 @@ let turn = 0;
 
 /** A writer with at most this much pending is flushed at every turn's end, before any bulk output. */
 export const SMALL_OUTPUT = 4 * 1024;
-/** Time the end-of-turn flush spends on bulk output before it leaves the rest for the next turn. */
-export const BULK_FLUSH_BUDGET_MS = 1;
+/**
+ * Time the end-of-turn flush spends on bulk output before it leaves the rest for the next turn.
+ * Everyone's input of the next turn waits for it, so it is short: bulk output loses nothing by
+ * it (an idle loop turns again at once), a chat message during a flood waits less (issue 11).
+ */
+export const BULK_FLUSH_BUDGET_MS = 0.25;
+/**
+ * Characters of one writer's bulk output written at a time by the end-of-turn flush. The budget
+ * is checked between writes, and one socket write can take far longer than the budget: 80 KB to
+ * a reader whose receive window is closing took the kernel 1–3 ms in our thread; in 8 KB slices
+ * the flush kept within 0.3 ms in 99 of 100 turns of the slow-readers fault (issue 11).
+ */
+export const BULK_SLICE = 8 * 1024;
 /** Writers with more than SMALL_OUTPUT waiting for a flush (this turn's, or left over by the last one); recounted by every flush. */
 let bulkWaiting = 0;
 /** True while bulk output waits to be written (input-fairness.ts holds the big producers meanwhile). */
@@ -65,15 +77,18 @@ function flushAll(): void {
   }
   writers.clear();
   if (bulk) {
+    // A slice each, in turns, until the budget is spent: a writer with more left goes to the back.
     const deadline = performance.now() + BULK_FLUSH_BUDGET_MS;
-    let i = 0;
-    while (i < bulk.length) {
-      bulk[i++]!.flush();
+    let next = 0;
+    while (next < bulk.length) {
+      const writer = bulk[next++]!;
+      writer.flush(false, BULK_SLICE);
+      if (writer.pendingLength > 0 && writer.writing) bulk.push(writer);
       if (performance.now() >= deadline) break;
     }
-    for (; i < bulk.length; i++) {
+    for (; next < bulk.length; next++) {
       bulkWaiting++;
-      scheduleFlush(bulk[i]!); // at the next turn's flush
+      scheduleFlush(bulk[next]!); // at the next turn's flush, in the same order
     }
   }
   turn++;
@@ -130,15 +145,21 @@ export class SocketWriter {
     if (this.pendingChars <= SMALL_OUTPUT && this.pendingChars + data.length > SMALL_OUTPUT) bulkWaiting++;
     this.pendingChars += data.length;
     queuedChars += data.length;
-    if (this.pendingChars >= FLUSH_AT) this.flush();
+    if (this.pendingChars >= FLUSH_AT) this.flush(false, BULK_SLICE);
     scheduleFlush(this); // also after a flush: the next flush recounts bulkWaiting
+  }
+
+  /** True while the socket takes output (it does not wait for a drain): pending output goes out at the next flush. */
+  get writing(): boolean {
+    return !this.closed && !this.awaitingDrain;
   }
 
   /**
    * Writes what is pending now — or, while the socket waits for a drain, keeps it for then.
    * `force` writes even so (before STARTTLS and before closing: the last words must go out).
+   * `maxChars` writes at most that much, the rest stays pending.
    */
-  flush(force = false): void {
+  flush(force = false, maxChars = Infinity): void {
     if (this.pending.length === 0 || this.closed) return;
     if (this.writtenTurn !== turn) {
       this.writtenTurn = turn;
@@ -161,9 +182,18 @@ export class SocketWriter {
       }
       return;
     }
-    const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
-    this.pending = [];
-    this.pendingChars = this.heldChars = 0;
+    let data = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.heldChars = 0;
+    if (data.length > maxChars) {
+      // Not between the two halves of a surrogate pair: each write is encoded to UTF-8 on its own.
+      const cut = isHighSurrogate(data.charCodeAt(maxChars - 1)) ? maxChars - 1 : maxChars;
+      this.pending = [data.slice(cut)];
+      this.pendingChars = data.length - cut;
+      data = data.slice(0, cut);
+    } else {
+      this.pending = [];
+      this.pendingChars = 0;
+    }
     this.socket.write(data);
     this.writtenThisTurn += data.length;
   }
@@ -188,6 +218,10 @@ export class SocketWriter {
     this.closed = true;
     dirty.delete(this);
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /**
