@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 import type { V8ThreadsState } from './v8-threads.cjs';
 
 // --max-semi-space-size=4: the young generation may grow to 2 × 4 MiB instead of V8's 2 × 16 MiB.
-// V8 grows it during a burst (a login storm, a load test) and never gives it back, so a gateway
-// kept ≈ 24 MiB more than it needs for as long as it lived: 2.4 KiB per session at 10,000
-// sessions (docs/benchmarks.md, idle sessions). Chat throughput is not measurably lower.
+// V8 grows it during a burst (a login storm, a load test) and gives it back only in a full
+// collection after 5 s of low allocation (memory.idleGc makes one, shared/runtime/idle-gc.ts).
+// Kept for the pauses: during a login storm a scavenge of 2 × 16 MiB took 2.2–2.5 ms, of 2 × 4 MiB
+// about 1.1 ms (docs/benchmarks.md, twenty-sixth session). Chat throughput is not measurably lower.
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 
 /**
