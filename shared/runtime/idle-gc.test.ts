@@ -1,4 +1,4 @@
-import { startIdleGc, fullCollector, youngGenerationBytes, YOUNG_GROWN_BYTES, YOUNG_WINDOW_MS } from './idle-gc.js';
+import { startIdleGc, fullCollector, youngGenerationBytes, YOUNG_GROWN_BYTES, YOUNG_RETRY_MS, YOUNG_WINDOW_MS } from './idle-gc.js';
 
 const MiB = 1024 * 1024;
 
@@ -136,7 +136,7 @@ describe('idle garbage collection', () => {
   });
 
   test('no collections over and over when V8 keeps the young generation (allocation above its bar)', () => {
-    const h = harness([...Array(20).fill(0.01), 0.5, 0.01, 0.01]);
+    const h = harness([...Array(20).fill(0.01), 0.5, 0.01, 0.01, 0.01, 0.01]);
     h.after(1000); h.after(1000);
     h.setYoung(32 * MiB);
     h.setAllocating(true);
@@ -144,9 +144,14 @@ describe('idle garbage collection', () => {
     h.after(YOUNG_WINDOW_MS); // the follow-up: V8 kept it
     expect(h.collections()).toBe(3);
     for (let i = 0; i < 15; i++) h.after(1000);
-    expect(h.collections()).toBe(3);
     h.after(1000); // busy
-    h.after(1000); h.after(1000); // quiet again: worth another try
+    h.after(1000); h.after(1000); h.after(1000); // quiet again, within YOUNG_RETRY_MS
+    expect(h.collections()).toBe(3);
+    h.setAllocating(false);
+    h.after(YOUNG_RETRY_MS); // quiet, and the retry time has come: long after V8's last collection, one is enough
+    expect(h.collections()).toBe(4);
+    expect(h.young()).toBe(1 * MiB);
+    h.after(YOUNG_WINDOW_MS);
     expect(h.collections()).toBe(4);
   });
 

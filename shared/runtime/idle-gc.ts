@@ -11,6 +11,8 @@
 // does (the interval since the burst's last scavenge holds the burst's tail), so when one leaves
 // the young generation grown, a second follows once the loop has stayed quiet for
 // YOUNG_WINDOW_MS more — measured in Node 20: 5.0 s after the first shrinks it, 4.5 s does not.
+// A grown young generation is itself reason for the quiet collections (its garbage need not have
+// grown the heap by minGrowthBytes), at most once per YOUNG_RETRY_MS while V8 keeps refusing.
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
@@ -46,6 +48,12 @@ export interface IdleGc {
 export const YOUNG_WINDOW_MS = 5200;
 /** A young generation above this has grown since start-up (V8 starts it at 2 × 512 KiB). */
 export const YOUNG_GROWN_BYTES = 4 * 1024 * 1024;
+/**
+ * After a follow-up V8 answered by keeping the young generation (it saw allocation above its bar:
+ * a quiet server still chatting a little), no collection for its sake for this long: at most one
+ * fruitless pair of full collections per 10 minutes on such a server.
+ */
+export const YOUNG_RETRY_MS = 10 * 60 * 1000;
 
 /** The full collector, reached without starting Node with --expose-gc. */
 export function fullCollector(): () => void {
@@ -84,10 +92,9 @@ export function startIdleGc(opts: IdleGcOptions): IdleGc {
   let quiet = 0;
   // When the follow-up for the young generation is due (undefined: none pending).
   let youngDue: number | undefined;
-  // A follow-up ran and the young generation stayed grown (V8 saw allocation above its bar): not
-  // again until the loop has been busy, or a quiet server allocating a little would collect
-  // twice every 8 s for ever.
-  let youngTried = false;
+  // Before this time the young generation is no reason to collect (YOUNG_RETRY_MS).
+  let youngRetryAt = -Infinity;
+  const youngGrown = () => now() >= youngRetryAt && youngBytes() > YOUNG_GROWN_BYTES;
 
   const run = () => {
     const used = heapUsed();
@@ -104,7 +111,6 @@ export function startIdleGc(opts: IdleGcOptions): IdleGc {
     const busy = utilization() >= quietBelow;
     quiet = busy ? 0 : quiet + 1;
     if (busy) {
-      youngTried = false;
       if (youngDue !== undefined) youngDue = now() + YOUNG_WINDOW_MS; // the window starts again
       return;
     }
@@ -112,13 +118,12 @@ export function startIdleGc(opts: IdleGcOptions): IdleGc {
       if (now() < youngDue) return;
       youngDue = undefined;
       run();
-      youngTried = youngBytes() > YOUNG_GROWN_BYTES;
+      if (youngBytes() > YOUNG_GROWN_BYTES) youngRetryAt = now() + YOUNG_RETRY_MS;
       return;
     }
-    const youngGrown = !youngTried && youngBytes() > YOUNG_GROWN_BYTES;
-    if (quiet < quietNeeded || (used - floor < opts.minGrowthBytes && !youngGrown)) return;
+    if (quiet < quietNeeded || (used - floor < opts.minGrowthBytes && !youngGrown())) return;
     run();
-    if (!youngTried && youngBytes() > YOUNG_GROWN_BYTES) {
+    if (youngGrown()) {
       youngDue = now() + YOUNG_WINDOW_MS;
       later(check, YOUNG_WINDOW_MS);
     }
