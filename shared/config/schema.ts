@@ -471,7 +471,7 @@ export const CONFIG_KEYS: Record<ConfigKey, KeySpec> = {
   },
   'memory.idleGc': {
     kind: { type: 'boolean' },
-    description: 'One full garbage collection when the event loop has been quiet (under 10 % busy) for 3 s after the heap grew: returns the garbage of a login burst instead of keeping it in RSS.',
+    description: 'One full garbage collection when the event loop has been quiet (under 10 % busy) for 3 s after the heap or the young generation grew, a second 5.2 s later if V8 kept the young generation: returns the garbage of a login burst, and the young generation it grew, instead of keeping them in RSS.',
   },
   'memory.idleGcMinGrowthMb': { kind: atLeast(1), description: 'Heap growth (MiB) since the last full collection that makes an idle one worth doing.' },
   'log.level': {
