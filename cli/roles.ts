@@ -195,7 +195,6 @@ async function startNode(config: PamperoConfig, logger: Logger, role: 'all' | 'g
       port: config.c2s.port,
       tlsPort: config.c2s.tlsPort,
       secureContext,
-      certificate: { cert: certificate.cert, key: certificate.key },
       logger,
     });
     if (c2s) stopping.push(() => c2s.close());
