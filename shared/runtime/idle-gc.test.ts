@@ -155,6 +155,16 @@ describe('idle garbage collection', () => {
     expect(h.collections()).toBe(4);
   });
 
+  test('once stopped, a pending follow-up does not collect', () => {
+    const h = harness([0.01, 0.01, 0.01, 0.01]);
+    h.after(1000); h.after(1000);
+    h.setYoung(32 * MiB);
+    h.after(1000); h.after(1000); // the first collection; the follow-up is due in YOUNG_WINDOW_MS
+    h.gc.stop();
+    h.after(YOUNG_WINDOW_MS); // its timer comes anyway
+    expect(h.collections()).toBe(2);
+  });
+
   test("the young generation's size is read from V8", () => {
     const bytes = youngGenerationBytes();
     expect(bytes).toBeGreaterThan(0);

@@ -105,7 +105,9 @@ export function startIdleGc(opts: IdleGcOptions): IdleGc {
     floor = after;
     quiet = 0;
   };
+  let stopped = false;
   const check = () => {
+    if (stopped) return; // the follow-up's timer may still come
     const used = heapUsed();
     floor = Math.min(floor, used);
     const busy = utilization() >= quietBelow;
@@ -130,7 +132,13 @@ export function startIdleGc(opts: IdleGcOptions): IdleGc {
   };
   const timer = setInterval(check, opts.checkMs ?? 1000);
   timer.unref();
-  return { check, stop: () => clearInterval(timer) };
+  return {
+    check,
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
 }
 
 /** The young generation's size now (both semi-spaces). */
