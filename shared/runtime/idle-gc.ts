@@ -95,6 +95,7 @@ export function startIdleGc(opts: IdleGcOptions): IdleGc {
   // Before this time the young generation is no reason to collect (YOUNG_RETRY_MS).
   let youngRetryAt = -Infinity;
   const youngGrown = () => now() >= youngRetryAt && youngBytes() > YOUNG_GROWN_BYTES;
+  let stopped = false;
 
   const run = () => {
     const used = heapUsed();
@@ -105,7 +106,6 @@ export function startIdleGc(opts: IdleGcOptions): IdleGc {
     floor = after;
     quiet = 0;
   };
-  let stopped = false;
   const check = () => {
     if (stopped) return; // the follow-up's timer may still come
     const used = heapUsed();

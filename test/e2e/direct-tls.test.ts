@@ -1,6 +1,6 @@
 // Direct TLS (XEP-0368) on its own port: accepted as TCP and wrapped (gateway/c2s-listener.ts), so
 // the authentication timeout bounds the handshake and a failed handshake ends the connection.
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -12,7 +12,7 @@ afterAll(async () => {
   await server.stop();
 });
 
-function closedWithin(socket: import('node:net').Socket, ms: number): Promise<number> {
+function closedWithin(socket: Socket, ms: number): Promise<number> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms);
